@@ -1,0 +1,62 @@
+using System.Diagnostics;
+
+namespace Air780Bridge.Harness.Timeline;
+
+/// <summary>
+/// One line of a wire timeline (and of its JSON-lines file). Flat on purpose: one record type for packets,
+/// TCP connection changes, module-side API calls/events reported by the proxy, and injected faults, so a
+/// check reads one ordered list. Fields that do not apply to a kind stay null.
+/// </summary>
+public sealed record TimelineEntry
+{
+    /// <summary>Microseconds on <see cref="TimelineClock"/>.</summary>
+    public long T { get; init; }
+
+    /// <summary>"packet", "connection", "module", "fault" or "malformed".</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Tap connection id ("c1", "c2", ...); for module entries the module id.</summary>
+    public string? Conn { get; init; }
+
+    /// <summary>"up" = module to broker, "down" = broker to module.</summary>
+    public string? Dir { get; init; }
+
+    /// <summary>Packet: CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE,
+    /// UNSUBACK, PINGREQ, PINGRESP, DISCONNECT. Connection: "open", "close". Module: the Lua event or API call
+    /// name ("sent", "recv", "conack", "disconnect", "publish", ...). Fault: the fault name.</summary>
+    public string? Type { get; init; }
+
+    public byte? Flags { get; init; }
+    public bool? Dup { get; init; }
+    public int? Qos { get; init; }
+    public bool? Retain { get; init; }
+    public int? PacketId { get; init; }
+    public string? Topic { get; init; }
+    public int? PayloadSize { get; init; }
+
+    /// <summary>CONNACK return code, SUBACK first return code, module "disconnect" code.</summary>
+    public int? Code { get; init; }
+
+    // CONNECT fields.
+    public string? ClientId { get; init; }
+    public string? Username { get; init; }
+    public bool? PasswordFlag { get; init; }
+    public bool? CleanSession { get; init; }
+    public int? KeepAlive { get; init; }
+    public string? WillTopic { get; init; }
+    public int? WillPayloadSize { get; init; }
+    public int? WillQos { get; init; }
+    public bool? WillRetain { get; init; }
+
+    /// <summary>Hex of the bytes for malformed packets; free text detail otherwise.</summary>
+    public string? Raw { get; init; }
+    public string? Detail { get; init; }
+}
+
+/// <summary>Process-wide monotonic clock shared by the tap, the broker and the proxy, so their entries order correctly.</summary>
+public static class TimelineClock
+{
+    private static readonly long Origin = Stopwatch.GetTimestamp();
+
+    public static long NowUs => (Stopwatch.GetTimestamp() - Origin) * 1_000_000 / Stopwatch.Frequency;
+}

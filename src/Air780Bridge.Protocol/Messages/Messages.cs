@@ -1,0 +1,80 @@
+using System.Text;
+using Air780Bridge.Protocol.Framing;
+using Air780Bridge.Protocol.Values;
+
+namespace Air780Bridge.Protocol.Messages;
+
+/// <summary>A decoded protocol message (docs/protocol.md §4-§6), either direction.</summary>
+public abstract record ProtocolMessage(ushort Id);
+
+public sealed record HelloRequestMessage(ushort Id) : ProtocolMessage(Id);
+public sealed record HelloMessage(ushort Id, HelloInfo Info) : ProtocolMessage(Id);
+public sealed record PingMessage(ushort Id, byte[] Body) : ProtocolMessage(Id);
+public sealed record PongMessage(ushort Id, byte[] Body) : ProtocolMessage(Id);
+public sealed record RequestMessage(ushort Id, string Method, object?[] Args) : ProtocolMessage(Id);
+public sealed record ResultMessage(ushort Id, object?[] Values) : ProtocolMessage(Id);
+public sealed record ErrorMessage(ushort Id, string Kind, string Text) : ProtocolMessage(Id);
+public sealed record CreditMessage(long Bytes) : ProtocolMessage(0);
+
+/// <summary>An EVENT: <see cref="Seq"/> is the per-link sequence number; <see cref="Body"/> starts with the source.</summary>
+public sealed record EventMessage(ushort Seq, object?[] Body) : ProtocolMessage(Seq)
+{
+    public string Source => Body.Length > 0 ? MessageCodec.AsText(Body[0]) ?? "" : "";
+}
+
+/// <summary>An unknown frame type: counted and ignored (forward compatibility).</summary>
+public sealed record UnknownMessage(ushort Id, byte Type) : ProtocolMessage(Id);
+
+/// <summary>Maps whole wire messages to typed messages and back. Pure.</summary>
+public static class MessageCodec
+{
+    public static ProtocolMessage Decode(WireMessage message)
+    {
+        var body = message.Body;
+        return message.Type switch
+        {
+            FrameType.HelloRequest => new HelloRequestMessage(message.Id),
+            FrameType.Hello => new HelloMessage(message.Id, HelloInfo.FromMap(CborValues.Decode(body) as Dictionary<object, object?>
+                ?? throw new ProtocolFormatException("HELLO body is not a map"))),
+            FrameType.Ping => new PingMessage(message.Id, body.ToArray()),
+            FrameType.Pong => new PongMessage(message.Id, body.ToArray()),
+            FrameType.Request => DecodeRequest(message.Id, CborValues.DecodeArray(body)),
+            FrameType.Result => new ResultMessage(message.Id, CborValues.DecodeArray(body)),
+            FrameType.Error => DecodeError(message.Id, CborValues.DecodeArray(body)),
+            FrameType.Event => new EventMessage(message.Id, CborValues.DecodeArray(body)),
+            FrameType.Credit => new CreditMessage(CborValues.Decode(body) is long n and >= 0 ? n
+                : throw new ProtocolFormatException("CREDIT body is not an unsigned integer")),
+            _ => new UnknownMessage(message.Id, (byte)message.Type),
+        };
+    }
+
+    public static WireMessage Encode(ProtocolMessage message) => message switch
+    {
+        HelloRequestMessage m => new(FrameType.HelloRequest, m.Id, Array.Empty<byte>()),
+        HelloMessage m => new(FrameType.Hello, m.Id, CborValues.Encode(m.Info.ToMap())),
+        PingMessage m => new(FrameType.Ping, m.Id, m.Body),
+        PongMessage m => new(FrameType.Pong, m.Id, m.Body),
+        RequestMessage m => new(FrameType.Request, m.Id, CborValues.Encode(new object?[] { m.Method }.Concat(m.Args).ToArray())),
+        ResultMessage m => new(FrameType.Result, m.Id, CborValues.Encode(m.Values)),
+        ErrorMessage m => new(FrameType.Error, m.Id, CborValues.EncodeArray(m.Kind, m.Text)),
+        EventMessage m => new(FrameType.Event, m.Seq, CborValues.Encode(m.Body)),
+        CreditMessage m => new(FrameType.Credit, 0, CborValues.Encode(m.Bytes)),
+        _ => throw new ArgumentException($"cannot encode {message.GetType().Name}"),
+    };
+
+    /// <summary>Lua strings arrive as byte strings; this reads either string form as text.</summary>
+    public static string? AsText(object? value) => value switch
+    {
+        string s => s,
+        byte[] b => Encoding.UTF8.GetString(b),
+        _ => null,
+    };
+
+    private static RequestMessage DecodeRequest(ushort id, object?[] items) =>
+        items.Length > 0 && AsText(items[0]) is { } method
+            ? new RequestMessage(id, method, items[1..])
+            : throw new ProtocolFormatException("REQUEST body must start with the method name");
+
+    private static ErrorMessage DecodeError(ushort id, object?[] items) =>
+        new(id, AsText(items.ElementAtOrDefault(0)) ?? "unknown", AsText(items.ElementAtOrDefault(1)) ?? "");
+}
