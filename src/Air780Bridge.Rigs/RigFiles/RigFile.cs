@@ -1,0 +1,162 @@
+using System.Text.Json.Serialization;
+
+namespace Air780Bridge.Rigs.RigFiles;
+
+/// <summary>
+/// A rig: the modules to test, the broker they dial, which suites to run and how. Loaded from JSON with
+/// <see cref="Load"/>; rigs/README.md documents every field.
+/// </summary>
+public sealed record RigFile
+{
+    /// <summary>Shown in reports; defaults to the file name without ".json".</summary>
+    public string? Name { get; init; }
+    public string? Description { get; init; }
+    public IReadOnlyList<RigModule> Modules { get; init; } = [];
+    public RigBroker Broker { get; init; } = new();
+    /// <summary>Suites to run; empty means every suite.</summary>
+    public IReadOnlyList<RigSuite> Suites { get; init; } = [];
+    /// <summary>How many modules run at the same time.</summary>
+    public int Parallelism { get; init; } = 1;
+    public RigTimeouts Timeouts { get; init; } = new();
+    /// <summary>Where reports go; {rig} and {time} (UTC, yyyyMMdd-HHmmss) are substituted. Relative to the working directory.</summary>
+    public string Output { get; init; } = DefaultOutput;
+
+    public const string DefaultOutput = "artifacts/runs/{rig}-{time}";
+
+    /// <summary>The path the rig was loaded from, as given.</summary>
+    [JsonIgnore] public string SourcePath { get; init; } = "";
+
+    /// <summary>Loads and validates a rig file; throws <see cref="RigFileException"/> listing every problem with its line.</summary>
+    public static RigFile Load(string path, RigLoadOptions? options = null)
+    {
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RigFileException([new RigFileError(path, 0, $"cannot read the rig file: {e.Message}; check the path (shipped rigs are in rigs/)")]);
+        }
+        return Parse(json, path, options);
+    }
+
+    /// <summary>Validates rig JSON; <paramref name="sourcePath"/> is only used to name the file in errors and for the default name.</summary>
+    public static RigFile Parse(string json, string sourcePath, RigLoadOptions? options = null) =>
+        RigFileLoader.Parse(json, sourcePath, options ?? new RigLoadOptions());
+
+    /// <summary>True when <paramref name="scenarioId"/> of <paramref name="suite"/> should run on <paramref name="module"/>.</summary>
+    public bool Selects(RigModule module, string suite, string scenarioId)
+    {
+        if (module.Overrides?.Exclude is { } exclude && exclude.Any(p => Glob.IsMatch(p, scenarioId)))
+            return false;
+        var suites = module.Overrides?.Suites ?? Suites;
+        return suites.Count == 0 || suites.Any(s => s.Selects(suite, scenarioId));
+    }
+
+    /// <summary>The output directory for a run started at <paramref name="startedUtc"/>.</summary>
+    public string ResolveOutput(DateTimeOffset startedUtc) =>
+        Output.Replace("{rig}", Name ?? "rig").Replace("{time}", startedUtc.UtcDateTime.ToString("yyyyMMdd-HHmmss"));
+
+    /// <summary>The scenario timeout for <paramref name="module"/>, its override included.</summary>
+    public TimeSpan ScenarioTimeout(RigModule module) =>
+        TimeSpan.FromSeconds(module.Overrides?.ScenarioTimeoutSeconds ?? Timeouts.ScenarioSeconds);
+}
+
+public sealed record RigModule
+{
+    /// <summary>Unique within the rig; letters, digits, '-', '_', '.'.</summary>
+    public string Name { get; init; } = "";
+    /// <summary>twin:, serial:///dev/ttyACM0?baud=115200 or tcp://host:port; see <see cref="ModuleConnection"/>.</summary>
+    public string Connection { get; init; } = "";
+    /// <summary>When set, the run stops for this module if HELLO reports another IMEI (wrong cable, swapped ports).</summary>
+    public string? Imei { get; init; }
+    /// <summary>Firmware profile the module is judged against.</summary>
+    public string Profile { get; init; } = DefaultProfile;
+    public string? Description { get; init; }
+    public ModuleOverrides? Overrides { get; init; }
+
+    public const string DefaultProfile = "air780e-v1120";
+
+    /// <summary>The parsed <see cref="Connection"/>; valid once the rig has loaded.</summary>
+    [JsonIgnore] public ModuleConnection Endpoint => ModuleConnection.Parse(Connection);
+}
+
+/// <summary>Per-module changes to the rig-wide settings.</summary>
+public sealed record ModuleOverrides
+{
+    /// <summary>Replaces <see cref="RigTimeouts.ScenarioSeconds"/> for this module (e.g. a module on a weak cell).</summary>
+    public int? ScenarioTimeoutSeconds { get; init; }
+    /// <summary>Replaces the rig's suite selection for this module.</summary>
+    public IReadOnlyList<RigSuite>? Suites { get; init; }
+    /// <summary>Scenario id patterns never run on this module.</summary>
+    public IReadOnlyList<string>? Exclude { get; init; }
+    /// <summary>host:port this module dials instead of <see cref="RigBroker.Public"/> (a module on another network).</summary>
+    public string? BrokerAddress { get; init; }
+}
+
+public sealed record RigBroker
+{
+    /// <summary>"embedded" (the harness broker) or mqtt://host:port of an external broker the wire tap forwards to.</summary>
+    public string Upstream { get; init; } = "embedded";
+    /// <summary>host:port the tap (or embedded broker) listens on; port 0 picks a free port.</summary>
+    public string Listen { get; init; } = "0.0.0.0:0";
+    /// <summary>Modules connect with TLS (the tap terminates it with a generated certificate).</summary>
+    public bool Tls { get; init; }
+    /// <summary>host:port modules dial when it differs from <see cref="Listen"/> (NAT, port forwarding, a public name).</summary>
+    public string? Public { get; init; }
+
+    [JsonIgnore] public bool IsEmbedded => Upstream == "embedded";
+
+    /// <summary>The external broker, or null when embedded.</summary>
+    [JsonIgnore] public HostPort? UpstreamEndpoint => IsEmbedded ? null : HostPort.Parse(Upstream["mqtt://".Length..]);
+
+    /// <summary>
+    /// Where <paramref name="module"/> should dial once the listener is bound to <paramref name="boundPort"/>:
+    /// the module override, else <see cref="Public"/>, else the listen address (a wildcard becomes loopback,
+    /// which only suits twins and modules behind a TCP bridge on this machine).
+    /// </summary>
+    public HostPort DialAddress(RigModule module, int boundPort)
+    {
+        if (module.Overrides?.BrokerAddress is { } own) return HostPort.Parse(own);
+        if (Public is not null) return HostPort.Parse(Public);
+        var listen = HostPort.Parse(Listen);
+        var host = listen.Host is "0.0.0.0" or "::" or "[::]" ? "127.0.0.1" : listen.Host;
+        return new HostPort(host, listen.Port == 0 ? boundPort : listen.Port);
+    }
+}
+
+/// <summary>A suite to run, optionally narrowed with scenario id patterns ('*' and '?' wildcards).</summary>
+public sealed record RigSuite
+{
+    /// <summary>Suite name, or "*" for every suite.</summary>
+    public string Name { get; init; } = "";
+    /// <summary>When non-empty, only scenarios matching one of these run.</summary>
+    public IReadOnlyList<string> Include { get; init; } = [];
+    public IReadOnlyList<string> Exclude { get; init; } = [];
+
+    public bool Selects(string suite, string scenarioId) =>
+        (Name == "*" || string.Equals(Name, suite, StringComparison.OrdinalIgnoreCase))
+        && (Include.Count == 0 || Include.Any(p => Glob.IsMatch(p, scenarioId)))
+        && !Exclude.Any(p => Glob.IsMatch(p, scenarioId));
+}
+
+public sealed record RigTimeouts
+{
+    /// <summary>A scenario running longer is stopped and judged Error.</summary>
+    public int ScenarioSeconds { get; init; } = 120;
+    /// <summary>The whole run is stopped after this; remaining scenarios are reported as Error.</summary>
+    public int RunSeconds { get; init; } = 3600;
+
+    [JsonIgnore] public TimeSpan Run => TimeSpan.FromSeconds(RunSeconds);
+}
+
+/// <summary>What the loader checks names against. Profiles live in the twin project, suites in the conformance code, so callers pass them in.</summary>
+public sealed record RigLoadOptions
+{
+    public static readonly IReadOnlyList<string> DefaultProfiles = ["air780e-v1120", "air780ep-v2028", "air780e-v1112"];
+
+    public IReadOnlyList<string> KnownProfiles { get; init; } = DefaultProfiles;
+    /// <summary>Null: suite names are not checked (the conformance suites are not known to the caller).</summary>
+    public IReadOnlyList<string>? KnownSuites { get; init; }
+}
