@@ -91,6 +91,12 @@ public static class CborValues
         writer.WriteEncodedValue(encoded);
     }
 
+    // Every element takes at least one byte, so a count beyond the remaining bytes is a lie, not a reason to allocate.
+    private static int Count(CborReader reader, int? count) =>
+        count is not { } n ? throw new ProtocolFormatException("indefinite lengths are not allowed")
+        : n > reader.BytesRemaining ? throw new ProtocolFormatException($"element count {n} exceeds the {reader.BytesRemaining} bytes left")
+        : n;
+
     private static object? Read(CborReader reader)
     {
         switch (reader.PeekState())
@@ -107,14 +113,14 @@ public static class CborValues
             case CborReaderState.ByteString: return reader.ReadByteString();
             case CborReaderState.TextString: return reader.ReadTextString();
             case CborReaderState.StartArray:
-                var length = reader.ReadStartArray() ?? throw new ProtocolFormatException("indefinite-length arrays are not allowed");
+                var length = Count(reader, reader.ReadStartArray());
                 var array = new object?[length];
                 for (var i = 0; i < length; i++)
                     array[i] = Read(reader);
                 reader.ReadEndArray();
                 return array;
             case CborReaderState.StartMap:
-                var count = reader.ReadStartMap() ?? throw new ProtocolFormatException("indefinite-length maps are not allowed");
+                var count = Count(reader, reader.ReadStartMap());
                 var map = new Dictionary<object, object?>(count);
                 for (var i = 0; i < count; i++)
                 {

@@ -1,0 +1,363 @@
+-- Air780Bridge agent: serves docs/protocol.md over a UART so a PC can drive this module's `mqtt`
+-- library. Runs unchanged on real Air780E/EP firmware (Lua 5.3, 32-bit numbers) and on the twin.
+-- Everything called from a C-dispatched callback runs under pcall: an error escaping a callback
+-- reboots a real module.
+local cbor = require "br_cbor"
+local frame = require "br_frame"
+
+local M = {}
+M.VERSION = "1.0.0"
+
+local T = {
+    HELLO_REQ = 0x01, HELLO = 0x02, PING = 0x03, PONG = 0x04,
+    REQUEST = 0x10, RESULT = 0x11, ERROR = 0x12, EVENT = 0x20, CREDIT = 0x30
+}
+M.TYPES = T
+
+local unpack, pack = table.unpack, table.pack
+
+local cfg = {
+    uart_id = uart.VUART_0 or 32,
+    baud = 115200,      -- ignored by the VUART; used by a physical UART
+    data_bits = 8,
+    stop_bits = 1,
+    rx_buffer = 8192,   -- uart.setup bufsz (VUART clamps to 2048..8192 on EC618)
+    read_chunk = 1024,  -- bytes per uart.read call
+    max_frame = 2048,
+    max_message = 65536,
+    rx_window = 4096,
+    event_queue = 32768,
+    tx_window = 4096,   -- bytes written ahead of the driver before waiting for "sent"/tick
+    tx_tick_ms = 20,
+}
+
+local function log_info(...) if log then log.info("br_agent", ...) end end
+local function log_warn(...) if log then log.warn("br_agent", ...) end end
+
+local has_config, user_cfg = pcall(require, "br_config")
+if has_config and type(user_cfg) == "table" then
+    for k, v in pairs(user_cfg) do
+        if cfg[k] == nil then log_warn("br_config: unknown option", k) else cfg[k] = v end
+    end
+end
+M.config = cfg
+
+-- State -------------------------------------------------------------------------------------
+local stats = { frames_out = 0, events_dropped = 0, unknown_frames = 0 }
+local reader
+local uncredited = 0
+local boot_id, start_ms
+local event_seq = 0
+local dropped = 0 -- dropped since the last report
+local clients, handle_of, next_handle, client_count = {}, {}, 1, 0
+
+-- Outbound queue: whole messages (already framed) in FIFO order; head may be partly written.
+local q, qh, qt, q_bytes, head_off = {}, 1, 0, 0, 0
+local tx_budget = cfg.tx_window
+
+local function now_ms()
+    if mcu and mcu.ticks then
+        local hz = mcu.hz and mcu.hz() or 1000
+        local ticks = mcu.ticks()
+        if hz == 1000 then return ticks end
+        if hz > 1000 then return ticks // (hz // 1000) end
+        return ticks * (1000 // hz)
+    end
+    return os.time() * 1000
+end
+
+-- Writing -----------------------------------------------------------------------------------
+local function flush()
+    while qh <= qt and tx_budget > 0 do
+        local msg = q[qh]
+        local rest = #msg - head_off
+        local n = rest <= tx_budget and rest or tx_budget
+        if head_off == 0 and n == #msg then
+            uart.write(cfg.uart_id, msg)
+        else
+            uart.write(cfg.uart_id, msg:sub(head_off + 1, head_off + n))
+        end
+        tx_budget = tx_budget - n
+        q_bytes = q_bytes - n
+        if n == rest then
+            q[qh] = nil
+            qh = qh + 1
+            head_off = 0
+        else
+            head_off = head_off + n
+        end
+    end
+    if qh > qt then qh, qt = 1, 0 end
+end
+
+local function push(ftype, id, body)
+    local bytes, frames = frame.encode(ftype, id, body, cfg.max_frame)
+    qt = qt + 1
+    q[qt] = bytes
+    q_bytes = q_bytes + #bytes
+    stats.frames_out = stats.frames_out + frames
+end
+
+local function next_seq()
+    event_seq = event_seq < 65535 and event_seq + 1 or 1
+    return event_seq
+end
+
+-- Queues the ["agent","dropped",n] report once there is room again.
+local function report_dropped()
+    if dropped > 0 and q_bytes < cfg.event_queue then
+        push(T.EVENT, next_seq(), cbor.encode_array({ "agent", "dropped", dropped }, 1, 3))
+        dropped = 0
+    end
+end
+
+--- Queues an EVENT with body t[1..n], or drops and counts it when the queue is full.
+local function emit(t, n)
+    report_dropped()
+    if q_bytes >= cfg.event_queue then
+        dropped = dropped + 1
+        stats.events_dropped = stats.events_dropped + 1
+        return
+    end
+    push(T.EVENT, next_seq(), cbor.encode_array(t, 1, n))
+end
+
+-- Writes what the budget allows, then reports dropped events if that made room.
+local function pump()
+    flush()
+    if dropped > 0 then
+        report_dropped()
+        flush()
+    end
+end
+
+local function send_error(id, kind, message)
+    push(T.ERROR, id, cbor.encode_array({ kind, message }, 1, 2))
+end
+
+-- HELLO -------------------------------------------------------------------------------------
+local function mqtt_constants()
+    local m = {}
+    for k, v in pairs(mqtt) do
+        if type(k) == "string" and (k:find("^STATE_") or k:find("^VERIFY_")) and math.type(v) == "integer" then
+            m[k] = v
+        end
+    end
+    return m
+end
+
+local function first(f, ...)
+    if f then return (f(...)) end
+end
+
+local function hello_body()
+    local h = {
+        proto = 1,
+        agent = M.VERSION,
+        version = rtos and first(rtos.version),
+        bsp = rtos and first(rtos.bsp),
+        lua = _VERSION,
+        int_bits = math.maxinteger == 0x7FFFFFFF and 32 or 64,
+        boot_id = boot_id,
+        uptime_ms = now_ms() - start_ms,
+        max_frame = cfg.max_frame,
+        max_message = cfg.max_message,
+        rx_window = cfg.rx_window,
+        event_queue = cfg.event_queue,
+        uart = cfg.uart_id,
+        mqtt = mqtt_constants(),
+    }
+    if mobile then
+        h.imei = first(mobile.imei)
+        h.iccid = first(mobile.iccid)
+        h.csq = first(mobile.csq)
+    end
+    return cbor.encode(h)
+end
+
+-- MQTT forwarding ---------------------------------------------------------------------------
+local function forward_mqtt(h, ev, a, b, c)
+    local t = { "mqtt", h, ev, a, b, c }
+    local n = 6
+    while n > 3 and t[n] == nil do n = n - 1 end
+    emit(t, n)
+    pump()
+end
+
+local function forwarder(h)
+    return function(_, ev, a, b, c)
+        local ok, err = pcall(forward_mqtt, h, ev, a, b, c)
+        if not ok then log_warn("mqtt event", err) end
+    end
+end
+
+local function forward_sys(name, client, ...)
+    local t = pack("sys", name, handle_of[client], ...)
+    emit(t, t.n)
+    pump()
+end
+
+-- Methods -----------------------------------------------------------------------------------
+-- An error raised as {kind=..., msg=...} becomes that ERROR kind; any other error is "lua".
+local function fail(kind, msg) error({ kind = kind, msg = msg }, 0) end
+
+local function client_of(a)
+    local c = clients[a[2]]
+    if not c then fail("no_client", "no mqtt client with handle " .. tostring(a[2])) end
+    return c
+end
+
+local methods = {}
+
+methods["mqtt.create"] = function(a, n)
+    local r = pack(mqtt.create(unpack(a, 2, n)))
+    if r.n == 0 or r[1] == nil then return unpack(r, 1, r.n) end
+    local h = next_handle
+    next_handle = next_handle + 1
+    clients[h], handle_of[r[1]] = r[1], h
+    client_count = client_count + 1
+    return h
+end
+
+for _, name in ipairs({ "auth", "keepalive", "will", "autoreconn", "connect", "disconnect",
+    "subscribe", "unsubscribe", "publish", "ready", "state", "debug" }) do
+    methods["mqtt." .. name] = function(a, n)
+        local c = client_of(a)
+        return c[name](c, unpack(a, 3, n))
+    end
+end
+
+methods["mqtt.on"] = function(a)
+    local c = client_of(a)
+    if a[3] then return c:on(forwarder(a[2])) end
+    return c:on(nil)
+end
+
+methods["mqtt.close"] = function(a)
+    local c = client_of(a)
+    local r = pack(c:close())
+    clients[a[2]], handle_of[c] = nil, nil
+    client_count = client_count - 1
+    return unpack(r, 1, r.n)
+end
+
+methods["agent.stats"] = function()
+    return {
+        frames_in = reader.frames_in,
+        frames_out = stats.frames_out,
+        crc_errors = reader.crc_errors,
+        resyncs = reader.header_rejects + reader.fragments_dropped,
+        header_rejects = reader.header_rejects,
+        fragments_dropped = reader.fragments_dropped,
+        garbage_bytes = reader.garbage_bytes,
+        events_dropped = stats.events_dropped,
+        unknown_frames = stats.unknown_frames,
+        heap_kb = math.floor(collectgarbage("count")),
+        clients = client_count,
+    }
+end
+
+methods["agent.reboot"] = function(a)
+    sys.timerStart(rtos.reboot, a[2] or 100)
+    return true
+end
+
+local function handle_request(id, body)
+    if body == nil then
+        return send_error(id, "too_large", "request larger than max_message " .. cfg.max_message .. " bytes")
+    end
+    local ok, a, n = pcall(cbor.decode, body)
+    if not ok then return send_error(id, "bad_request", a) end
+    if type(a) ~= "table" or not n or n < 1 or type(a[1]) ~= "string" then
+        return send_error(id, "bad_request", "body must be a CBOR array starting with the method name")
+    end
+    local m = methods[a[1]]
+    if not m then return send_error(id, "unknown_method", "no method '" .. a[1] .. "'") end
+    local r = pack(pcall(m, a, n))
+    if not r[1] then
+        local e = r[2]
+        if type(e) == "table" and e.kind then return send_error(id, e.kind, e.msg) end
+        return send_error(id, "lua", tostring(e))
+    end
+    local enc_ok, result = pcall(cbor.encode_array, r, 2, r.n - 1)
+    if not enc_ok then return send_error(id, "lua", "result not representable: " .. tostring(result)) end
+    push(T.RESULT, id, result)
+end
+
+local function on_message(ftype, id, body)
+    if ftype == T.REQUEST then
+        handle_request(id, body)
+    elseif ftype == T.PING then
+        push(T.PONG, id, body or "")
+    elseif ftype == T.HELLO_REQ then
+        push(T.HELLO, id, hello_body())
+    else
+        stats.unknown_frames = stats.unknown_frames + 1
+        log_warn("ignored frame type", ftype)
+    end
+end
+
+local function credit()
+    if uncredited > 0 then
+        push(T.CREDIT, 0, cbor.encode(uncredited))
+        uncredited = 0
+    end
+end
+
+-- UART callbacks ----------------------------------------------------------------------------
+local function on_receive()
+    -- One "receive" event per USB transfer, not per buffered byte: drain everything.
+    while true do
+        local data = uart.read(cfg.uart_id, cfg.read_chunk)
+        if not data or #data == 0 then break end
+        uncredited = uncredited + #data
+        reader.feed(data)
+        if uncredited * 2 >= cfg.rx_window then credit() end
+        flush()
+    end
+    credit()
+    pump()
+end
+
+local function refill()
+    tx_budget = cfg.tx_window
+    pump()
+end
+
+local function guarded(f, what)
+    return function(...)
+        local ok, err = pcall(f, ...)
+        if not ok then log_warn(what, err) end
+    end
+end
+
+local function make_boot_id()
+    if crypto and crypto.trng then
+        local r = crypto.trng(4)
+        if r and #r == 4 then return (r:gsub(".", function(ch) return string.format("%02x", ch:byte()) end)) end
+    end
+    math.randomseed(os.time() + now_ms())
+    return string.format("%04x%04x", math.random(0, 0xFFFF), math.random(0, 0xFFFF))
+end
+
+--- Opens the UART, installs the callbacks and sends the boot HELLO.
+function M.start()
+    start_ms = now_ms()
+    boot_id = make_boot_id()
+    reader = frame.reader(cfg.max_frame, cfg.max_message, function(ftype, id, body)
+        local ok, err = pcall(on_message, ftype, id, body)
+        if not ok then log_warn("message", err) end
+    end)
+    uart.setup(cfg.uart_id, cfg.baud, cfg.data_bits, cfg.stop_bits, uart.None, uart.LSB, cfg.rx_buffer)
+    uart.on(cfg.uart_id, "receive", guarded(on_receive, "receive"))
+    uart.on(cfg.uart_id, "sent", guarded(refill, "sent"))
+    sys.timerLoopStart(guarded(refill, "tick"), cfg.tx_tick_ms)
+    for _, name in ipairs({ "MQTT_PONG", "MQTT_CONNACK", "MQTT_DISCONNECT" }) do
+        sys.subscribe(name, guarded(function(...) forward_sys(name, ...) end, name))
+    end
+    push(T.HELLO, 0, hello_body())
+    flush()
+    log_info("air780bridge agent started", "uart", cfg.uart_id, "boot_id", boot_id)
+end
+
+return M

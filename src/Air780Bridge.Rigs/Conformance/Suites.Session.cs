@@ -1,0 +1,195 @@
+using Air780Bridge.Harness.Timeline;
+
+namespace Air780Bridge.Rigs.Conformance;
+
+public static partial class ConformanceSuite
+{
+    private static IEnumerable<Scenario> SessionScenarios() =>
+    [
+        new("keepalive.ping-period", "keepalive", "keepalive(5) is clamped to 15 s; PINGREQ every 75 % of it", "keepalive(time), pong event, §2, §7, [MQTT-3.1.2-24]", KeepalivePing),
+        new("will.abrupt-loss", "will", "will published after an abrupt loss", "will(topic, payload, qos, retain), [MQTT-3.1.2-8]", WillOnLoss),
+        new("will.clean-disconnect", "will", "no will after disconnect()", "disconnect(), [MQTT-3.1.2-10]", WillNotOnDisconnect),
+        new("reconnect.period", "reconnect", "autoreconn(true, 1000): every drop is followed by a reconnect after the period, no backoff", "autoreconn(enable, period), §2, §8", ReconnectPeriod),
+        new("reconnect.disconnect-keeps-autoreconn", "reconnect", "disconnect() does not stop autoreconnect", "disconnect() vs autoreconn, §9, §16.6", DisconnectKeepsAutoreconn),
+        new("reconnect.close-silences", "reconnect", "close() releases the client and silences every later event", "close(), §9", CloseSilences),
+        new("reconnect.no-retransmission", "reconnect", "nothing unacknowledged is re-sent after a reconnect (documented deviation)", "seed: no retransmission; [MQTT-4.4.0-1]", NoRetransmission),
+        new("robust.duplicate-client-id", "robustness", "a second session with the same client id ends the module's with a disconnect event", "auth() client id uniqueness, §4 disconnect", DuplicateClientId),
+        new("robust.rx-overflow", "robustness", "a publish larger than rxSize closes the connection: disconnect(0), no error event", "create opts rxSize, §6", RxOverflow),
+        new("api.debug", "robustness", "debug(true/false) returns nothing and the client keeps working", "debug(onoff)", Debug),
+    ];
+
+    private static async Task KeepalivePing(ScenarioContext ctx)
+    {
+        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.keepalive", c, 5L));
+        var connect = Connect(ctx, ctx.ClientId());
+        ctx.Check("keepalive.clamp", "keepalive(5) is clamped to 15 in CONNECT", $"{Ref} §2 keepalive", connect.KeepAlive == 15,
+            measured: $"{connect.KeepAlive} s", allowed: "15 s");
+        var connack = await Packet(ctx, "down", "CONNACK", _ => true);
+        var first = await Packet(ctx, "up", "PINGREQ", _ => true, TimeSpan.FromSeconds(20));
+        var second = await Packet(ctx, "up", "PINGREQ", e => e.T > first.T, TimeSpan.FromSeconds(20));
+        var intervals = new[] { (first.T - connack.T) / 1000.0, (second.T - first.T) / 1000.0 };
+        const double period = 11250, tolerance = 750;
+        ctx.Timing("PINGREQ interval", intervals, period - tolerance, period + tolerance);
+        ctx.Check("keepalive.ping-period", "PINGREQ every 15 s x 3/4 = 11.25 s, from CONNACK, regardless of traffic", $"{Ref} §7",
+            intervals.All(i => Math.Abs(i - period) <= tolerance), measured: string.Join(", ", intervals.Select(i => $"{i:0} ms")), allowed: $"{period} ± {tolerance} ms");
+        ctx.Check("keepalive.limit", "no silence longer than 1.5 x keepalive", "[MQTT-3.1.2-24]", intervals.All(i => i <= 22500));
+        if (ctx.Firmware.HasPongEvent)
+            await ctx.Event(h, "pong");
+        await ctx.Close(h);
+    }
+
+    private static async Task<(long Handle, IHarnessPeer Peer, string WillTopic)> WithWill(ScenarioContext ctx)
+    {
+        var willTopic = Topic(ctx, "will");
+        var peer = await ctx.Harness.ConnectPeerAsync(ctx.ClientId("peer"), ctx.Token);
+        await peer.SubscribeAsync(willTopic, ctx.Token);
+        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.will", c, willTopic, "gone", 1L, 0L));
+        var connect = Connect(ctx, ctx.ClientId());
+        ctx.Check("will.connect-fields", "CONNECT carries the will topic, QoS and retain", "[MQTT-3.1.2-9], [MQTT-3.1.2-14]",
+            connect is { WillTopic: not null, WillQos: 1, WillRetain: false, WillPayloadSize: 4 } && connect.WillTopic == willTopic,
+            measured: $"{connect.WillTopic} q{connect.WillQos} retain={connect.WillRetain} {connect.WillPayloadSize} B");
+        return (h, peer, willTopic);
+    }
+
+    private static async Task WillOnLoss(ScenarioContext ctx)
+    {
+        var (h, peer, willTopic) = await WithWill(ctx);
+        await using (peer)
+        {
+            await ctx.Harness.DropAsync(ctx.ClientId(), ctx.Token);
+            await ctx.Event(h, "disconnect");
+            ctx.Check("will.published-on-loss", "the broker publishes the will after an abrupt loss", "[MQTT-3.1.2-8]",
+                await peer.WaitForMessageAsync(willTopic, TimeSpan.FromSeconds(10), ctx.Token));
+        }
+        await ctx.Close(h);
+    }
+
+    private static async Task WillNotOnDisconnect(ScenarioContext ctx)
+    {
+        var (h, peer, willTopic) = await WithWill(ctx);
+        await using (peer)
+        {
+            ctx.Check("api.disconnect.return", "disconnect() returns true", $"{Ref} §9", await ctx.Lua("mqtt.disconnect", h) is [true]);
+            await Packet(ctx, "up", "DISCONNECT", _ => true);
+            await ctx.Event(h, "disconnect");
+            ctx.Check("will.not-on-disconnect", "no will after DISCONNECT", "[MQTT-3.1.2-10]",
+                !await peer.WaitForMessageAsync(willTopic, NoEventWindow, ctx.Token));
+        }
+        await ctx.Close(h);
+    }
+
+    private static async Task ReconnectPeriod(ScenarioContext ctx)
+    {
+        const long period = 1000;
+        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, period));
+        var delays = new List<double>();
+        for (var i = 0; i < 3; i++)
+        {
+            var dropped = TimelineClock.NowUs;
+            await ctx.Harness.DropAsync(ctx.ClientId(), ctx.Token);
+            var closed = await Entry(ctx, $"TCP close #{i + 1}", e => e is { Kind: "connection", Type: "close" } && e.T >= dropped);
+            await ctx.Event(h, "conack", TimeSpan.FromSeconds(15), o => o.T > dropped);
+            var reconnect = await Packet(ctx, "up", "CONNECT", e => e.T > closed.T);
+            delays.Add((reconnect.T - closed.T) / 1000.0);
+        }
+        ctx.Timing("drop -> reconnect CONNECT", delays, period, period + 700);
+        ctx.Check("reconnect.period", "each reconnect comes one period after the drop, with no backoff", $"{Ref} §2 autoreconn, §8",
+            delays.All(d => d >= period - 50 && d <= period + 700) && delays.Max() - delays.Min() < 500,
+            measured: string.Join(", ", delays.Select(d => $"{d:0} ms")), allowed: $"{period}..{period + 700} ms, spread < 500 ms");
+        await ctx.Close(h);
+    }
+
+    private static async Task DisconnectKeepsAutoreconn(ScenarioContext ctx)
+    {
+        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, 1000L));
+        await ctx.Lua("mqtt.disconnect", h);
+        var disconnect = await ctx.Event(h, "disconnect");
+        var reconnected = await Raised(ctx, h, "conack", o => o.T > disconnect.T);
+        ctx.Check("reconnect.after-disconnect", "disconnect() keeps autoreconnect on: the client connects again (the doc page implies it stays down)",
+            $"{Ref} §9, §16.6", reconnected, measured: reconnected ? "conack again" : "stayed disconnected", allowed: "conack again");
+        await ctx.Lua("mqtt.autoreconn", h, false);
+        await ctx.Close(h);
+    }
+
+    private static async Task CloseSilences(ScenarioContext ctx)
+    {
+        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, 1000L));
+        var before = ctx.Events(h).Count;
+        await ctx.Close(h);
+        await Packet(ctx, "up", "DISCONNECT", _ => true);
+        var late = await Raised(ctx, h, "disconnect") || ctx.Events(h).Count > before;
+        ctx.Check("close.silent", "no event reaches Lua after close(), not even disconnect", $"{Ref} §9", !late,
+            measured: late ? string.Join(", ", ctx.Events(h).Skip(before).Select(e => e.Name)) : "none");
+        var reconnects = ctx.Timeline().Count(e => e is { Kind: "packet", Type: "CONNECT" });
+        ctx.Check("close.no-reconnect", "close() stops autoreconnect", $"{Ref} §9", reconnects == 1, measured: $"{reconnects} CONNECT");
+    }
+
+    private static async Task NoRetransmission(ScenarioContext ctx)
+    {
+        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, 1000L));
+        long? id;
+        long dropped;
+        using (ctx.Harness.WithholdAck(ctx.ClientId(), "PUBACK"))
+        {
+            id = (await ctx.Lua("mqtt.publish", h, Topic(ctx, "unacked"), "once", 1L)).FirstOrDefault() as long?;
+            await Packet(ctx, "up", "PUBLISH", e => e.PacketId == id);
+            dropped = TimelineClock.NowUs;
+            await ctx.Harness.DropAsync(ctx.ClientId(), ctx.Token);
+        }
+        await ctx.Event(h, "conack", TimeSpan.FromSeconds(15), o => o.T > dropped);
+        await Task.Delay(NoEventWindow, ctx.Token); // the window in which a retransmission would have to appear
+        var publishes = ctx.Timeline().Where(e => e is { Kind: "packet", Type: "PUBLISH", Dir: "up" } && e.PacketId == id).ToList();
+        if (publishes.Count == 1)
+            ctx.Deviation("reconnect.no-retransmission", "the unacknowledged QoS 1 PUBLISH is not re-sent after the reconnect", "[MQTT-4.4.0-1]; seed: no retransmission",
+                "1 PUBLISH, DUP never set", "LuatOS documents that the module keeps no uplink data and never retransmits; MQTT 3.1.1 requires a resend with DUP=1 when the session is not clean.");
+        else
+            ctx.Check("reconnect.no-retransmission", "the firmware documents no retransmission, but the PUBLISH was sent again", $"{Ref} §5", false,
+                measured: string.Join(", ", publishes.Select(p => $"dup={p.Dup}")));
+        ctx.Check("reconnect.dup-never-set", "DUP is never set", $"{Ref} §5", ctx.Timeline().All(e => e.Dup != true));
+        await ctx.Lua("mqtt.autoreconn", h, false);
+        await ctx.Close(h);
+    }
+
+    private static async Task DuplicateClientId(ScenarioContext ctx)
+    {
+        var h = await ctx.Connected();
+        var kicked = TimelineClock.NowUs;
+        await ctx.Harness.KickWithDuplicateAsync(ctx.ClientId(), ctx.Token);
+        var ended = await Raised(ctx, h, "disconnect", o => o.T > kicked);
+        ctx.Check("dup-client-id.disconnect", "the module gets a disconnect event when a duplicate client id takes its session", "seed: auth() client id; [MQTT-3.1.4-2]",
+            ended, measured: ended ? "disconnect" : "no event", allowed: "disconnect");
+        await ctx.Close(h);
+    }
+
+    private static async Task RxOverflow(ScenarioContext ctx)
+    {
+        var (host, port) = ctx.Harness.Plain;
+        var h = await ctx.Create(null, host, (long)port, null, new Dictionary<string, object?> { ["rxSize"] = 1024L });
+        await ctx.Lua("mqtt.auth", h, ctx.ClientId());
+        await ctx.Lua("mqtt.on", h, true);
+        await ctx.Lua("mqtt.connect", h);
+        await ctx.Event(h, "conack");
+        var topic = Topic(ctx, "big");
+        await ctx.Lua("mqtt.subscribe", h, topic, 0L);
+        await Packet(ctx, "down", "SUBACK", _ => true);
+        await using var peer = await ctx.Harness.ConnectPeerAsync(ctx.ClientId("peer"), ctx.Token);
+        await peer.PublishAsync(topic, new byte[4096], 0, false, ctx.Token);
+        var disconnect = await ctx.Event(h, "disconnect", TimeSpan.FromSeconds(10));
+        ctx.Check("rx-overflow.disconnect", "a 4 KiB publish into a 1 KiB rx buffer closes with disconnect(0)", $"{Ref} §6",
+            disconnect.IntArg(0) == 0, measured: ScenarioContext.Describe(disconnect.Args), allowed: "0");
+        var names = ctx.Events(h).Select(e => e.Name).ToList();
+        ctx.Check("rx-overflow.no-recv", "the oversize message is not delivered and no error event is raised", $"{Ref} §6",
+            !names.Contains("recv") && !names.Contains("error"), measured: string.Join(", ", names));
+        await ctx.Close(h);
+    }
+
+    private static async Task Debug(ScenarioContext ctx)
+    {
+        var h = await ctx.Connected();
+        ctx.Check("api.debug.on", "debug(true) returns nothing", "seed: mqttc:debug()", (await ctx.Lua("mqtt.debug", h, true)).All(v => v is null));
+        await ctx.Lua("mqtt.debug", h, false);
+        var id = (await ctx.Lua("mqtt.publish", h, Topic(ctx, "after-debug"), "ok", 1L)).FirstOrDefault() as long?;
+        await ctx.Event(h, "sent", where: o => o.IntArg(0) == id);
+        await ctx.Close(h);
+    }
+}

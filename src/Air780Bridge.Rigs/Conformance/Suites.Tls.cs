@@ -1,0 +1,61 @@
+using System.Text;
+
+namespace Air780Bridge.Rigs.Conformance;
+
+public static partial class ConformanceSuite
+{
+    private static IEnumerable<Scenario> TlsScenarios() =>
+    [
+        new("tls.no-verify", "tls", "ssl=true: TLS without certificate check", "mqtt.create(.., true)", ctx => TlsConnects(ctx, _ => true, expectConnect: true)),
+        new("tls.server-verify", "tls", "server certificate verified against the CA (verify defaults to 2)", "mqtt.create(.., {server_cert=..})",
+            ctx => TlsConnects(ctx, m => Ssl(m.CaPem), expectConnect: true)),
+        new("tls.wrong-ca", "tls", "verify=2 with the wrong CA fails the connection", "mqtt.create(.., {server_cert=other, verify=2}), §8",
+            ctx => TlsConnects(ctx, m => Ssl(m.OtherCaPem, verify: 2), expectConnect: false)),
+        new("tls.optional-verify", "tls", "verify=1 (optional) connects despite the wrong CA", "mqtt.create(.., {server_cert=other, verify=1})",
+            ctx => TlsConnects(ctx, m => Ssl(m.OtherCaPem, verify: 1), expectConnect: true)),
+        new("tls.mutual", "tls", "mutual TLS with a client certificate and key", "mqtt.create(.., {server_cert, client_cert, client_key})",
+            ctx => TlsConnects(ctx, m => Ssl(m.CaPem, client: (m.ClientCertPem, m.ClientKeyPem)), expectConnect: true)),
+    ];
+
+    private static Dictionary<string, object?> Ssl(byte[] ca, long? verify = null, (byte[] Cert, byte[] Key)? client = null)
+    {
+        var ssl = new Dictionary<string, object?> { ["server_cert"] = ca };
+        if (verify is not null) ssl["verify"] = verify;
+        if (client is { } c)
+        {
+            ssl["client_cert"] = c.Cert;
+            ssl["client_key"] = c.Key;
+        }
+        return ssl;
+    }
+
+    private static async Task TlsConnects(ScenarioContext ctx, Func<TlsMaterial, object> ssl, bool expectConnect)
+    {
+        if (ctx.Harness.Tls is not { } endpoint || ctx.Harness.TlsMaterial is not { } material)
+            throw new ScenarioSkippedException("the rig's broker has no TLS endpoint");
+        var h = await ctx.Create(null, endpoint.Host, (long)endpoint.Port, ssl(material));
+        await ctx.Lua("mqtt.auth", h, ctx.ClientId());
+        await ctx.Lua("mqtt.on", h, true);
+        await ctx.Lua("mqtt.connect", h);
+        if (expectConnect)
+        {
+            await ctx.Event(h, "conack");
+            var state = await ctx.Lua("mqtt.state", h);
+            ctx.Check("tls.connected", "the TLS session reaches conack and STATE_READY", "seed: mqtt.create ssl", state is [3L], measured: ScenarioContext.Describe(state), allowed: "3");
+        }
+        else
+        {
+            var disconnect = await ctx.Event(h, "disconnect");
+            var names = ctx.Events(h).Select(e => e.Name).ToList();
+            ctx.Check("tls.refused", "the handshake fails: no conack, disconnect(0)", $"{Ref} §8", !names.Contains("conack") && disconnect.IntArg(0) == 0,
+                measured: string.Join(", ", names));
+            if (ctx.Firmware.HasErrorEvent)
+            {
+                var error = await ctx.Event(h, "error");
+                ctx.Check("tls.refused.error", "error(\"connect\", 0) before disconnect", $"{Ref} §4",
+                    error.Args is [byte[] kind, ..] && Encoding.ASCII.GetString(kind) == "connect" && error.T <= disconnect.T, measured: ScenarioContext.Describe(error.Args));
+            }
+        }
+        await ctx.Close(h);
+    }
+}

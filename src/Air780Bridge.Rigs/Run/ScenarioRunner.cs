@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Air780Bridge.Rigs.Conformance;
+using Air780Bridge.Rigs.Results;
+
+namespace Air780Bridge.Rigs.Run;
+
+/// <summary>Runs scenarios on one module and turns each into a <see cref="ScenarioResult"/>, whatever happens inside.</summary>
+public static class ScenarioRunner
+{
+    public static async Task<ScenarioResult> RunAsync(Scenario scenario, IModuleDriver module, IScenarioHarness harness, ModuleEventLog events,
+        TimeSpan timeout, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        var ctx = new ScenarioContext(module, harness, events, scenario.Id, cts.Token);
+        var watch = Stopwatch.StartNew();
+        Verdict verdict;
+        string? message = null;
+        try
+        {
+            await scenario.Run(ctx);
+            verdict = Verdicts.Combine(ctx.Checks.Select(c => c.Verdict).DefaultIfEmpty(Verdict.Pass));
+            message = ctx.Checks.FirstOrDefault(c => c.Verdict == Verdict.Fail) is { } failed
+                ? $"{failed.Title}: measured {failed.Measured ?? "-"}, allowed {failed.Allowed ?? "-"}"
+                : ctx.Checks.FirstOrDefault(c => c.Verdict == Verdict.KnownDeviation)?.Explanation;
+        }
+        catch (ScenarioSkippedException e)
+        {
+            verdict = Verdict.Skipped;
+            message = e.Message;
+        }
+        catch (ScenarioFailedException e)
+        {
+            verdict = Verdict.Fail;
+            message = e.Message;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            verdict = Verdict.Fail;
+            message = $"timed out after {timeout.TotalSeconds:0} s";
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            verdict = Verdict.Error;
+            message = $"{e.GetType().Name}: {e.Message}";
+        }
+        await CloseLeftovers(ctx, module);
+        return new ScenarioResult
+        {
+            Id = scenario.Id, Title = scenario.Title, Suite = scenario.Suite, Verdict = verdict, Duration = watch.Elapsed, Message = message,
+            Checks = ctx.Checks, Timeline = TimelineSteps.From(ctx.Timeline()), Timings = ctx.Timings,
+        };
+    }
+
+    // A failed scenario must not leave clients reconnecting on the module and disturbing the next one.
+    private static async Task CloseLeftovers(ScenarioContext ctx, IModuleDriver module)
+    {
+        foreach (var handle in ctx.OpenHandles.ToList())
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await module.CallAsync("mqtt.close", [handle], cts.Token);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The scenario's verdict already says what went wrong; a module that cannot close is reported by the next scenario.
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using System.Collections;
+using System.Text.Json;
+using Air780Bridge.Protocol.Framing;
+using Air780Bridge.Protocol.Values;
+
+namespace Air780Bridge.Protocol.Tests;
+
+/// <summary>tests/vectors/frames.json: the same vectors the agent's Lua codec is tested against.</summary>
+public class VectorTests
+{
+    private static readonly JsonElement Vectors = LoadVectors();
+
+    private static JsonElement LoadVectors()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Air780Bridge.sln")))
+            dir = dir.Parent;
+        var path = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("run the tests inside the repository"), "tests", "vectors", "frames.json");
+        return JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+    }
+
+    public static TheoryData<string> Names(string section) => new(Vectors.GetProperty(section).EnumerateArray().Select(v => v.GetProperty("name").GetString()!));
+
+    public static TheoryData<string> FrameNames() => Names("frames");
+    public static TheoryData<string> CborNames() => Names("cbor");
+    public static TheoryData<string> RejectNames() => Names("cbor_reject");
+
+    private static JsonElement Vector(string section, string name) =>
+        Vectors.GetProperty(section).EnumerateArray().Single(v => v.GetProperty("name").GetString() == name);
+
+    [Theory]
+    [MemberData(nameof(FrameNames))]
+    public void Frames_encode_and_decode_like_the_agent(string name)
+    {
+        var v = Vector("frames", name);
+        var body = Convert.FromHexString(v.GetProperty("body_hex").GetString()!);
+        var maxFrame = v.TryGetProperty("max_frame", out var m) ? m.GetInt32() : FrameFormat.HostMaxFrame;
+        var type = (FrameType)v.GetProperty("type").GetInt32();
+        var id = (ushort)v.GetProperty("id").GetInt32();
+        var frames = FrameEncoder.Fragment(type, id, body, maxFrame).ToList();
+        Assert.Equal(v.GetProperty("frame_hex").GetString(), Convert.ToHexString(frames.SelectMany(f => FrameEncoder.Encode(f)).ToArray()));
+        Assert.Equal(v.GetProperty("more").GetBoolean(), frames[0].More);
+
+        var received = new List<ReceivedFrame>();
+        new FrameReader().Read(Convert.FromHexString(v.GetProperty("frame_hex").GetString()!), received);
+        var assembler = new MessageAssembler();
+        var message = received.Select(assembler.Add).Last(x => x is not null)!.Value;
+        Assert.Equal(body, message.Body.ToArray());
+        Assert.Equal(id, message.Id);
+    }
+
+    [Theory]
+    [MemberData(nameof(CborNames))]
+    public void Cbor_values_match_the_agent(string name)
+    {
+        var v = Vector("cbor", name);
+        var hex = v.GetProperty("cbor_hex").GetString()!;
+        var expected = ToValue(v.GetProperty("value"));
+        if (!v.TryGetProperty("decode_only", out var decodeOnly) || !decodeOnly.GetBoolean())
+            Assert.Equal(hex, Convert.ToHexString(CborValues.Encode(expected)));
+        Assert.Equal(Normalize(expected), Normalize(CborValues.Decode(Convert.FromHexString(hex))));
+    }
+
+    [Theory]
+    [MemberData(nameof(RejectNames))]
+    public void Cbor_outside_the_subset_is_rejected(string name)
+    {
+        // The host accepts half floats (docs/protocol.md §2); everything else the agent rejects, the host rejects too.
+        if (name == "half_float")
+            return;
+        Assert.Throws<ProtocolFormatException>(() => CborValues.Decode(Convert.FromHexString(Vector("cbor_reject", name).GetProperty("cbor_hex").GetString()!)));
+    }
+
+    private static object? ToValue(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Number => e.GetInt64(),
+        JsonValueKind.Array => e.EnumerateArray().Select(ToValue).ToArray(),
+        JsonValueKind.Object when e.TryGetProperty("bytes", out var b) => Convert.FromHexString(b.GetString()!),
+        JsonValueKind.Object when e.TryGetProperty("text", out var t) => t.GetString(),
+        JsonValueKind.Object when e.TryGetProperty("float", out var f) => f.GetDouble(),
+        JsonValueKind.Object when e.TryGetProperty("map", out var map) => map.EnumerateArray()
+            .ToDictionary(kv => ToValue(kv[0])!, kv => ToValue(kv[1])),
+        _ => throw new InvalidDataException($"vector value {e} has no mapping"),
+    };
+
+    // Decoded maps have text keys where the agent sent byte strings; compare both as text.
+    private static string Normalize(object? value) => value switch
+    {
+        null => "nil",
+        byte[] b => "b:" + Convert.ToHexString(b),
+        string s => "b:" + Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(s)),
+        IDictionary d => "{" + string.Join(",", d.Keys.Cast<object>().Select(k => Normalize(k) + "=" + Normalize(d[k]))) + "}",
+        IEnumerable list => "[" + string.Join(",", list.Cast<object?>().Select(Normalize)) + "]",
+        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
+    };
+}
