@@ -28,7 +28,7 @@ local cfg = {
     rx_window = 4096,
     event_queue = 32768,
     tx_window = 4096,   -- bytes written ahead of the driver before waiting for "sent"/tick
-    tx_tick_ms = 20,
+    tx_tick_ms = 20,    -- refill period while data waits on ports that raise no "sent"
 }
 
 local function log_info(...) if log then log.info("br_agent", ...) end end
@@ -54,6 +54,8 @@ local clients, handle_of, next_handle, client_count = {}, {}, 1, 0
 -- Outbound queue: whole messages (already framed) in FIFO order; head may be partly written.
 local q, qh, qt, q_bytes, head_off = {}, 1, 0, 0, 0
 local tx_budget = cfg.tx_window
+local tick_armed = false
+local tick -- refills the budget where the port raises no "sent"; armed only while data waits
 
 local function now_ms()
     if mcu and mcu.ticks then
@@ -87,7 +89,13 @@ local function flush()
             head_off = head_off + n
         end
     end
-    if qh > qt then qh, qt = 1, 0 end
+    if qh > qt then
+        qh, qt = 1, 0
+    elseif not tick_armed then
+        -- A one-shot timer only while data waits keeps an idle agent free of wake-ups.
+        tick_armed = true
+        sys.timerStart(tick, cfg.tx_tick_ms)
+    end
 end
 
 local function push(ftype, id, body)
@@ -119,7 +127,8 @@ local function emit(t, n)
         stats.events_dropped = stats.events_dropped + 1
         return
     end
-    push(T.EVENT, next_seq(), cbor.encode_array(t, 1, n))
+    local body = cbor.encode_array(t, 1, n) -- before next_seq: a value that cannot be sent leaves no gap
+    push(T.EVENT, next_seq(), body)
 end
 
 -- Writes what the budget allows, then reports dropped events if that made room.
@@ -136,13 +145,20 @@ local function send_error(id, kind, message)
 end
 
 -- HELLO -------------------------------------------------------------------------------------
+local KNOWN_CONSTANTS = { "STATE_DISCONNECT", "STATE_SCONNECT", "STATE_MQTT", "STATE_READY",
+    "VERIFY_NONE", "VERIFY_OPTION", "VERIFY_REQUIRED" }
+
 local function mqtt_constants()
     local m = {}
-    for k, v in pairs(mqtt) do
+    local function add(k, v)
         if type(k) == "string" and (k:find("^STATE_") or k:find("^VERIFY_")) and math.type(v) == "integer" then
             m[k] = v
         end
     end
+    -- Firmware libraries are ROM tables (rotable) that pairs() may not walk: index the known names,
+    -- then let pairs() add any newer ones where it works.
+    for _, k in ipairs(KNOWN_CONSTANTS) do add(k, mqtt[k]) end
+    pcall(function() for k, v in pairs(mqtt) do add(k, v) end end)
     return m
 end
 
@@ -307,12 +323,16 @@ end
 -- UART callbacks ----------------------------------------------------------------------------
 local function on_receive()
     -- One "receive" event per USB transfer, not per buffered byte: drain everything.
+    local half = cfg.rx_window // 2
     while true do
-        local data = uart.read(cfg.uart_id, cfg.read_chunk)
+        -- Never read past half the window uncredited: CREDIT goes out at the latest there (§3).
+        local want = half - uncredited
+        if want > cfg.read_chunk then want = cfg.read_chunk end
+        local data = uart.read(cfg.uart_id, want)
         if not data or #data == 0 then break end
         uncredited = uncredited + #data
         reader.feed(data)
-        if uncredited * 2 >= cfg.rx_window then credit() end
+        if uncredited >= half then credit() end
         flush()
     end
     credit()
@@ -351,7 +371,10 @@ function M.start()
     uart.setup(cfg.uart_id, cfg.baud, cfg.data_bits, cfg.stop_bits, uart.None, uart.LSB, cfg.rx_buffer)
     uart.on(cfg.uart_id, "receive", guarded(on_receive, "receive"))
     uart.on(cfg.uart_id, "sent", guarded(refill, "sent"))
-    sys.timerLoopStart(guarded(refill, "tick"), cfg.tx_tick_ms)
+    tick = guarded(function()
+        tick_armed = false
+        refill()
+    end, "tick")
     for _, name in ipairs({ "MQTT_PONG", "MQTT_CONNACK", "MQTT_DISCONNECT" }) do
         sys.subscribe(name, guarded(function(...) forward_sys(name, ...) end, name))
     end

@@ -110,7 +110,7 @@ end)
 function H.request(...)
     local a = pack(...)
     H.next_id = H.next_id + 1
-    H.transfer(frame.encode(0x10, H.next_id, cbor.encode_array(a, 1, a.n), 2048))
+    H.transfer(frame.encode(0x10, H.next_id, cbor.encode_array(a, 1, a.n), H.agent.config.max_frame))
     return H.next_id
 end
 
@@ -120,7 +120,7 @@ function H.drain()
     H.out = {}
 end
 
--- Deterministic rendering for assertions: strings %q, tables with sorted keys, nil as nil.
+-- Deterministic rendering for assertions: strings quoted with \ddd for other than printable ASCII, tables with sorted keys, nil as nil.
 local show
 local function show_array(t, n)
     local parts = {}
@@ -128,7 +128,9 @@ local function show_array(t, n)
     return "[" .. table.concat(parts, ",") .. "]"
 end
 show = function(v)
-    if type(v) == "string" then return string.format("%q", v) end
+    if type(v) == "string" then
+        return '"' .. v:gsub('[%c"\\\128-\255]', function(c) return "\\" .. c:byte() end) .. '"'
+    end
     if type(v) ~= "table" then return tostring(v) end
     local keys, n = {}, 0
     for k in pairs(v) do keys[#keys + 1] = k n = n + 1 end
