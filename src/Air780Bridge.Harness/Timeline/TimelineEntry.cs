@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Air780Bridge.Harness.Timeline;
 
 /// <summary>
@@ -56,7 +54,5 @@ public sealed record TimelineEntry
 /// <summary>Process-wide monotonic clock shared by the tap, the broker and the proxy, so their entries order correctly.</summary>
 public static class TimelineClock
 {
-    private static readonly long Origin = Stopwatch.GetTimestamp();
-
-    public static long NowUs => (Stopwatch.GetTimestamp() - Origin) * 1_000_000 / Stopwatch.Frequency;
+    public static long NowUs => Protocol.MonotonicClock.NowUs;
 }

@@ -1,0 +1,420 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Air780Bridge.Client.Transport;
+using Air780Bridge.Protocol.Framing;
+using Air780Bridge.Protocol.Messages;
+using Air780Bridge.Protocol.Values;
+using Polly;
+using Polly.Retry;
+using Serilog;
+
+namespace Air780Bridge.Client.Link;
+
+/// <summary>Settings of the link; defaults follow docs/protocol.md §3 and §7.</summary>
+public sealed record LinkOptions
+{
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan CreditTimeout { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a vanished port is retried before the link gives up; null = until disposed.</summary>
+    public TimeSpan? ReconnectFor { get; init; } = TimeSpan.FromMinutes(2);
+}
+
+/// <summary>What the link reports besides module events.</summary>
+public abstract record LinkNotice;
+
+/// <summary>An EVENT the agent sent.</summary>
+public sealed record ModuleEventNotice(EventMessage Event) : LinkNotice;
+
+/// <summary>Events were lost between <see cref="Expected"/> and <see cref="Got"/> (corruption or a dropped frame).</summary>
+public sealed record EventGapNotice(ushort Expected, ushort Got, int Lost) : LinkNotice;
+
+/// <summary>The module booted (again): a new boot id.</summary>
+public sealed record RebootNotice(string? OldBootId, HelloInfo Hello) : LinkNotice;
+
+/// <summary>The port vanished or came back.</summary>
+public sealed record LinkStateNotice(bool Up, string Reason) : LinkNotice;
+
+public sealed record LinkStats(FrameReaderStats Reader, long DiscardedPartials, long DecodeErrors, long EventsLost, long CreditResets, long Reconnects);
+
+/// <summary>
+/// One module's protocol link: frames in and out of a byte stream, request/response matching, credit flow
+/// control, event sequencing, pings, and reopening a port that vanished (docs/protocol.md).
+/// </summary>
+public sealed class ModuleLink : IAsyncDisposable
+{
+    private static readonly HashSet<string> IdempotentMethods = ["mqtt.ready", "mqtt.state", "agent.stats"];
+
+    private readonly LinkAddress _address;
+    private readonly LinkOptions _options;
+    private readonly ILogger _log;
+    private readonly CancellationTokenSource _life = new();
+    private readonly ConcurrentDictionary<ushort, Pending> _pending = new();
+    private readonly Channel<LinkNotice> _notices = Channel.CreateUnbounded<LinkNotice>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SequenceTracker _sequence = new();
+    private readonly ResiliencePipeline _reopen;
+    private readonly Lock _creditLock = new();
+    private TaskCompletionSource _creditArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Stream? _stream;
+    private FrameReader _reader = new();
+    private MessageAssembler _assembler = new();
+    private long _inFlight;
+    private int _nextId;
+    private long _decodeErrors, _creditResets, _reconnects;
+    private long _lastTraffic = Environment.TickCount64;
+    private Task? _readLoop;
+    private Task? _pingLoop;
+
+    private sealed record Pending(string Method, WireMessage Message, TaskCompletionSource<ProtocolMessage> Done)
+    {
+        public bool Idempotent => Method is "hello" or "ping" || IdempotentMethods.Contains(Method);
+    }
+
+    private ModuleLink(LinkAddress address, LinkOptions options, ILogger log)
+    {
+        _address = address;
+        _options = options;
+        _log = log.ForContext("Link", address.ToString());
+        _reopen = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<LinkUnavailableException>().Handle<IOException>().Handle<LinkTimeoutException>(),
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = TimeSpan.FromMilliseconds(200),
+                MaxDelay = TimeSpan.FromSeconds(2),
+                MaxRetryAttempts = int.MaxValue,
+                OnRetry = a =>
+                {
+                    _log.Debug("reopening {Link}: attempt {Attempt} failed: {Reason}", address, a.AttemptNumber + 1, a.Outcome.Exception?.Message);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    public HelloInfo Hello { get; private set; } = new();
+
+    /// <summary>Module events, gaps, reboots and link state, in order.</summary>
+    public ChannelReader<LinkNotice> Notices => _notices.Reader;
+
+    public LinkStats Stats => new(_reader.Stats, _assembler.DiscardedPartials, Interlocked.Read(ref _decodeErrors), _sequence.Lost,
+        Interlocked.Read(ref _creditResets), Interlocked.Read(ref _reconnects));
+
+    /// <summary>Opens the transport and waits for the module's HELLO.</summary>
+    public static async Task<ModuleLink> ConnectAsync(LinkAddress address, LinkOptions? options, ILogger log, CancellationToken ct)
+    {
+        var link = new ModuleLink(address, options ?? new LinkOptions(), log);
+        try
+        {
+            await link.OpenAsync(ct);
+            link._pingLoop = link.PingLoopAsync(link._life.Token);
+            return link;
+        }
+        catch
+        {
+            await link.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task OpenAsync(CancellationToken ct)
+    {
+        _stream = await Transports.OpenAsync(_address, _log, ct);
+        _reader = new FrameReader();
+        _assembler = new MessageAssembler();
+        lock (_creditLock) _inFlight = 0;
+        _sequence.Reset();
+        _readLoop = ReadLoopAsync(_stream, _life.Token);
+        var hello = await SendAsync("hello", new HelloRequestMessage(0), _options.RequestTimeout, ct);
+        AcceptHello(((HelloMessage)hello).Info, unsolicited: false);
+    }
+
+    /// <summary>Calls one Lua function through the agent (docs/protocol.md §5); returns its results.</summary>
+    public async Task<object?[]> CallAsync(string method, object?[] args, TimeSpan? timeout, CancellationToken ct)
+    {
+        var reply = await SendAsync(method, new RequestMessage(0, method, args), timeout ?? _options.RequestTimeout, ct);
+        return reply switch
+        {
+            ResultMessage r => r.Values,
+            ErrorMessage e => throw new ModuleErrorException(e.Kind, e.Text),
+            _ => throw new LinkLostException($"unexpected {reply.GetType().Name} for {method}"),
+        };
+    }
+
+    public async Task<TimeSpan> PingAsync(CancellationToken ct)
+    {
+        var started = Environment.TickCount64;
+        await SendAsync("ping", new PingMessage(0, "air780"u8.ToArray()), _options.RequestTimeout, ct);
+        return TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
+    }
+
+    private async Task<ProtocolMessage> SendAsync(string method, ProtocolMessage message, TimeSpan timeout, CancellationToken ct)
+    {
+        var id = AllocateId();
+        var wire = MessageCodec.Encode(message) with { Id = id };
+        var pending = new Pending(method, wire, new TaskCompletionSource<ProtocolMessage>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _pending[id] = pending;
+        try
+        {
+            await WriteAsync(wire, ct);
+            return await pending.Done.Task.WaitAsync(timeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            throw new LinkTimeoutException($"no answer to {method} from {_address} within {timeout.TotalSeconds:0.#} s; is the agent running (`air780 probe`)?");
+        }
+        finally
+        {
+            _pending.TryRemove(id, out _);
+        }
+    }
+
+    private ushort AllocateId()
+    {
+        for (var tries = 0; tries < 65535; tries++)
+        {
+            var id = (ushort)(Interlocked.Increment(ref _nextId) % 65535 + 1);
+            if (!_pending.ContainsKey(id))
+                return id;
+        }
+        throw new InvalidOperationException("65535 requests in flight");
+    }
+
+    private async Task WriteAsync(WireMessage message, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            foreach (var frame in FrameEncoder.Fragment(message.Type, message.Id, message.Body, Hello.MaxFrame))
+            {
+                var bytes = FrameEncoder.Encode(frame);
+                await WaitForWindowAsync(bytes.Length, ct);
+                var stream = _stream ?? throw new LinkLostException($"{_address} is not open");
+                await stream.WriteAsync(bytes, ct);
+                await stream.FlushAsync(ct);
+                Interlocked.Exchange(ref _lastTraffic, Environment.TickCount64);
+            }
+        }
+        catch (IOException e)
+        {
+            throw new LinkLostException($"writing to {_address} failed: {e.Message}", e);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    // Credit flow control (§3): never more than rx_window uncredited bytes toward the module.
+    private async Task WaitForWindowAsync(int size, CancellationToken ct)
+    {
+        while (true)
+        {
+            Task arrived;
+            lock (_creditLock)
+            {
+                if (_inFlight + size <= Math.Max(Hello.RxWindow, size))
+                {
+                    _inFlight += size;
+                    return;
+                }
+                arrived = _creditArrived.Task;
+            }
+            try
+            {
+                await arrived.WaitAsync(_options.CreditTimeout, ct);
+            }
+            catch (TimeoutException)
+            {
+                // Bytes lost on the wire are never credited; by now the module's buffer is drained.
+                Interlocked.Increment(ref _creditResets);
+                _log.Warning("no CREDIT from {Link} for {Timeout}: assuming lost bytes, resetting the window", _address, _options.CreditTimeout);
+                lock (_creditLock) _inFlight = 0;
+            }
+        }
+    }
+
+    private void OnCredit(long bytes)
+    {
+        TaskCompletionSource signal;
+        lock (_creditLock)
+        {
+            _inFlight = Math.Max(0, _inFlight - bytes);
+            signal = _creditArrived;
+            _creditArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        signal.TrySetResult();
+    }
+
+    private async Task ReadLoopAsync(Stream stream, CancellationToken ct)
+    {
+        var buffer = new byte[4096];
+        var frames = new List<ReceivedFrame>();
+        Exception? failure = null;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var n = await stream.ReadAsync(buffer, ct);
+                if (n == 0)
+                    break;
+                Interlocked.Exchange(ref _lastTraffic, Environment.TickCount64);
+                var damageBefore = _reader.Stats.Damage;
+                frames.Clear();
+                _reader.Read(buffer.AsSpan(0, n), frames);
+                if (_reader.Stats.Damage != damageBefore)
+                    _log.Warning("resync on {Link}: {Stats}", _address, _reader.Stats);
+                foreach (var frame in frames)
+                    if (_assembler.Add(frame) is { } message)
+                        Dispatch(message);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            failure = e;
+        }
+        if (!ct.IsCancellationRequested)
+            _ = Task.Run(() => RecoverAsync(failure?.Message ?? "end of stream"), CancellationToken.None);
+    }
+
+    private void Dispatch(WireMessage wire)
+    {
+        ProtocolMessage message;
+        try
+        {
+            message = MessageCodec.Decode(wire);
+        }
+        catch (ProtocolFormatException e)
+        {
+            Interlocked.Increment(ref _decodeErrors);
+            _log.Warning("undecodable {Type} id={Id} from {Link}: {Error}", wire.Type, wire.Id, _address, e.Message);
+            if (_pending.TryGetValue(wire.Id, out var victim) && wire.Type is FrameType.Result or FrameType.Error)
+                victim.Done.TrySetException(new LinkLostException($"the answer to {victim.Method} was corrupt: {e.Message}"));
+            return;
+        }
+        switch (message)
+        {
+            case HelloMessage hello:
+                AcceptHello(hello.Info, unsolicited: hello.Id == 0);
+                Complete(hello);
+                break;
+            case EventMessage evt:
+                var lost = _sequence.Observe(evt.Seq);
+                if (lost > 0)
+                {
+                    _log.Warning("{Lost} event(s) lost on {Link} before sequence {Seq}", lost, _address, evt.Seq);
+                    _notices.Writer.TryWrite(new EventGapNotice((ushort)((evt.Seq - lost + 65535 - 1) % 65535 + 1), evt.Seq, lost));
+                }
+                _notices.Writer.TryWrite(new ModuleEventNotice(evt));
+                break;
+            case CreditMessage credit:
+                OnCredit(credit.Bytes);
+                break;
+            case UnknownMessage unknown:
+                _log.Debug("ignoring frame type 0x{Type:X2} from {Link}", unknown.Type, _address);
+                break;
+            default:
+                Complete(message);
+                break;
+        }
+    }
+
+    private void Complete(ProtocolMessage message)
+    {
+        if (message.Id != 0 && _pending.TryGetValue(message.Id, out var pending))
+            pending.Done.TrySetResult(message);
+    }
+
+    private void AcceptHello(HelloInfo info, bool unsolicited)
+    {
+        var old = Hello.BootId;
+        Hello = info;
+        if (unsolicited)
+            _sequence.ExpectFirst();
+        if (old.Length == 0 || old == info.BootId)
+            return;
+        _log.Warning("module on {Link} rebooted: boot id {Old} -> {New}", _address, old, info.BootId);
+        foreach (var pending in _pending.Values.Where(p => p.Method != "hello"))
+            pending.Done.TrySetException(new ModuleRebootedException(old, info.BootId));
+        _notices.Writer.TryWrite(new RebootNotice(old, info));
+    }
+
+    // A vanished port (a module reboot re-enumerates USB) is reopened; only requests safe to repeat survive it.
+    private async Task RecoverAsync(string reason)
+    {
+        _log.Warning("link to {Link} lost ({Reason}); reopening", _address, reason);
+        _notices.Writer.TryWrite(new LinkStateNotice(false, reason));
+        foreach (var pending in _pending.Values.Where(p => !p.Idempotent))
+            pending.Done.TrySetException(new LinkLostException($"the link to {_address} was lost during {pending.Method} ({reason}); it was not repeated because repeating it could change the module"));
+        _stream?.Dispose();
+        _stream = null;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_life.Token);
+        if (_options.ReconnectFor is { } window)
+            limit.CancelAfter(window);
+        try
+        {
+            await _reopen.ExecuteAsync(async ct =>
+            {
+                _stream?.Dispose();
+                _stream = null;
+                await OpenAsync(ct);
+            }, limit.Token);
+            Interlocked.Increment(ref _reconnects);
+            _notices.Writer.TryWrite(new LinkStateNotice(true, "reopened"));
+            foreach (var pending in _pending.Values.Where(p => p.Idempotent && p.Method != "hello"))
+                await WriteAsync(pending.Message, _life.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            foreach (var pending in _pending.Values)
+                pending.Done.TrySetException(new LinkLostException($"{_address} did not come back ({reason})"));
+            _notices.Writer.TryWrite(new LinkStateNotice(false, $"gave up reopening {_address}"));
+        }
+    }
+
+    private async Task PingLoopAsync(CancellationToken ct)
+    {
+        var missed = 0;
+        using var timer = new PeriodicTimer(_options.PingInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                if (Environment.TickCount64 - Interlocked.Read(ref _lastTraffic) < _options.PingInterval.TotalMilliseconds || _stream is null)
+                    continue;
+                try
+                {
+                    await PingAsync(ct);
+                    missed = 0;
+                }
+                catch (Exception e) when (e is LinkTimeoutException or LinkLostException)
+                {
+                    if (++missed == 3)
+                        _log.Warning("three PINGs to {Link} unanswered: the link is down", _address);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _life.CancelAsync();
+        _stream?.Dispose();
+        foreach (var task in new[] { _readLoop, _pingLoop })
+            if (task is not null)
+                await task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var pending in _pending.Values)
+            pending.Done.TrySetException(new LinkLostException("the link was closed"));
+        _notices.Writer.TryComplete();
+        _life.Dispose();
+    }
+}

@@ -1,0 +1,149 @@
+namespace Air780Bridge.Client.Mqtt;
+
+/// <summary>The firmware's state() values. The doc page's "4: ERROR" does not exist in the firmware.</summary>
+public enum MqttState
+{
+    Disconnect = 0,
+    SocketConnecting = 1,
+    MqttConnecting = 2,
+    Ready = 3,
+}
+
+/// <summary>
+/// One mqtt client on the module, method for method as in Lua (mqttc:auth, :connect, ...). Arguments left null
+/// are not passed, so every optional Lua form is reachable; results are null where Lua returns nil.
+/// </summary>
+public sealed class LuatMqttClientProxy
+{
+    private readonly Air780Client _module;
+    private readonly List<MqttEvent> _events = [];
+    private readonly List<(Func<MqttEvent, bool> Match, TaskCompletionSource<MqttEvent> Done)> _waiters = [];
+    private readonly Lock _lock = new();
+
+    internal LuatMqttClientProxy(Air780Client module, long handle)
+    {
+        _module = module;
+        Handle = handle;
+    }
+
+    public long Handle { get; }
+
+    /// <summary>Every event of this client so far, in order.</summary>
+    public IReadOnlyList<MqttEvent> History
+    {
+        get { lock (_lock) return _events.ToList(); }
+    }
+
+    public Task<object?[]> CallAsync(string function, object?[] args, CancellationToken ct = default) =>
+        _module.CallAsync("mqtt." + function, [Handle, .. Trim(args)], ct);
+
+    public async Task<bool?> AuthAsync(string? clientId = null, string? username = null, string? password = null, bool? cleanSession = null, CancellationToken ct = default) =>
+        First<bool>(await CallAsync("auth", [clientId, username, password, cleanSession], ct));
+
+    public Task KeepaliveAsync(int? seconds = null, CancellationToken ct = default) => CallAsync("keepalive", [Long(seconds)], ct);
+
+    public async Task<bool?> WillAsync(string topic, ReadOnlyMemory<byte> payload, int? qos = null, int? retain = null, CancellationToken ct = default) =>
+        First<bool>(await CallAsync("will", [topic, payload.ToArray(), Long(qos), Long(retain)], ct));
+
+    public Task AutoreconnAsync(bool? enable = null, int? periodMs = null, CancellationToken ct = default) => CallAsync("autoreconn", [enable, Long(periodMs)], ct);
+
+    /// <summary>on(cb): true installs the agent's forwarder (events reach this proxy); false removes the callback.</summary>
+    public Task OnAsync(bool enable = true, CancellationToken ct = default) => CallAsync("on", [enable], ct);
+
+    public async Task<bool?> ConnectAsync(CancellationToken ct = default) => First<bool>(await CallAsync("connect", [], ct));
+    public async Task<bool?> DisconnectAsync(CancellationToken ct = default) => First<bool>(await CallAsync("disconnect", [], ct));
+
+    public async Task<int?> SubscribeAsync(string topic, int? qos = null, CancellationToken ct = default) =>
+        Int(await CallAsync("subscribe", [topic, Long(qos)], ct));
+
+    /// <summary>The table form: one SUBSCRIBE per topic on the firmware.</summary>
+    public async Task<int?> SubscribeAsync(IReadOnlyDictionary<string, int> topics, CancellationToken ct = default) =>
+        Int(await CallAsync("subscribe", [topics.ToDictionary(kv => kv.Key, kv => (object?)(long)kv.Value)], ct));
+
+    public async Task<int?> UnsubscribeAsync(string topic, CancellationToken ct = default) => Int(await CallAsync("unsubscribe", [topic], ct));
+    public async Task<int?> UnsubscribeAsync(IReadOnlyList<string> topics, CancellationToken ct = default) => Int(await CallAsync("unsubscribe", [topics.ToArray()], ct));
+
+    /// <summary>Returns the message id (0 for QoS 0), or null when the firmware could not queue the packet.</summary>
+    public async Task<int?> PublishAsync(string topic, ReadOnlyMemory<byte> payload, int? qos = null, int? retain = null, CancellationToken ct = default) =>
+        Int(await CallAsync("publish", [topic, payload.ToArray(), Long(qos), Long(retain)], ct));
+
+    public Task<int?> PublishAsync(string topic, string payload, int? qos = null, int? retain = null, CancellationToken ct = default) =>
+        PublishAsync(topic, System.Text.Encoding.UTF8.GetBytes(payload), qos, retain, ct);
+
+    public Task CloseAsync(CancellationToken ct = default) => CallAsync("close", [], ct);
+    public async Task<bool> ReadyAsync(CancellationToken ct = default) => First<bool>(await CallAsync("ready", [], ct)) ?? false;
+    public async Task<MqttState> StateAsync(CancellationToken ct = default) => (MqttState)(Int(await CallAsync("state", [], ct)) ?? 0);
+    public Task DebugAsync(bool on, CancellationToken ct = default) => CallAsync("debug", [on], ct);
+
+    /// <summary>Waits for conack; a disconnect first means the attempt failed.</summary>
+    public async Task<MqttEvent> WaitForConnAckAsync(TimeSpan timeout, CancellationToken ct = default)
+    {
+        var e = await WaitForAsync(e => e.Name is "conack" or "disconnect", timeout, ct);
+        return e.Name == "conack" ? e : throw new InvalidOperationException($"mqtt client {Handle} did not connect: {e}");
+    }
+
+    /// <summary>The seed's wait-for-sent pattern; an event that arrived before this call is not missed.</summary>
+    public Task<MqttEvent> WaitForSentAsync(int messageId, TimeSpan timeout, CancellationToken ct = default) =>
+        WaitForAsync(e => e.Name == "sent" && e.MessageId == messageId, timeout, ct);
+
+    /// <summary>The first event, already received or still to come, that matches.</summary>
+    public async Task<MqttEvent> WaitForAsync(Func<MqttEvent, bool> match, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var tcs = new TaskCompletionSource<MqttEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            if (_events.FirstOrDefault(match) is { } seen)
+                return seen;
+            _waiters.Add((match, tcs));
+        }
+        try
+        {
+            return await tcs.Task.WaitAsync(timeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            throw new LinkTimeoutException($"no matching event from mqtt client {Handle} within {timeout.TotalSeconds:0.#} s");
+        }
+        finally
+        {
+            lock (_lock) _waiters.RemoveAll(w => w.Done == tcs);
+        }
+    }
+
+    /// <summary>null = the module rebooted: the client is gone.</summary>
+    internal void Observe(MqttEvent? e)
+    {
+        List<TaskCompletionSource<MqttEvent>> done = [];
+        lock (_lock)
+        {
+            if (e is null)
+            {
+                foreach (var w in _waiters)
+                    w.Done.TrySetException(new ModuleRebootedException("?", _module.Hello.BootId));
+                _waiters.Clear();
+                return;
+            }
+            _events.Add(e);
+            foreach (var w in _waiters.Where(w => w.Match(e)).ToList())
+            {
+                _waiters.Remove(w);
+                done.Add(w.Done);
+            }
+        }
+        foreach (var tcs in done)
+            tcs.TrySetResult(e);
+    }
+
+    // Trailing nils are dropped so Lua sees the short form of the call (auth() rather than auth(nil, nil, nil, nil)).
+    private static object?[] Trim(object?[] args)
+    {
+        var n = args.Length;
+        while (n > 0 && args[n - 1] is null)
+            n--;
+        return args[..n];
+    }
+
+    private static long? Long(int? v) => v;
+    private static T? First<T>(object?[] results) where T : struct => results.FirstOrDefault() is T v ? v : null;
+    private static int? Int(object?[] results) => results.FirstOrDefault() is long v ? (int)v : null;
+}

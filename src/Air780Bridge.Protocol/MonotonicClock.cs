@@ -1,0 +1,11 @@
+using System.Diagnostics;
+
+namespace Air780Bridge.Protocol;
+
+/// <summary>One process-wide monotonic clock, so the proxy's module events and the harness's wire packets order correctly.</summary>
+public static class MonotonicClock
+{
+    private static readonly long Origin = Stopwatch.GetTimestamp();
+
+    public static long NowUs => (Stopwatch.GetTimestamp() - Origin) * 1_000_000 / Stopwatch.Frequency;
+}
