@@ -1,0 +1,39 @@
+using System.CommandLine;
+using Air780Bridge.Cli;
+using Air780Bridge.Cli.Commands;
+using Microsoft.Extensions.Configuration;
+using Serilog;
+using Serilog.Events;
+
+var config = new Option<string?>("--config") { Description = "settings file (default: appsettings.json next to air780)", Recursive = true };
+var logLevel = new Option<LogEventLevel?>("--log-level") { Description = "Verbose, Debug, Information, Warning, Error (logs go to stderr)", Recursive = true };
+var root = new RootCommand($"Air780Bridge: drive and judge Air780E/EP modules' MQTT from a PC.\n{ExitCodes.Help}")
+{
+    config, logLevel,
+    PortsCommand.Create(), ProbeCommand.Create(), MqttCommand.Create(),
+};
+var parsed = root.Parse(args);
+try
+{
+    Program.Config = Settings.Load(parsed.GetValue(config));
+}
+catch (FileNotFoundException e)
+{
+    Console.Error.WriteLine($"air780: {e.Message}");
+    return ExitCodes.Usage;
+}
+Settings.ConfigureLogging(Program.Config, parsed.GetValue(logLevel));
+try
+{
+    var code = await parsed.InvokeAsync();
+    return code == 1 && parsed.Errors.Count > 0 ? ExitCodes.Usage : code;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}
+
+internal static partial class Program
+{
+    public static IConfiguration Config { get; set; } = new ConfigurationBuilder().Build();
+}

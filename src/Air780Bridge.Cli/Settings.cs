@@ -1,0 +1,43 @@
+using Air780Bridge.Client.Link;
+using Microsoft.Extensions.Configuration;
+using Serilog;
+using Serilog.Events;
+
+namespace Air780Bridge.Cli;
+
+/// <summary>appsettings.json (next to the binary, or --config) plus AIR780_* environment variables; logs go to stderr so stdout stays parseable.</summary>
+internal static class Settings
+{
+    public static IConfiguration Load(string? path)
+    {
+        var builder = new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
+        if (path is not null)
+        {
+            if (!File.Exists(path))
+                throw new FileNotFoundException($"config file {path} does not exist; omit --config to use the defaults");
+            builder.AddJsonFile(Path.GetFullPath(path), optional: false);
+        }
+        return builder.AddEnvironmentVariables("AIR780_").Build();
+    }
+
+    public static void ConfigureLogging(IConfiguration config, LogEventLevel? level)
+    {
+        var logger = new LoggerConfiguration().ReadFrom.Configuration(config);
+        if (level is { } l)
+            logger.MinimumLevel.Is(l);
+        Log.Logger = logger.CreateLogger();
+    }
+
+    public static LinkOptions Link(IConfiguration config)
+    {
+        var section = config.GetSection("Air780");
+        TimeSpan Seconds(string key, double fallback) => TimeSpan.FromSeconds(section.GetValue(key, fallback));
+        return new LinkOptions
+        {
+            RequestTimeout = Seconds("RequestTimeoutSeconds", 5),
+            CreditTimeout = Seconds("CreditTimeoutSeconds", 1),
+            PingInterval = Seconds("PingIntervalSeconds", 5),
+            ReconnectFor = Seconds("ReconnectForSeconds", 120),
+        };
+    }
+}
