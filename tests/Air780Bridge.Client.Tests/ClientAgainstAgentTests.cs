@@ -147,4 +147,49 @@ public sealed class ClientAgainstAgentTests : IAsyncLifetime
         Assert.True(_client.Stats.Reader.CrcErrors + _client.Stats.Reader.HeaderRejects > 0);
         Assert.True(_client.Stats.EventsLost > 0, "lost events must be reported as a gap");
     }
+
+    [Fact]
+    public async Task A_vanished_port_is_reopened_and_the_module_is_still_there()
+    {
+        var mqtt = (await _client.Mqtt.CreateAsync("h", 1))!;
+        var up = new TaskCompletionSource();
+        _client.EventReceived += e =>
+        {
+            if (e is LinkStateEvent { Up: true })
+                up.TrySetResult();
+        };
+        var bootId = _client.Hello.BootId;
+        _agent.Unplug();
+        await up.Task.WaitAsync(Wait);
+        Assert.Equal(bootId, _client.Hello.BootId);
+        Assert.Equal(MqttState.Disconnect, await mqtt.StateAsync());
+        Assert.Equal(1, _client.Stats.Reconnects);
+    }
+
+    [Fact]
+    public async Task Concurrent_calls_are_matched_to_their_answers()
+    {
+        var mqtt = (await _client.Mqtt.CreateAsync("h", 1))!;
+        _agent.Run("H.returns.state = table.pack(3)");
+        var states = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => mqtt.StateAsync()));
+        Assert.All(states, s => Assert.Equal(MqttState.Ready, s));
+    }
+
+    [Fact]
+    public async Task A_silent_port_times_out_with_a_hint()
+    {
+        var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+            var e = await Assert.ThrowsAsync<LinkTimeoutException>(() =>
+                Air780Client.ConnectAsync($"tcp://127.0.0.1:{port}", new LinkOptions { RequestTimeout = TimeSpan.FromMilliseconds(300) }));
+            Assert.Contains("is the agent running", e.Message);
+        }
+        finally
+        {
+            silent.Stop();
+        }
+    }
 }

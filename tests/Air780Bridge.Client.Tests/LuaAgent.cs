@@ -96,6 +96,9 @@ internal sealed class LuaAgent : IAsyncDisposable
         }
     }
 
+    /// <summary>Cuts the TCP connection, as a USB port vanishes when the module re-enumerates; the next connection is served.</summary>
+    public void Unplug() => _client?.Socket.Shutdown(SocketShutdown.Both);
+
     /// <summary>A reboot: a fresh Lua state, so a new boot id and an unsolicited HELLO.</summary>
     public void Reboot()
     {

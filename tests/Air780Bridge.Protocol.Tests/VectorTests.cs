@@ -86,9 +86,11 @@ public class VectorTests
         _ => throw new InvalidDataException($"vector value {e} has no mapping"),
     };
 
-    // Decoded maps have text keys where the agent sent byte strings; compare both as text.
+    // Compared as Lua sees them: byte and text strings alike, and a map keyed 1..n is the same table as an array.
     private static string Normalize(object? value) => value switch
     {
+        IDictionary d when d.Count > 0 && Enumerable.Range(1, d.Count).All(i => d.Contains((long)i)) =>
+            Normalize(Enumerable.Range(1, d.Count).Select(i => d[(long)i]).ToArray()),
         null => "nil",
         byte[] b => "b:" + Convert.ToHexString(b),
         string s => "b:" + Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(s)),

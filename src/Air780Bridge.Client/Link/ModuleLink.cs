@@ -175,7 +175,7 @@ public sealed class ModuleLink : IAsyncDisposable
     {
         for (var tries = 0; tries < 65535; tries++)
         {
-            var id = (ushort)(Interlocked.Increment(ref _nextId) % 65535 + 1);
+            var id = (ushort)((uint)Interlocked.Increment(ref _nextId) % 65535 + 1);
             if (!_pending.ContainsKey(id))
                 return id;
         }
@@ -395,8 +395,12 @@ public sealed class ModuleLink : IAsyncDisposable
                 }
                 catch (Exception e) when (e is LinkTimeoutException or LinkLostException)
                 {
-                    if (++missed == 3)
-                        _log.Warning("three PINGs to {Link} unanswered: the link is down", _address);
+                    if (++missed < 3)
+                        continue;
+                    // Closing the stream ends the read loop, which reopens the link (§7).
+                    _log.Warning("three PINGs to {Link} unanswered: the link is down, reopening", _address);
+                    missed = 0;
+                    _stream?.Dispose();
                 }
             }
         }

@@ -16,9 +16,12 @@ public enum MqttState
 public sealed class LuatMqttClientProxy
 {
     private readonly Air780Client _module;
-    private readonly List<MqttEvent> _events = [];
+    private const int HistoryLimit = 1024;
+    private readonly List<(long Seq, MqttEvent Event)> _events = [];
     private readonly List<(Func<MqttEvent, bool> Match, TaskCompletionSource<MqttEvent> Done)> _waiters = [];
     private readonly Lock _lock = new();
+    private long _seq;
+    private long _mark;
 
     internal LuatMqttClientProxy(Air780Client module, long handle)
     {
@@ -28,14 +31,18 @@ public sealed class LuatMqttClientProxy
 
     public long Handle { get; }
 
-    /// <summary>Every event of this client so far, in order.</summary>
+    /// <summary>The latest events of this client (up to 1024), oldest first.</summary>
     public IReadOnlyList<MqttEvent> History
     {
-        get { lock (_lock) return _events.ToList(); }
+        get { lock (_lock) return _events.Select(e => e.Event).ToList(); }
     }
 
-    public Task<object?[]> CallAsync(string function, object?[] args, CancellationToken ct = default) =>
-        _module.CallAsync("mqtt." + function, [Handle, .. Trim(args)], ct);
+    /// <summary>Calls mqttc:function(args...). Waits started afterwards consider only events raised since this call began.</summary>
+    public Task<object?[]> CallAsync(string function, object?[] args, CancellationToken ct = default)
+    {
+        lock (_lock) _mark = _seq;
+        return _module.CallAsync("mqtt." + function, [Handle, .. Trim(args)], ct);
+    }
 
     public async Task<bool?> AuthAsync(string? clientId = null, string? username = null, string? password = null, bool? cleanSession = null, CancellationToken ct = default) =>
         First<bool>(await CallAsync("auth", [clientId, username, password, cleanSession], ct));
@@ -82,17 +89,17 @@ public sealed class LuatMqttClientProxy
         return e.Name == "conack" ? e : throw new InvalidOperationException($"mqtt client {Handle} did not connect: {e}");
     }
 
-    /// <summary>The seed's wait-for-sent pattern; an event that arrived before this call is not missed.</summary>
+    /// <summary>The seed's wait-for-sent pattern; a sent that arrived between publish returning and this call is not missed.</summary>
     public Task<MqttEvent> WaitForSentAsync(int messageId, TimeSpan timeout, CancellationToken ct = default) =>
         WaitForAsync(e => e.Name == "sent" && e.MessageId == messageId, timeout, ct);
 
-    /// <summary>The first event, already received or still to come, that matches.</summary>
+    /// <summary>The first matching event raised since the last call through this proxy, already received or still to come.</summary>
     public async Task<MqttEvent> WaitForAsync(Func<MqttEvent, bool> match, TimeSpan timeout, CancellationToken ct = default)
     {
         var tcs = new TaskCompletionSource<MqttEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
-            if (_events.FirstOrDefault(match) is { } seen)
+            if (_events.Where(e => e.Seq > _mark).Select(e => e.Event).FirstOrDefault(match) is { } seen)
                 return seen;
             _waiters.Add((match, tcs));
         }
@@ -110,20 +117,25 @@ public sealed class LuatMqttClientProxy
         }
     }
 
-    /// <summary>null = the module rebooted: the client is gone.</summary>
-    internal void Observe(MqttEvent? e)
+    /// <summary>The module rebooted: this client is gone, nobody waiting on it will get an event.</summary>
+    internal void Rebooted(ModuleRebootedEvent reboot)
+    {
+        lock (_lock)
+        {
+            foreach (var w in _waiters)
+                w.Done.TrySetException(new ModuleRebootedException(reboot.OldBootId ?? "", reboot.NewBootId));
+            _waiters.Clear();
+        }
+    }
+
+    internal void Observe(MqttEvent e)
     {
         List<TaskCompletionSource<MqttEvent>> done = [];
         lock (_lock)
         {
-            if (e is null)
-            {
-                foreach (var w in _waiters)
-                    w.Done.TrySetException(new ModuleRebootedException("?", _module.Hello.BootId));
-                _waiters.Clear();
-                return;
-            }
-            _events.Add(e);
+            _events.Add((++_seq, e));
+            if (_events.Count > HistoryLimit)
+                _events.RemoveRange(0, _events.Count - HistoryLimit);
             foreach (var w in _waiters.Where(w => w.Match(e)).ToList())
             {
                 _waiters.Remove(w);

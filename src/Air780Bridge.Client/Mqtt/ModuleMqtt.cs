@@ -73,8 +73,8 @@ public sealed class ModuleMqtt
     {
         if (e is MqttEvent m)
             Attach(m.Handle).Observe(m);
-        else if (e is ModuleRebootedEvent)
+        else if (e is ModuleRebootedEvent reboot)
             foreach (var client in _clients.Values)
-                client.Observe(null);
+                client.Rebooted(reboot);
     }
 }

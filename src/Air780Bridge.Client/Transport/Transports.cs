@@ -23,7 +23,18 @@ public static class Transports
         {
             // Ptys and some adapters have no modem lines ("Inappropriate ioctl for device"); the data path works without DTR.
             log.Debug("DTR not available on {Port} ({Reason}); opening without it", address.Target, e.Message);
-            return Open(address, dtr: false);
+            try
+            {
+                return Open(address, dtr: false);
+            }
+            catch (IOException again)
+            {
+                throw new LinkUnavailableException($"cannot open {address.Target}: {again.Message}; is another program (LuaTools, a terminal) using the port?", again);
+            }
+        }
+        catch (IOException e)
+        {
+            throw new LinkUnavailableException($"cannot open {address.Target}: {e.Message}; is another program (LuaTools, a terminal) using the port?", e);
         }
         catch (UnauthorizedAccessException e)
         {

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Sockets;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace Air780Bridge.Harness.Broker;
+
+/// <summary>MQTTnet broker on loopback behind the tap, with a credentials list and CONNACK refusal modes.</summary>
+public sealed class EmbeddedBroker : IAsyncDisposable
+{
+    private readonly MqttServer _server;
+    private readonly HarnessSettings _settings;
+
+    private EmbeddedBroker(MqttServer server, HarnessSettings settings, int port)
+    {
+        _server = server;
+        _settings = settings;
+        Port = port;
+    }
+
+    /// <summary>Loopback port of the broker (the tap's upstream).</summary>
+    public int Port { get; }
+
+    /// <summary>Process-wide refusal applied to new connections, changeable at run time; null = accept.</summary>
+    public int? RefuseCode { get; set; }
+
+    public static async Task<EmbeddedBroker> StartAsync(HarnessSettings settings)
+    {
+        var port = FreeLoopbackPort();
+        var options = new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
+            .WithDefaultEndpointBoundIPV6Address(IPAddress.None)
+            .WithDefaultEndpointPort(port)
+            .Build();
+        var server = new MqttServerFactory().CreateMqttServer(options);
+        var broker = new EmbeddedBroker(server, settings, port) { RefuseCode = settings.RefuseCode };
+        server.ValidatingConnectionAsync += broker.Validate;
+        await server.StartAsync();
+        return broker;
+    }
+
+    private Task Validate(ValidatingConnectionEventArgs e)
+    {
+        int? refuse = _settings.RefuseByClientId.TryGetValue(e.ClientId, out var perClient) ? perClient : RefuseCode;
+        if (refuse is { } code)
+            e.ReasonCode = ToReason(code);
+        else if (_settings.Credentials.Count > 0 && !_settings.Credentials.Contains((e.UserName ?? "", e.Password ?? "")))
+            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Maps an MQTT 3.1.1 CONNACK return code to the MQTTnet reason that the server encodes back to it.</summary>
+    public static MqttConnectReasonCode ToReason(int code) => code switch
+    {
+        1 => MqttConnectReasonCode.UnsupportedProtocolVersion,
+        2 => MqttConnectReasonCode.ClientIdentifierNotValid,
+        3 => MqttConnectReasonCode.ServerUnavailable,
+        4 => MqttConnectReasonCode.BadUserNameOrPassword,
+        5 => MqttConnectReasonCode.NotAuthorized,
+        _ => throw new ArgumentOutOfRangeException(nameof(code), code, "CONNACK refusal code must be 1-5 (MQTT 3.1.1)"),
+    };
+
+    private static int FreeLoopbackPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.StopAsync();
+        _server.Dispose();
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text;
+using System.Text.Json;
+using Air780Bridge.Harness.Faults;
+using Air780Bridge.Harness.Timeline;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace Air780Bridge.Harness.Control;
+
+/// <summary>A rig's view of a remote harness: the live timeline and the same fault API, over the control channel.</summary>
+public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
+{
+    private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
+
+    /// <summary>Every timeline entry the harness publishes; on MQTTnet's receive thread.</summary>
+    public Timeline.Timeline Timeline { get; } = new();
+
+    public static async Task<RemoteHarnessClient> ConnectAsync(string host, int port, string user, string password, CancellationToken ct = default)
+    {
+        var remote = new RemoteHarnessClient();
+        remote._client.ApplicationMessageReceivedAsync += e =>
+        {
+            remote.Timeline.Append(Timeline.Timeline.FromJson(Encoding.UTF8.GetString(e.ApplicationMessage.Payload)));
+            return Task.CompletedTask;
+        };
+        var options = new MqttClientOptionsBuilder().WithTcpServer(host, port).WithCredentials(user, password)
+            .WithClientId($"harness-rig-{Guid.NewGuid():N}").Build();
+        var connect = await remote._client.ConnectAsync(options, ct);
+        if (connect.ResultCode != MQTTnet.MqttClientConnectResultCode.Success)
+            throw new InvalidOperationException($"harness control login refused ({connect.ResultCode}); check the control user and password");
+        var sub = await remote._client.SubscribeAsync(ControlChannel.TimelineTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
+        if (sub.Items.Single().ResultCode > MQTTnet.MqttClientSubscribeResultCode.GrantedQoS2)
+            throw new InvalidOperationException($"harness refused {ControlChannel.TimelineTopic}; '{user}' is not the control user");
+        return remote;
+    }
+
+    private async Task Send(FaultCommand command)
+    {
+        var json = JsonSerializer.Serialize(command, Timeline.Timeline.JsonOptions);
+        await _client.PublishStringAsync(ControlChannel.FaultTopic, json, MqttQualityOfServiceLevel.AtLeastOnce);
+    }
+
+    public Task DropAsync(string? conn = null) => Send(new("drop", conn));
+    public Task BlackholeAsync(TimeSpan duration, string? conn = null) => Send(new("blackhole", conn, (int)duration.TotalMilliseconds));
+    public Task DelayAsync(TimeSpan delay, string? conn = null) => Send(new("delay", conn, (int)delay.TotalMilliseconds));
+    public Task WithholdAsync(string packetType, string? conn = null) => Send(new("withhold", conn, PacketType: packetType));
+    public Task ReleaseAsync(string packetType, string? conn = null) => Send(new("release", conn, PacketType: packetType));
+    public Task RefuseConnectionsAsync(TimeSpan duration) => Send(new("refuse", Ms: (int)duration.TotalMilliseconds));
+    public Task KickWithDuplicateClientIdAsync(string conn) => Send(new("kick", conn));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client.IsConnected) await _client.DisconnectAsync();
+        _client.Dispose();
+    }
+}

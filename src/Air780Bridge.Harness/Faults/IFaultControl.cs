@@ -1,0 +1,42 @@
+namespace Air780Bridge.Harness.Faults;
+
+/// <summary>Faults the tap injects on command. <c>conn</c> is a tap connection id ("c1"); null = every open connection
+/// (and, for blackhole/delay/withhold, connections opened later). Each injected fault is a timeline entry of kind "fault".</summary>
+public interface IFaultControl
+{
+    /// <summary>Resets the module's TCP connection abruptly (RST).</summary>
+    Task DropAsync(string? conn = null);
+    /// <summary>Stops forwarding both ways for <paramref name="duration"/>; held bytes flow afterwards.</summary>
+    Task BlackholeAsync(TimeSpan duration, string? conn = null);
+    /// <summary>Delays every forwarded chunk by <paramref name="delay"/>; zero clears it.</summary>
+    Task DelayAsync(TimeSpan delay, string? conn = null);
+    /// <summary>Stops forwarding one ack type toward the module: PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK or PINGRESP.</summary>
+    Task WithholdAsync(string packetType, string? conn = null);
+    /// <summary>Forwards the ack type again.</summary>
+    Task ReleaseAsync(string packetType, string? conn = null);
+    /// <summary>Resets new TCP connections for <paramref name="duration"/>.</summary>
+    Task RefuseConnectionsAsync(TimeSpan duration);
+    /// <summary>Opens a second MQTT session with the module's client id so the broker ends the module's session.</summary>
+    Task KickWithDuplicateClientIdAsync(string conn);
+}
+
+/// <summary>The JSON command a remote rig publishes on <c>$harness/fault</c>.</summary>
+public sealed record FaultCommand(string Fault, string? Conn = null, int? Ms = null, string? PacketType = null)
+{
+    public static readonly IReadOnlySet<string> Withholdable = new HashSet<string> { "PUBACK", "PUBREC", "PUBCOMP", "SUBACK", "UNSUBACK", "PINGRESP" };
+
+    /// <summary>Runs the command against <paramref name="control"/>; unknown names fail with the list of valid ones.</summary>
+    public Task ApplyAsync(IFaultControl control) => Fault switch
+    {
+        "drop" => control.DropAsync(Conn),
+        "blackhole" => control.BlackholeAsync(Duration(), Conn),
+        "delay" => control.DelayAsync(Duration(), Conn),
+        "withhold" => control.WithholdAsync(PacketType ?? throw new ArgumentException("withhold needs packetType"), Conn),
+        "release" => control.ReleaseAsync(PacketType ?? throw new ArgumentException("release needs packetType"), Conn),
+        "refuse" => control.RefuseConnectionsAsync(Duration()),
+        "kick" => control.KickWithDuplicateClientIdAsync(Conn ?? throw new ArgumentException("kick needs conn (a tap connection id such as c1)")),
+        _ => throw new ArgumentException($"unknown fault '{Fault}'; use drop, blackhole, delay, withhold, release, refuse or kick"),
+    };
+
+    private TimeSpan Duration() => TimeSpan.FromMilliseconds(Ms ?? throw new ArgumentException($"{Fault} needs ms (duration in milliseconds)"));
+}

@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Air780Bridge.Harness.Faults;
+using Air780Bridge.Harness.Timeline;
+using MQTTnet;
+
+namespace Air780Bridge.Harness.Tap;
+
+/// <summary>TLS termination at the tap, so the tap decodes plaintext and forwards plaintext to the broker.</summary>
+public sealed record TapTls(X509Certificate2 ServerCertificate, X509Certificate2? ClientCa = null);
+
+/// <summary>
+/// TCP proxy in front of a broker (embedded or any external host:port) that records every MQTT packet in both
+/// directions on a <see cref="Timeline.Timeline"/> and injects faults on command.
+/// </summary>
+public sealed class WireTap : IFaultControl, IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly string _upstreamHost;
+    private readonly int _upstreamPort;
+    private readonly TapTls? _tls;
+    private readonly ConcurrentDictionary<string, TapConnection> _connections = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _acceptLoop;
+    private int _nextId;
+    private DateTime _refuseUntil;
+
+    public WireTap(IPAddress bind, int port, string upstreamHost, int upstreamPort, Timeline.Timeline timeline, TapTls? tls = null)
+    {
+        Timeline = timeline;
+        _upstreamHost = upstreamHost;
+        _upstreamPort = upstreamPort;
+        _tls = tls;
+        _listener = new TcpListener(bind, port);
+        // IPv6Any in dual mode accepts IPv4 modules as well.
+        if (bind.Equals(IPAddress.IPv6Any)) _listener.Server.DualMode = true;
+        try { _listener.Start(); }
+        catch (SocketException ex) { throw new InvalidOperationException($"tap cannot listen on {bind}:{port} ({ex.Message}); pick a free port or use 0", ex); }
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    public Timeline.Timeline Timeline { get; }
+    public int Port { get; }
+
+    internal DateTime GlobalBlackholeUntil { get; private set; }
+    internal TimeSpan GlobalDelay { get; private set; }
+    internal ConcurrentDictionary<string, bool> GlobalWithheld { get; } = new();
+
+    /// <summary>Ids of connections still open.</summary>
+    public IReadOnlyCollection<string> OpenConnections => _connections.Keys.ToArray();
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try { socket = await _listener.AcceptSocketAsync(_stop.Token); }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
+            _ = HandleAsync(socket);
+        }
+    }
+
+    private async Task HandleAsync(Socket socket)
+    {
+        var id = $"c{Interlocked.Increment(ref _nextId)}";
+        var remote = socket.RemoteEndPoint?.ToString();
+        if (DateTime.UtcNow < _refuseUntil)
+        {
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Dispose();
+            Record(new TimelineEntry { T = TimelineClock.NowUs, Kind = "fault", Conn = id, Type = "refused", Detail = $"TCP connection from {remote} reset" });
+            return;
+        }
+        Timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = id, Type = "open", Detail = remote });
+        Stream moduleStream = new NetworkStream(socket, ownsSocket: true);
+        var upstream = new TcpClient();
+        try
+        {
+            if (_tls is not null)
+            {
+                var ssl = new SslStream(moduleStream, false, ValidateClient);
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = _tls.ServerCertificate,
+                    ClientCertificateRequired = _tls.ClientCa is not null,
+                }, _stop.Token);
+                moduleStream = ssl;
+            }
+            await upstream.ConnectAsync(_upstreamHost, _upstreamPort, _stop.Token);
+        }
+        catch (Exception ex)
+        {
+            upstream.Dispose();
+            moduleStream.Dispose();
+            Timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = id, Type = "close", Detail = $"setup failed: {ex.Message}" });
+            return;
+        }
+        var connection = new TapConnection(id, socket, moduleStream, upstream, Timeline, this);
+        _connections[id] = connection;
+        try { await connection.RunAsync(); }
+        finally { _connections.TryRemove(id, out _); }
+    }
+
+    private bool ValidateClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (_tls?.ClientCa is null) return true;
+        if (certificate is null) return false;
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.CustomTrustStore.Add(_tls.ClientCa);
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return custom.Build(new X509Certificate2(certificate));
+    }
+
+    private void Record(TimelineEntry entry) => Timeline.Append(entry);
+
+    private void RecordFault(string type, string? conn, string detail) =>
+        Record(new TimelineEntry { T = TimelineClock.NowUs, Kind = "fault", Conn = conn, Type = type, Detail = detail });
+
+    private IEnumerable<TapConnection> Targets(string? conn)
+    {
+        if (conn is null) return _connections.Values.ToArray();
+        return _connections.TryGetValue(conn, out var c) ? [c]
+            : throw new ArgumentException($"no open tap connection '{conn}'; open ones: {string.Join(", ", _connections.Keys.Order())}");
+    }
+
+    public Task DropAsync(string? conn = null)
+    {
+        var targets = Targets(conn).ToArray();
+        RecordFault("drop", conn, $"RST to {string.Join(", ", targets.Select(t => t.Id))}");
+        foreach (var target in targets) target.Close("dropped by fault (RST)", reset: true);
+        return Task.CompletedTask;
+    }
+
+    public Task BlackholeAsync(TimeSpan duration, string? conn = null)
+    {
+        var until = DateTime.UtcNow + duration;
+        RecordFault("blackhole", conn, $"{duration.TotalMilliseconds:0} ms");
+        if (conn is null) GlobalBlackholeUntil = until;
+        else foreach (var target in Targets(conn)) target.BlackholeUntil = until;
+        return Task.CompletedTask;
+    }
+
+    public Task DelayAsync(TimeSpan delay, string? conn = null)
+    {
+        RecordFault("delay", conn, $"{delay.TotalMilliseconds:0} ms");
+        if (conn is null) GlobalDelay = delay;
+        else foreach (var target in Targets(conn)) target.Delay = delay;
+        return Task.CompletedTask;
+    }
+
+    public Task WithholdAsync(string packetType, string? conn = null) => SetWithheld(packetType, conn, true);
+
+    public Task ReleaseAsync(string packetType, string? conn = null) => SetWithheld(packetType, conn, false);
+
+    private Task SetWithheld(string packetType, string? conn, bool on)
+    {
+        var type = packetType.ToUpperInvariant();
+        if (!FaultCommand.Withholdable.Contains(type))
+            throw new ArgumentException($"cannot withhold '{packetType}'; use one of {string.Join(", ", FaultCommand.Withholdable)}");
+        RecordFault(on ? "withhold" : "release", conn, type);
+        foreach (var set in conn is null ? [GlobalWithheld] : Targets(conn).Select(t => t.Withheld))
+            if (on) set[type] = true; else set.TryRemove(type, out _);
+        return Task.CompletedTask;
+    }
+
+    public Task RefuseConnectionsAsync(TimeSpan duration)
+    {
+        _refuseUntil = DateTime.UtcNow + duration;
+        RecordFault("refuse", null, $"{duration.TotalMilliseconds:0} ms");
+        return Task.CompletedTask;
+    }
+
+    public async Task KickWithDuplicateClientIdAsync(string conn)
+    {
+        var target = Targets(conn).Single();
+        var clientId = target.ClientId ?? throw new InvalidOperationException($"connection {conn} has not sent CONNECT yet; no client id to duplicate");
+        RecordFault("kick", conn, $"second session with client id '{clientId}'");
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var options = new MqttClientOptionsBuilder().WithTcpServer(_upstreamHost, _upstreamPort).WithClientId(clientId)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311).Build();
+        await client.ConnectAsync(options, _stop.Token);
+        await client.DisconnectAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        foreach (var connection in _connections.Values) connection.Close("tap stopped", reset: false);
+        await _acceptLoop;
+    }
+}
