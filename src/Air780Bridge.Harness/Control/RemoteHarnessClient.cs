@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Air780Bridge.Harness.Faults;
-using Air780Bridge.Harness.Timeline;
+using HarnessTimeline = Air780Bridge.Harness.Timeline.Timeline;
 using MQTTnet;
 using MQTTnet.Protocol;
 
@@ -13,14 +13,14 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
 
     /// <summary>Every timeline entry the harness publishes; on MQTTnet's receive thread.</summary>
-    public Timeline.Timeline Timeline { get; } = new();
+    public HarnessTimeline Timeline { get; } = new();
 
     public static async Task<RemoteHarnessClient> ConnectAsync(string host, int port, string user, string password, CancellationToken ct = default)
     {
         var remote = new RemoteHarnessClient();
         remote._client.ApplicationMessageReceivedAsync += e =>
         {
-            remote.Timeline.Append(Timeline.Timeline.FromJson(Encoding.UTF8.GetString(e.ApplicationMessage.Payload)));
+            remote.Timeline.Append(HarnessTimeline.FromJson(Encoding.UTF8.GetString(e.ApplicationMessage.Payload)));
             return Task.CompletedTask;
         };
         var options = new MqttClientOptionsBuilder().WithTcpServer(host, port).WithCredentials(user, password)
@@ -36,7 +36,7 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
 
     private async Task Send(FaultCommand command)
     {
-        var json = JsonSerializer.Serialize(command, Timeline.Timeline.JsonOptions);
+        var json = JsonSerializer.Serialize(command, HarnessTimeline.JsonOptions);
         await _client.PublishStringAsync(ControlChannel.FaultTopic, json, MqttQualityOfServiceLevel.AtLeastOnce);
     }
 
