@@ -1,0 +1,158 @@
+using System.Net;
+using Air780Bridge.Client;
+using Air780Bridge.Harness.Broker;
+using Air780Bridge.Harness.Timeline;
+using Air780Bridge.Rigs.Conformance;
+using Air780Bridge.Rigs.Progress;
+using Air780Bridge.Rigs.Results;
+using Air780Bridge.Rigs.RigFiles;
+using Serilog;
+
+namespace Air780Bridge.Rigs.Run;
+
+/// <summary>Starts the virtual module a rig's <c>twin:</c> connection stands for; the lease stops it.</summary>
+public interface IVirtualModuleLauncher
+{
+    Task<(string Connection, IAsyncDisposable Lease)> StartAsync(RigModule module, CancellationToken ct);
+}
+
+/// <summary>
+/// `air780 run`: the harness, then every module of the rig in parallel through the selected scenarios,
+/// then the reports. Whatever finished is written even when the run is cancelled.
+/// </summary>
+public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogger log)
+{
+    public async Task<(RunResult Result, string OutputDir)> RunAsync(string? outputDir, Func<RunPlan, Func<IRunProgress, Task<RunResult>>, Task<RunResult>> withProgress,
+        CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var output = Path.GetFullPath(outputDir ?? rig.ResolveOutput(started));
+        Directory.CreateDirectory(output);
+        var plan = new RunPlan(rig.Name ?? "rig", rig.Modules.Select(m => new ModulePlan(m.Name, m.Connection, Selected(m).Count)).ToList());
+        await using var harness = await HarnessAdapter.StartAsync(HarnessSettings());
+        using var runLimit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        runLimit.CancelAfter(rig.Timeouts.Run);
+        var result = await withProgress(plan, async progress =>
+        {
+            using var parallel = new SemaphoreSlim(Math.Max(1, rig.Parallelism));
+            var modules = await Task.WhenAll(rig.Modules.Select(async m =>
+            {
+                await parallel.WaitAsync(CancellationToken.None);
+                try
+                {
+                    var done = await RunModuleAsync(m, harness, progress, output, runLimit.Token);
+                    progress.ModuleFinished(done);
+                    return done;
+                }
+                finally
+                {
+                    parallel.Release();
+                }
+            }));
+            return new RunResult { Rig = plan.Rig, RigFile = rig.SourcePath, Started = started, Finished = DateTimeOffset.UtcNow, Modules = modules };
+        });
+        await harness.Harness.Timeline.SaveAsync(Path.Combine(output, "timeline.jsonl"), CancellationToken.None);
+        return (result, output);
+    }
+
+    private IReadOnlyList<Scenario> Selected(RigModule module) =>
+        ConformanceSuite.All.Where(s => rig.Selects(module, s.Suite, s.Id)).ToList();
+
+    private HarnessSettings HarnessSettings()
+    {
+        var listen = HostPort.Parse(rig.Broker.Listen);
+        var publicAddress = rig.Broker.Public is { } p ? HostPort.Parse(p) : null;
+        return new HarnessSettings
+        {
+            BindAddress = IPAddress.Parse(listen.Host.Trim('[', ']')),
+            Port = listen.Port,
+            PublicHost = publicAddress?.Host,
+            PublicPort = publicAddress?.Port,
+            Upstream = rig.Broker.UpstreamEndpoint is { } u ? $"{u.Host}:{u.Port}" : null,
+            // The TLS scenarios need a TLS endpoint; it costs nothing when unused.
+            TlsPort = 0,
+        };
+    }
+
+    private async Task<ModuleResult> RunModuleAsync(RigModule module, HarnessAdapter harness, IRunProgress progress, string output, CancellationToken ct)
+    {
+        await using var moduleLog = new LoggerConfiguration().MinimumLevel.Debug()
+            .WriteTo.File(Path.Combine(output, "logs", $"{module.Name}.log"))
+            .WriteTo.Logger(log).CreateLogger();
+        var scenarios = Selected(module);
+        IAsyncDisposable? lease = null;
+        Air780Client? client = null;
+        try
+        {
+            var connection = module.Connection;
+            if (module.Endpoint.Kind == ConnectionKind.Twin)
+            {
+                if (twins is null)
+                    return Failed(module, "virtual modules are not available in this build; use serial:// or tcp:// modules");
+                (connection, lease) = await twins.StartAsync(module, ct);
+            }
+            client = await Air780Client.ConnectAsync(connection, log: moduleLog, ct: ct);
+            var hello = client.Hello;
+            moduleLog.Information("module {Module}: firmware {Version} ({Bsp}), IMEI {Imei}, boot {Boot}", module.Name, hello.FirmwareVersion, hello.Bsp, hello.Imei, hello.BootId);
+            if (module.Imei is { } expected && hello.Imei != expected)
+                return Failed(module, $"HELLO reports IMEI {hello.Imei ?? "(none)"}, the rig expects {expected}: wrong cable or port order?") with { Hello = Hello(hello) };
+
+            var events = new ModuleEventLog();
+            client.EventReceived += e => Observe(e, module.Name, events, harness);
+            var driver = new ClientDriver(client, module);
+            var results = new List<ScenarioResult>();
+            foreach (var scenario in scenarios)
+            {
+                if (ct.IsCancellationRequested)
+                {
+                    results.Add(new ScenarioResult { Id = scenario.Id, Title = scenario.Title, Suite = scenario.Suite, Verdict = Verdict.Error, Message = "not run: the run was stopped" });
+                    continue;
+                }
+                progress.ScenarioStarted(module.Name, scenario.Id, scenario.Title);
+                var result = await ScenarioRunner.RunAsync(scenario, driver, harness, events, rig.ScenarioTimeout(module), ct);
+                moduleLog.Information("{Module} {Scenario}: {Verdict} {Message}", module.Name, scenario.Id, result.Verdict, result.Message);
+                results.Add(result);
+                progress.ScenarioFinished(module.Name, result);
+            }
+            return new ModuleResult { Name = module.Name, Connection = module.Connection, Profile = module.Profile, Hello = Hello(hello), Scenarios = results };
+        }
+        catch (Exception e) when (e is LinkUnavailableException or LinkTimeoutException or LinkLostException or ModuleRebootedException or IOException)
+        {
+            moduleLog.Error(e, "module {Module} could not be run", module.Name);
+            return Failed(module, e.Message);
+        }
+        finally
+        {
+            if (client is not null)
+                await client.DisposeAsync();
+            if (lease is not null)
+                await lease.DisposeAsync();
+        }
+    }
+
+    private static void Observe(ModuleEvent e, string module, ModuleEventLog events, HarnessAdapter harness)
+    {
+        if (e is not MqttEvent m)
+            return;
+        events.Add(new ModuleObservation(m.T, m.Handle, m.Name, m.Args));
+        harness.Record(new TimelineEntry
+        {
+            T = m.T, Kind = "module", Conn = module, Type = m.Name, PacketId = m.Name == "sent" ? (int?)m.MessageId : null,
+            Code = (int?)m.Code, Topic = m.Topic, PayloadSize = m.Payload?.Length, Detail = m.Name is "recv" or "sent" ? null : m.ToString(),
+        });
+    }
+
+    private static ModuleHello Hello(Protocol.Messages.HelloInfo h) =>
+        new() { FirmwareVersion = h.FirmwareVersion, Bsp = h.Bsp, Imei = h.Imei, BootId = h.BootId, AgentVersion = h.AgentVersion };
+
+    private static ModuleResult Failed(RigModule module, string error) =>
+        new() { Name = module.Name, Connection = module.Connection, Profile = module.Profile, Error = error };
+
+    private sealed class ClientDriver(Air780Client client, RigModule module) : IModuleDriver
+    {
+        public string Name => module.Name;
+        public string Profile => module.Profile;
+
+        public Task<object?[]> CallAsync(string method, object?[] args, CancellationToken ct) => client.CallAsync(method, args, ct);
+    }
+}
