@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Text.Json;
+using Air780Bridge.Client;
+
+namespace Air780Bridge.Cli.Commands;
+
+/// <summary>
+/// `air780 session CONN`: one JSON command per stdin line, results and events as JSON lines on stdout, so a
+/// bash or Python rig drives a module step by step over one link. See rigs/session-example.sh.
+/// </summary>
+/// <remarks>
+/// In:  {"id": 1, "call": "mqtt.publish", "args": [1, "t", "hi", 1]}   (args as for `air780 mqtt`, JSON values)
+///      {"id": 2, "wait": "sent", "handle": 1, "message_id": 3, "timeout": 5}
+/// Out: {"id": 1, "result": [3]} | {"id": 1, "error": "...", "kind": "lua"} | {"event": "sent", "handle": 1, ...}
+/// </remarks>
+internal static class SessionCommand
+{
+    public static Command Create()
+    {
+        var connection = new Argument<string>("connection") { Description = "serial:///dev/ttyACM0 or tcp://host:port" };
+        var command = new Command("session", "Drive a module with JSON commands on stdin; results and events as JSON lines on stdout") { connection };
+        command.SetAction((result, ct) => ExitCodes.Guard(async () =>
+        {
+            await using var module = await Air780Client.ConnectAsync(result.GetValue(connection)!, Settings.Link(Program.Config), ct: ct);
+            var output = new Lock();
+            void Write(string line)
+            {
+                lock (output) Console.Out.WriteLine(line);
+            }
+            module.EventReceived += e => Write(JsonLines.Event(e));
+            Write(JsonSerializer.Serialize(new { hello = module.Hello }, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            var number = 0;
+            while (await Console.In.ReadLineAsync(ct) is { } line)
+            {
+                number++;
+                if (string.IsNullOrWhiteSpace(line))
+                    continue;
+                Write(await Handle(module, line, number, ct));
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static async Task<string> Handle(Air780Client module, string line, int number, CancellationToken ct)
+    {
+        JsonElement id = default;
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            var root = doc.RootElement;
+            id = root.TryGetProperty("id", out var given) ? given.Clone() : default;
+            if (root.TryGetProperty("call", out var call))
+            {
+                var args = root.TryGetProperty("args", out var a) ? a.EnumerateArray().Select(v => LuaArguments.Parse(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText())).ToArray() : [];
+                var results = await module.CallAsync(call.GetString()!, args, ct);
+                return Reply(id, new Dictionary<string, object?> { ["result"] = JsonLines.Value(results) });
+            }
+            if (root.TryGetProperty("wait", out var wait))
+            {
+                var proxy = module.Mqtt.Attach(root.GetProperty("handle").GetInt64());
+                var timeout = TimeSpan.FromSeconds(root.TryGetProperty("timeout", out var t) ? t.GetDouble() : 10);
+                var name = wait.GetString();
+                long? messageId = root.TryGetProperty("message_id", out var m) ? m.GetInt64() : null;
+                var e = await proxy.WaitForAsync(x => x.Name == name && (messageId is null || x.MessageId == messageId), timeout, ct);
+                return Reply(id, new Dictionary<string, object?> { ["result"] = JsonSerializer.Deserialize<object>(JsonLines.Event(e)) });
+            }
+            throw new FormatException("a command needs \"call\" (with \"args\") or \"wait\" (with \"handle\")");
+        }
+        catch (JsonException e)
+        {
+            return Reply(id, new Dictionary<string, object?> { ["error"] = $"line {number} is not JSON: {e.Message}", ["kind"] = "usage" });
+        }
+        catch (Exception e) when (e is FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            return Reply(id, new Dictionary<string, object?> { ["error"] = $"line {number}: {e.Message}", ["kind"] = "usage" });
+        }
+        catch (ModuleErrorException e)
+        {
+            return Reply(id, new Dictionary<string, object?> { ["error"] = e.Text, ["kind"] = e.Kind });
+        }
+        catch (Exception e) when (e is LinkTimeoutException or LinkLostException or ModuleRebootedException)
+        {
+            return Reply(id, new Dictionary<string, object?> { ["error"] = e.Message, ["kind"] = e is ModuleRebootedException ? "rebooted" : "link" });
+        }
+    }
+
+    private static string Reply(JsonElement id, Dictionary<string, object?> body)
+    {
+        if (id.ValueKind != JsonValueKind.Undefined)
+            body["id"] = id;
+        return JsonSerializer.Serialize(body);
+    }
+}
