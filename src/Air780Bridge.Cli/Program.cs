@@ -10,7 +10,8 @@ var logLevel = new Option<LogEventLevel?>("--log-level") { Description = "Verbos
 var root = new RootCommand($"Air780Bridge: drive and judge Air780E/EP modules' MQTT from a PC.\n{ExitCodes.Help}")
 {
     config, logLevel,
-    PortsCommand.Create(), ProbeCommand.Create(), MqttCommand.Create(), SessionCommand.Create(), RunCommand.Create(() => null),
+    PortsCommand.Create(), ProbeCommand.Create(), MqttCommand.Create(), SessionCommand.Create(),
+    BrokerCommand.Create(), CheckCommand.Create(), RunCommand.Create(() => null),
 };
 var parsed = root.Parse(args);
 try

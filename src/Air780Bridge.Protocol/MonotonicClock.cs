@@ -7,5 +7,13 @@ public static class MonotonicClock
 {
     private static readonly long Origin = Stopwatch.GetTimestamp();
 
-    public static long NowUs => (Stopwatch.GetTimestamp() - Origin) * 1_000_000 / Stopwatch.Frequency;
+    public static long NowUs
+    {
+        get
+        {
+            // Read the origin first: its lazy initialisation must not come after the timestamp.
+            var origin = Origin;
+            return (Stopwatch.GetTimestamp() - origin) * 1_000_000 / Stopwatch.Frequency;
+        }
+    }
 }

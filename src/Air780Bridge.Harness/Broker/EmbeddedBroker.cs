@@ -18,6 +18,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         Port = port;
     }
 
+    internal MqttServer Server => _server;
+
+    /// <summary>Told the client id of each session that logged in as the control user.</summary>
+    internal Action<string>? ControlAdmitted { get; set; }
+
     /// <summary>Loopback port of the broker (the tap's upstream).</summary>
     public int Port { get; }
 
@@ -42,6 +47,12 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     private Task Validate(ValidatingConnectionEventArgs e)
     {
+        if (_settings.ControlUser is { } control && e.UserName == control.User)
+        {
+            if (e.Password == control.Password) ControlAdmitted?.Invoke(e.ClientId);
+            else e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            return Task.CompletedTask;
+        }
         int? refuse = _settings.RefuseByClientId.TryGetValue(e.ClientId, out var perClient) ? perClient : RefuseCode;
         if (refuse is { } code)
             e.ReasonCode = ToReason(code);

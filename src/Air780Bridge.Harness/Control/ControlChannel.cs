@@ -41,6 +41,8 @@ public sealed class ControlChannel
 
     private void Publish(TimelineEntry entry)
     {
+        // Never republish the control channel's own traffic: each publication would record another entry, forever.
+        if (entry.Topic?.StartsWith(Prefix, StringComparison.Ordinal) == true) return;
         var message = new MqttApplicationMessageBuilder().WithTopic(TimelineTopic).WithPayload(Timeline.Timeline.ToJson(entry)).Build();
         _ = _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = "harness" });
     }

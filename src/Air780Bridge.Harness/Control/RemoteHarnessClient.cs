@@ -24,6 +24,7 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
             return Task.CompletedTask;
         };
         var options = new MqttClientOptionsBuilder().WithTcpServer(host, port).WithCredentials(user, password)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311)
             .WithClientId($"harness-rig-{Guid.NewGuid():N}").Build();
         var connect = await remote._client.ConnectAsync(options, ct);
         if (connect.ResultCode != MQTTnet.MqttClientConnectResultCode.Success)

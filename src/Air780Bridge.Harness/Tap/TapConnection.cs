@@ -14,6 +14,7 @@ internal sealed class TapConnection
     private readonly WireTap _tap;
     private readonly CancellationTokenSource _stop = new();
     private int _closed;
+    private volatile bool _untraced;
 
     public TapConnection(string id, Socket module, Stream moduleStream, TcpClient upstream, Timeline.Timeline timeline, WireTap tap)
     {
@@ -53,8 +54,12 @@ internal sealed class TapConnection
                 if (n == 0) return eofReason;
                 foreach (var frame in decoder.Feed(buffer.AsSpan(0, n), Id, dir))
                 {
-                    if (frame.Entry.Type == "CONNECT") ClientId = frame.Entry.ClientId;
-                    _timeline.Append(frame.Entry);
+                    if (frame.Entry.Type == "CONNECT")
+                    {
+                        ClientId = frame.Entry.ClientId;
+                        _untraced = _tap.UntracedUser is not null && frame.Entry.Username == _tap.UntracedUser;
+                    }
+                    if (!_untraced) _timeline.Append(frame.Entry);
                     await HoldAsync();
                     if (dir == "down" && frame.Entry.Type is { } type && IsWithheld(type))
                     {
@@ -92,6 +97,6 @@ internal sealed class TapConnection
         _moduleStream.Dispose();
         _module.Dispose();
         _upstream.Dispose();
-        _timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = Id, Type = "close", Detail = reason });
+        if (!_untraced) _timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = Id, Type = "close", Detail = reason });
     }
 }

@@ -19,32 +19,55 @@ public sealed record TapTls(X509Certificate2 ServerCertificate, X509Certificate2
 public sealed class WireTap : IFaultControl, IAsyncDisposable
 {
     private readonly TcpListener _listener;
+    private readonly TcpListener? _tlsListener;
     private readonly string _upstreamHost;
     private readonly int _upstreamPort;
     private readonly TapTls? _tls;
     private readonly ConcurrentDictionary<string, TapConnection> _connections = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _acceptLoop;
+    private readonly Task[] _acceptLoops;
     private int _nextId;
     private DateTime _refuseUntil;
 
-    public WireTap(IPAddress bind, int port, string upstreamHost, int upstreamPort, Timeline.Timeline timeline, TapTls? tls = null)
+    /// <summary>Listens on <paramref name="port"/> (plain) and, with <paramref name="tls"/>, on <paramref name="tlsPort"/>
+    /// (TLS terminated here); both forward plaintext to <paramref name="upstreamHost"/>:<paramref name="upstreamPort"/>.</summary>
+    public WireTap(IPAddress bind, int port, string upstreamHost, int upstreamPort, Timeline.Timeline timeline, TapTls? tls = null, int tlsPort = 0)
     {
         Timeline = timeline;
         _upstreamHost = upstreamHost;
         _upstreamPort = upstreamPort;
         _tls = tls;
-        _listener = new TcpListener(bind, port);
-        // IPv6Any in dual mode accepts IPv4 modules as well.
-        if (bind.Equals(IPAddress.IPv6Any)) _listener.Server.DualMode = true;
-        try { _listener.Start(); }
-        catch (SocketException ex) { throw new InvalidOperationException($"tap cannot listen on {bind}:{port} ({ex.Message}); pick a free port or use 0", ex); }
+        _listener = Listen(bind, port);
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _acceptLoop = AcceptLoopAsync();
+        if (tls is not null)
+        {
+            _tlsListener = Listen(bind, tlsPort);
+            TlsPort = ((IPEndPoint)_tlsListener.LocalEndpoint).Port;
+        }
+        _acceptLoops = _tlsListener is null ? [AcceptLoopAsync(_listener, false)] : [AcceptLoopAsync(_listener, false), AcceptLoopAsync(_tlsListener, true)];
+    }
+
+    private static TcpListener Listen(IPAddress bind, int port)
+    {
+        var listener = new TcpListener(bind, port);
+        // IPv6Any in dual mode accepts IPv4 modules as well.
+        if (bind.Equals(IPAddress.IPv6Any)) listener.Server.DualMode = true;
+        try { listener.Start(); }
+        catch (SocketException ex) { throw new InvalidOperationException($"tap cannot listen on {bind}:{port} ({ex.Message}); pick a free port or use 0", ex); }
+        return listener;
     }
 
     public Timeline.Timeline Timeline { get; }
+
+    /// <summary>Connections that log in with this username are not recorded: the control channel's own timeline
+    /// traffic would otherwise feed back into the timeline.</summary>
+    public string? UntracedUser { get; init; }
+
+    /// <summary>Login for the duplicate-client-id kick when the broker requires credentials.</summary>
+    public (string User, string Password)? KickCredentials { get; init; }
     public int Port { get; }
+    /// <summary>TLS port; 0 without TLS.</summary>
+    public int TlsPort { get; }
 
     internal DateTime GlobalBlackholeUntil { get; private set; }
     internal TimeSpan GlobalDelay { get; private set; }
@@ -53,18 +76,18 @@ public sealed class WireTap : IFaultControl, IAsyncDisposable
     /// <summary>Ids of connections still open.</summary>
     public IReadOnlyCollection<string> OpenConnections => _connections.Keys.ToArray();
 
-    private async Task AcceptLoopAsync()
+    private async Task AcceptLoopAsync(TcpListener listener, bool tls)
     {
         while (!_stop.IsCancellationRequested)
         {
             Socket socket;
-            try { socket = await _listener.AcceptSocketAsync(_stop.Token); }
+            try { socket = await listener.AcceptSocketAsync(_stop.Token); }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
-            _ = HandleAsync(socket);
+            _ = HandleAsync(socket, tls);
         }
     }
 
-    private async Task HandleAsync(Socket socket)
+    private async Task HandleAsync(Socket socket, bool tls)
     {
         var id = $"c{Interlocked.Increment(ref _nextId)}";
         var remote = socket.RemoteEndPoint?.ToString();
@@ -75,12 +98,12 @@ public sealed class WireTap : IFaultControl, IAsyncDisposable
             Record(new TimelineEntry { T = TimelineClock.NowUs, Kind = "fault", Conn = id, Type = "refused", Detail = $"TCP connection from {remote} reset" });
             return;
         }
-        Timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = id, Type = "open", Detail = remote });
+        Timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = id, Type = "open", Detail = tls ? $"{remote} tls" : remote });
         Stream moduleStream = new NetworkStream(socket, ownsSocket: true);
         var upstream = new TcpClient();
         try
         {
-            if (_tls is not null)
+            if (tls && _tls is not null)
             {
                 var ssl = new SslStream(moduleStream, false, ValidateClient);
                 await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
@@ -182,8 +205,9 @@ public sealed class WireTap : IFaultControl, IAsyncDisposable
         RecordFault("kick", conn, $"second session with client id '{clientId}'");
         using var client = new MqttClientFactory().CreateMqttClient();
         var options = new MqttClientOptionsBuilder().WithTcpServer(_upstreamHost, _upstreamPort).WithClientId(clientId)
-            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311).Build();
-        await client.ConnectAsync(options, _stop.Token);
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311);
+        if (KickCredentials is { } login) options = options.WithCredentials(login.User, login.Password);
+        await client.ConnectAsync(options.Build(), _stop.Token);
         await client.DisconnectAsync();
     }
 
@@ -191,7 +215,8 @@ public sealed class WireTap : IFaultControl, IAsyncDisposable
     {
         _stop.Cancel();
         _listener.Stop();
+        _tlsListener?.Stop();
         foreach (var connection in _connections.Values) connection.Close("tap stopped", reset: false);
-        await _acceptLoop;
+        await Task.WhenAll(_acceptLoops);
     }
 }

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Net;
+using Air780Bridge.Harness;
+using Air780Bridge.Harness.Broker;
+using Air780Bridge.Harness.Timeline;
+
+namespace Air780Bridge.Cli.Commands;
+
+/// <summary>`air780 broker`: the harness broker and wire tap standalone, printing the live wire timeline until Ctrl+C.</summary>
+public static class BrokerCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "plain MQTT port the module dials (the tap)", DefaultValueFactory = _ => 1883 };
+        var tlsPort = new Option<int?>("--tls-port") { Description = "MQTT over TLS port (TLS ends at the tap; a throwaway CA is generated unless --cert/--key)" };
+        var mutual = new Option<bool>("--mutual-tls") { Description = "require a client certificate signed by the harness CA" };
+        var cert = new Option<string?>("--cert") { Description = "server certificate PEM file for the TLS port" };
+        var key = new Option<string?>("--key") { Description = "server private key PEM file for the TLS port" };
+        var ca = new Option<string?>("--ca") { Description = "CA PEM file that signs client certificates (mutual TLS with --cert)" };
+        var bind = new Option<string>("--bind") { Description = "address to listen on (:: for IPv6 and IPv4)", DefaultValueFactory = _ => "0.0.0.0" };
+        var publicHost = new Option<string?>("--public-host") { Description = "host name or address the module should dial (behind NAT or on a public host)" };
+        var upstream = new Option<string?>("--upstream") { Description = "forward to this external broker host:port instead of the embedded one" };
+        var timeline = new Option<string?>("--timeline") { Description = "save the timeline as JSON lines to this file on exit" };
+        var users = new Option<string[]>("--user") { Description = "accepted login user:password (repeatable); none = anonymous", AllowMultipleArgumentsPerToken = false };
+        var refuse = new Option<int?>("--refuse") { Description = "answer every CONNECT with this CONNACK return code (1-5)" };
+        var control = new Option<string?>("--control-user") { Description = "user:password of the remote rig allowed on $harness/ topics" };
+        var command = new Command("broker", "Run the harness broker behind the wire tap and print the live MQTT timeline")
+        {
+            port, tlsPort, mutual, cert, key, ca, bind, publicHost, upstream, timeline, users, refuse, control,
+        };
+        command.SetAction((result, ct) => ExitCodes.Guard(async () =>
+        {
+            var bindText = result.GetValue(bind)!;
+            if (!IPAddress.TryParse(bindText, out var address))
+                throw new FormatException($"--bind \"{bindText}\" is not an IP address; use e.g. 0.0.0.0, :: or 127.0.0.1");
+            if (result.GetValue(refuse) is { } code && code is < 1 or > 5)
+                throw new FormatException($"--refuse {code}: a CONNACK refusal code is 1-5");
+            var settings = new HarnessSettings
+            {
+                BindAddress = address,
+                Port = result.GetValue(port),
+                TlsPort = result.GetValue(tlsPort),
+                MutualTls = result.GetValue(mutual),
+                TlsCertPem = result.GetValue(cert),
+                TlsKeyPem = result.GetValue(key),
+                TlsCaPem = result.GetValue(ca),
+                PublicHost = result.GetValue(publicHost),
+                Upstream = result.GetValue(upstream),
+                Credentials = (result.GetValue(users) ?? []).Select(u => Login(u, "--user")).ToArray(),
+                RefuseCode = result.GetValue(refuse),
+                ControlUser = result.GetValue(control) is { } c ? Login(c, "--control-user") : null,
+            };
+            await using var harness = await HarnessBroker.StartAsync(settings);
+            var origin = TimelineClock.NowUs;
+            var gate = new object();
+            harness.Timeline.Appended += e => { lock (gate) Console.WriteLine(TimelineText.Line(e, origin)); };
+            Console.Error.WriteLine($"air780 broker: module dials {harness.Plain.Host}:{harness.Plain.Port}" +
+                                    (harness.Tls is { } tls ? $", TLS {tls.Host}:{tls.Port}" : "") +
+                                    (settings.Upstream is { } up ? $", forwarding to {up}" : "") + "; Ctrl+C stops");
+            if (harness.Certificates is { } certificates && settings.TlsCertPem is null)
+                Console.Error.WriteLine($"CA for the module:\n{System.Text.Encoding.ASCII.GetString(certificates.CaPem)}");
+            try { await Task.Delay(Timeout.Infinite, ct); }
+            catch (OperationCanceledException) { }
+            if (result.GetValue(timeline) is { } path)
+            {
+                await harness.Timeline.SaveAsync(path, CancellationToken.None);
+                Console.Error.WriteLine($"timeline saved to {path} ({harness.Timeline.Snapshot().Count} entries)");
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static (string, string) Login(string text, string option)
+    {
+        var colon = text.IndexOf(':');
+        return colon > 0 ? (text[..colon], text[(colon + 1)..])
+            : throw new FormatException($"{option} \"{text}\" must be user:password");
+    }
+}

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Air780Bridge.Harness.Checks;
+using Spectre.Console;
+using TimelineFile = Air780Bridge.Harness.Timeline.Timeline;
+
+namespace Air780Bridge.Cli.Commands;
+
+/// <summary>`air780 check`: judges a recorded wire timeline against the behaviour catalogue (docs/checks.md).</summary>
+internal static class CheckCommand
+{
+    private static readonly JsonSerializerOptions Json = new(TimelineFile.JsonOptions)
+    {
+        WriteIndented = true,
+        // Output goes to a terminal or a file, not into HTML: keep "§" and "+" readable.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static Command Create()
+    {
+        var timeline = new Argument<FileInfo>("timeline") { Description = "timeline JSON-lines file written by the harness tap" };
+        var expect = new Option<FileInfo?>("--expect") { Description = "expectation JSON (clientId, username, passwordSet, cleanSession, keepAliveSeconds, will{topic,qos,retain,payloadSize}, autoReconnectMs, profile, subscribeTopics)" };
+        var json = new Option<bool>("--json") { Description = "print results as JSON instead of a table" };
+        var keepalive = new Option<int?>("--keepalive") { Description = "configured keepalive in seconds (overrides --expect)" };
+        var clientId = new Option<string?>("--client-id") { Description = "configured client id (overrides --expect)" };
+        var autoreconn = new Option<int?>("--autoreconn") { Description = "configured autoreconn period in ms (overrides --expect)" };
+        var profile = new Option<string?>("--profile") { Description = "firmware profile, e.g. V1120 or V2028 (overrides --expect)" };
+
+        var command = new Command("check", "Judge a recorded MQTT wire timeline against the behaviour checks; exit 0 nothing failed, 1 a check failed, 2 bad input");
+        command.Arguments.Add(timeline);
+        foreach (var option in new Option[] { expect, json, keepalive, clientId, autoreconn, profile }) command.Options.Add(option);
+
+        command.SetAction(parseResult => ExitCodes.Guard(async () =>
+        {
+            var file = parseResult.GetValue(timeline)!;
+            if (!file.Exists) throw new FileNotFoundException($"timeline file {file.FullName} not found; pass the .jsonl the tap saved");
+            var entries = (await TimelineFile.LoadAsync(file.FullName)).Snapshot();
+            if (entries.Count == 0) throw new FormatException($"{file.FullName}: no timeline entries; record a session first (one JSON object per line)");
+
+            var expectation = await LoadExpectation(parseResult.GetValue(expect));
+            expectation = expectation with
+            {
+                KeepAliveSeconds = parseResult.GetValue(keepalive) ?? expectation.KeepAliveSeconds,
+                ClientId = parseResult.GetValue(clientId) ?? expectation.ClientId,
+                AutoReconnectMs = parseResult.GetValue(autoreconn) ?? expectation.AutoReconnectMs,
+                Profile = parseResult.GetValue(profile) ?? expectation.Profile,
+            };
+
+            var results = CheckCatalogue.Run(new CheckContext(entries, expectation));
+            if (parseResult.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(results, Json));
+            else Print(results);
+            return results.Any(r => r.Verdict == CheckVerdict.Fail) ? ExitCodes.LuaReturnedNil : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static async Task<CheckExpectation> LoadExpectation(FileInfo? file)
+    {
+        if (file is null) return new CheckExpectation();
+        if (!file.Exists) throw new FileNotFoundException($"expectation file {file.FullName} not found; omit --expect or pass a JSON object");
+        try
+        {
+            return JsonSerializer.Deserialize<CheckExpectation>(await File.ReadAllTextAsync(file.FullName), Json)
+                   ?? throw new FormatException($"{file.FullName}: is JSON null; expected an object such as {{\"clientId\":\"mod\",\"keepAliveSeconds\":60}}");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{file.FullName}: line {e.LineNumber + 1}: not an expectation ({e.Message}); expected an object such as {{\"clientId\":\"mod\",\"keepAliveSeconds\":60}}", e);
+        }
+    }
+
+    private static void Print(IReadOnlyList<CheckResult> results)
+    {
+        var table = new Table().AddColumns("verdict", "check", "source", "measured", "allowed", "why").Border(TableBorder.Rounded);
+        foreach (var r in results)
+        {
+            var colour = r.Verdict switch
+            {
+                CheckVerdict.Pass => "green",
+                CheckVerdict.Fail => "red",
+                CheckVerdict.KnownDeviation => "yellow",
+                _ => "grey",
+            };
+            table.AddRow($"[{colour}]{r.Verdict}[/]", Markup.Escape(r.Id), Markup.Escape(r.Source),
+                Markup.Escape(string.Join("\n", r.Measured)), Markup.Escape(r.Allowed), Markup.Escape(r.Explanation));
+        }
+        AnsiConsole.Write(table);
+        var counts = results.GroupBy(r => r.Verdict).Select(g => $"{g.Count()} {g.Key}");
+        AnsiConsole.MarkupLine(Markup.Escape(string.Join(", ", counts)));
+    }
+}

@@ -1,0 +1,45 @@
+using Air780Bridge.Harness.Timeline;
+
+namespace Air780Bridge.Harness.Checks;
+
+/// <summary>Shared plumbing so each check only states its rule and its measurement.</summary>
+public abstract class Check : ICheck
+{
+    public abstract string Id { get; }
+    public abstract string Title { get; }
+    public abstract string Statement { get; }
+    public abstract string Source { get; }
+    public abstract CheckResult Evaluate(CheckContext ctx);
+
+    protected CheckResult Result(CheckVerdict verdict, string explanation, string allowed,
+        IEnumerable<string>? measured = null, IEnumerable<TimelineEntry>? evidence = null) =>
+        new(Id, Title, Statement, Source, verdict, measured?.ToArray() ?? [], allowed, explanation, evidence?.ToArray() ?? []);
+
+    protected CheckResult Inconclusive(string reason, string allowed) => Result(CheckVerdict.Inconclusive, reason, allowed);
+}
+
+/// <summary>Queries over a timeline shared by the checks.</summary>
+public static class Wire
+{
+    public static bool IsPacket(this TimelineEntry e, string type, string? dir = null) =>
+        e.Kind == "packet" && e.Type == type && (dir is null || e.Dir == dir);
+
+    public static bool IsUp(this TimelineEntry e) => e.Kind == "packet" && e.Dir == "up";
+    public static bool IsDown(this TimelineEntry e) => e.Kind == "packet" && e.Dir == "down";
+    public static bool IsModule(this TimelineEntry e, string type) => e.Kind == "module" && e.Type == type;
+    public static bool IsConnection(this TimelineEntry e, string type) => e.Kind == "connection" && e.Type == type;
+
+    /// <summary>Tap connections that carried an upstream CONNECT, i.e. the module's connections (other clients such as a will subscriber excluded when a client id is expected).</summary>
+    public static IReadOnlyList<string> ModuleConnections(CheckContext ctx) =>
+        ctx.Timeline.Where(e => e.IsPacket("CONNECT", "up") && e.Conn is not null &&
+                                (ctx.Expectation.ClientId is null || e.ClientId == ctx.Expectation.ClientId))
+            .Select(e => e.Conn!).Distinct().ToList();
+
+    public static IEnumerable<TimelineEntry> OnModuleConnections(CheckContext ctx)
+    {
+        var conns = ModuleConnections(ctx).ToHashSet();
+        return ctx.Timeline.Where(e => e.Conn is not null && conns.Contains(e.Conn) && e.Kind != "module");
+    }
+
+    public static double Ms(long fromUs, long toUs) => (toUs - fromUs) / 1000.0;
+}

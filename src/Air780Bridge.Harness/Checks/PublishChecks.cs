@@ -1,0 +1,144 @@
+using Air780Bridge.Harness.Timeline;
+
+namespace Air780Bridge.Harness.Checks;
+
+/// <summary>Outbound QoS1/QoS2 flows: the acknowledgement arrives and the module's "sent" follows the final acknowledgement.</summary>
+public sealed class OutboundFlowCheck(int qos) : Check
+{
+    private string Final => qos == 1 ? "PUBACK" : "PUBCOMP";
+    public override string Id => qos == 1 ? "publish.qos1-sent-after-puback" : "publish.qos2-sent-after-pubcomp";
+    public override string Title => qos == 1 ? "QoS1: sent only after PUBACK" : "QoS2: PUBREC → PUBREL(0x62) → PUBCOMP, sent after PUBCOMP";
+    public override string Statement => qos == 1
+        ? "For each QoS1 PUBLISH the module raises \"sent\" for that id only after the broker's PUBACK."
+        : "For each QoS2 PUBLISH the module answers PUBREC with PUBREL flags 0x62 and raises \"sent\" only after PUBCOMP.";
+    public override string Source => qos == 1 ? "[MQTT-4.3.2-1]; luatos-mqtt-behaviour.md §4" : "[MQTT-4.3.3-1], [MQTT-3.6.1-1]; luatos-mqtt-behaviour.md §6";
+
+    public override CheckResult Evaluate(CheckContext ctx)
+    {
+        var allowed = $"\"sent\" for an id after the {Final} with that id" + (qos == 2 ? "; PUBREL flags 0x62" : "");
+        var t = ctx.Timeline;
+        var publishes = Wire.OnModuleConnections(ctx).Where(e => e.IsPacket("PUBLISH", "up") && e.Qos == qos && e.PacketId is not null).ToList();
+        if (publishes.Count == 0) return Inconclusive($"no QoS{qos} PUBLISH from the module in the timeline", allowed);
+        var problems = new List<string>();
+        var measured = new List<string>();
+        var evidence = new List<TimelineEntry>();
+        var judged = 0;
+        foreach (var p in publishes)
+        {
+            var id = p.PacketId;
+            var final = t.FirstOrDefault(e => e.T >= p.T && e.Conn == p.Conn && e.IsPacket(Final, "down") && e.PacketId == id);
+            var sent = t.FirstOrDefault(e => e.T >= p.T && e.IsModule("sent") && e.PacketId == id);
+            evidence.Add(p);
+            if (qos == 2)
+            {
+                var rel = t.FirstOrDefault(e => e.T >= p.T && e.Conn == p.Conn && e.IsPacket("PUBREL", "up") && e.PacketId == id);
+                if (rel is not null) { evidence.Add(rel); if (rel.Flags is { } f && f != 0x62) problems.Add($"id {id}: PUBREL flags 0x{f:X2}, expected 0x62"); }
+                if (rel is not null && t.FirstOrDefault(e => e.T >= p.T && e.Conn == p.Conn && e.IsPacket("PUBREC", "down") && e.PacketId == id) is { } rec && rec.T > rel.T)
+                    problems.Add($"id {id}: PUBREL sent before PUBREC");
+            }
+            if (final is not null) evidence.Add(final);
+            if (sent is not null) evidence.Add(sent);
+            if (sent is null) { measured.Add($"id {id}: no \"sent\" event"); continue; }
+            judged++;
+            if (final is null || sent.T < final.T) { problems.Add($"id {id}: \"sent\" at {sent.T}us before any {Final}"); measured.Add($"id {id}: sent without {Final}"); }
+            else measured.Add($"id {id}: sent {Wire.Ms(final.T, sent.T):0} ms after {Final}");
+        }
+        if (problems.Count > 0) return Result(CheckVerdict.Fail, string.Join("; ", problems), allowed, measured, evidence);
+        return judged == 0
+            ? Result(CheckVerdict.Inconclusive, $"no module \"sent\" events for the QoS{qos} ids; the trace lacks module-side entries", allowed, measured, evidence)
+            : Result(CheckVerdict.Pass, $"{judged} QoS{qos} publish(es) reported sent after {Final}", allowed, measured, evidence);
+    }
+}
+
+public sealed class PacketIdNonZeroCheck : Check
+{
+    public override string Id => "packet-id.non-zero";
+    public override string Title => "Packet ids are non-zero";
+    public override string Statement => "SUBSCRIBE, UNSUBSCRIBE and PUBLISH (QoS>0) carry a non-zero packet identifier.";
+    public override string Source => "[MQTT-2.3.1-1]; luatos-mqtt-behaviour.md §5 (EC618 ≤V1120, EC7xx ≤V2024 wrap to 0)";
+
+    public override CheckResult Evaluate(CheckContext ctx)
+    {
+        const string allowed = "1..65535";
+        var withIds = Wire.OnModuleConnections(ctx).Where(e => e.IsUp() && e.PacketId is not null &&
+                                              (e.Type is "SUBSCRIBE" or "UNSUBSCRIBE" || e.Type == "PUBLISH" && e.Qos > 0)).ToList();
+        if (withIds.Count == 0) return Inconclusive("no module packet carrying a packet id", allowed);
+        var zeros = withIds.Where(e => e.PacketId == 0).ToList();
+        var measured = new[] { $"{withIds.Count} id(s), {zeros.Count} zero" };
+        if (zeros.Count == 0) return Result(CheckVerdict.Pass, "all packet ids non-zero", allowed, measured, withIds.Take(3));
+        return ctx.Expectation.WrapsPacketIdToZero
+            ? Result(CheckVerdict.KnownDeviation, $"id 0 used; firmware profile {ctx.Expectation.Profile} wraps the counter 65535→0 (fixed 2026-02-14, V2026+)", allowed, measured, zeros)
+            : Result(CheckVerdict.Fail, "id 0 used by firmware that should skip 0 on wrap", allowed, measured, zeros);
+    }
+}
+
+public sealed class PacketIdInFlightCheck : Check
+{
+    public override string Id => "packet-id.not-reused-in-flight";
+    public override string Title => "Packet ids not reused while in flight";
+    public override string Statement => "A packet id is not used for a new QoS>0 PUBLISH/SUBSCRIBE/UNSUBSCRIBE while its previous use is unacknowledged.";
+    public override string Source => "[MQTT-2.3.1-2]";
+
+    public override CheckResult Evaluate(CheckContext ctx)
+    {
+        const string allowed = "no id reused before its final acknowledgement";
+        var inFlight = new Dictionary<(string?, int), TimelineEntry>();
+        var reuses = new List<TimelineEntry>();
+        var uses = 0;
+        foreach (var e in Wire.OnModuleConnections(ctx))
+        {
+            if (e.IsConnection("close")) { foreach (var k in inFlight.Keys.Where(k => k.Item1 == e.Conn).ToList()) inFlight.Remove(k); continue; }
+            if (e.PacketId is not { } id || e.Kind != "packet") continue;
+            var key = (e.Conn, id);
+            if (e.IsUp() && (e.Type is "SUBSCRIBE" or "UNSUBSCRIBE" || e.Type == "PUBLISH" && e.Qos > 0))
+            {
+                uses++;
+                if (inFlight.TryGetValue(key, out var prev) && e.Dup != true) { reuses.Add(prev); reuses.Add(e); }
+                inFlight[key] = e;
+            }
+            else if (e.IsDown() && e.Type is "PUBACK" or "PUBCOMP" or "SUBACK" or "UNSUBACK") inFlight.Remove(key);
+        }
+        if (uses == 0) return Inconclusive("no module packet carrying a packet id", allowed);
+        return reuses.Count == 0
+            ? Result(CheckVerdict.Pass, $"{uses} id use(s), none reused in flight", allowed, [$"{uses} uses"])
+            : Result(CheckVerdict.Fail, $"{reuses.Count / 2} id(s) reused while in flight", allowed, reuses.Select(r => $"{r.Type} id {r.PacketId}@{r.T}us"), reuses);
+    }
+}
+
+/// <summary>Inbound QoS1 → PUBACK; inbound QoS2 → PUBREC, then PUBCOMP after the broker's PUBREL.</summary>
+public sealed class InboundAckCheck(int qos) : Check
+{
+    public override string Id => qos == 1 ? "inbound.qos1-puback" : "inbound.qos2-pubrec-pubcomp";
+    public override string Title => qos == 1 ? "Inbound QoS1 answered with PUBACK" : "Inbound QoS2 answered with PUBREC, then PUBCOMP";
+    public override string Statement => qos == 1
+        ? "The receiver of a QoS1 PUBLISH responds with a PUBACK carrying its packet id."
+        : "The receiver of a QoS2 PUBLISH responds with PUBREC, and with PUBCOMP after the PUBREL, carrying its packet id.";
+    public override string Source => qos == 1 ? "[MQTT-4.3.2-2]; luatos-mqtt-behaviour.md §6" : "[MQTT-4.3.3-2]; luatos-mqtt-behaviour.md §6";
+
+    public override CheckResult Evaluate(CheckContext ctx)
+    {
+        var allowed = qos == 1 ? "PUBACK with the same id on the same connection" : "PUBREC then (after PUBREL) PUBCOMP with the same id";
+        var t = ctx.Timeline;
+        var inbound = Wire.OnModuleConnections(ctx).Where(e => e.IsPacket("PUBLISH", "down") && e.Qos == qos && e.PacketId is not null).ToList();
+        if (inbound.Count == 0) return Inconclusive($"no QoS{qos} PUBLISH to the module in the timeline", allowed);
+        var missing = new List<string>();
+        var evidence = new List<TimelineEntry>();
+        foreach (var p in inbound)
+        {
+            TimelineEntry? After(string type, string dir, long from) => t.FirstOrDefault(e => e.T >= from && e.Conn == p.Conn && e.IsPacket(type, dir) && e.PacketId == p.PacketId);
+            evidence.Add(p);
+            var first = After(qos == 1 ? "PUBACK" : "PUBREC", "up", p.T);
+            if (first is null) { missing.Add($"id {p.PacketId}: no {(qos == 1 ? "PUBACK" : "PUBREC")}"); continue; }
+            evidence.Add(first);
+            if (qos == 2 && After("PUBREL", "down", first.T) is { } rel)
+            {
+                evidence.Add(rel);
+                if (After("PUBCOMP", "up", rel.T) is { } comp) evidence.Add(comp); else missing.Add($"id {p.PacketId}: PUBREL not answered with PUBCOMP");
+            }
+        }
+        var measured = new[] { $"{inbound.Count} inbound, {missing.Count} unanswered" };
+        return missing.Count == 0
+            ? Result(CheckVerdict.Pass, $"all {inbound.Count} inbound QoS{qos} publish(es) answered", allowed, measured, evidence)
+            : Result(CheckVerdict.Fail, string.Join("; ", missing), allowed, measured, evidence);
+    }
+}

@@ -1,0 +1,206 @@
+using Air780Bridge.Harness.Timeline;
+
+namespace Air780Bridge.Harness.Checks;
+
+/// <summary>
+/// The will is published after an abrupt loss and not after DISCONNECT. Evidence is a broker-to-client PUBLISH on the
+/// will topic on a connection other than the module's (a subscriber the rig attached).
+/// </summary>
+public sealed class WillCheck : Check
+{
+    public override string Id => "will.on-abrupt-loss-only";
+    public override string Title => "Will published on abrupt loss, not after DISCONNECT";
+    public override string Statement => "The will is published when the connection closes without DISCONNECT and discarded when DISCONNECT was sent.";
+    public override string Source => "[MQTT-3.1.2-8], [MQTT-3.1.2-10]";
+
+    public override CheckResult Evaluate(CheckContext ctx)
+    {
+        const string allowed = "will PUBLISH to a subscriber after each abrupt close; none after DISCONNECT";
+        var t = ctx.Timeline;
+        var moduleConns = Wire.ModuleConnections(ctx).ToHashSet();
+        var willTopic = ctx.Expectation.Will?.Topic ?? t.FirstOrDefault(e => e.IsPacket("CONNECT", "up") && e.WillTopic is not null)?.WillTopic;
+        if (willTopic is null) return Inconclusive("no will configured or seen in a CONNECT", allowed);
+        var closes = t.Where(e => e.IsConnection("close") && e.Conn is not null && moduleConns.Contains(e.Conn)).ToList();
+        if (closes.Count == 0) return Inconclusive("no module connection closed in the timeline", allowed);
+        var willDeliveries = t.Where(e => e.IsPacket("PUBLISH", "down") && e.Topic == willTopic && !moduleConns.Contains(e.Conn!)).ToList();
+        if (!t.Any(e => e.IsConnection("open") && e.Conn is not null && !moduleConns.Contains(e.Conn)))
+            return Inconclusive("no subscriber connection recorded, so will delivery cannot be observed", allowed);
+        var problems = new List<string>();
+        var measured = new List<string>();
+        var evidence = new List<TimelineEntry>();
+        for (var i = 0; i < closes.Count; i++)
+        {
+            var close = closes[i];
+            var windowEnd = i + 1 < closes.Count ? closes[i + 1].T : long.MaxValue;
+            var graceful = t.Any(e => e.Conn == close.Conn && e.IsPacket("DISCONNECT", "up") && e.T <= close.T);
+            var delivered = willDeliveries.FirstOrDefault(e => e.T >= close.T && e.T < windowEnd);
+            evidence.Add(close);
+            if (delivered is not null) evidence.Add(delivered);
+            measured.Add($"{close.Conn} {(graceful ? "after DISCONNECT" : "abrupt")}: will {(delivered is null ? "not published" : "published")}");
+            if (graceful && delivered is not null) problems.Add($"{close.Conn}: will published although DISCONNECT was sent");
+            if (!graceful && delivered is null) problems.Add($"{close.Conn}: abrupt loss but no will published");
+        }
+        return problems.Count == 0
+            ? Result(CheckVerdict.Pass, $"{closes.Count} close(s) judged", allowed, measured, evidence)
+            : Result(CheckVerdict.Fail, string.Join("; ", problems), allowed, measured, evidence);
+    }
+}
+
+public sealed class ReconnectPeriodCheck : Check
+{
+    public override string Id => "reconnect.period";
+    public override string Title => "Reconnect at the autoreconn period, no backoff";
+    public override string Statement => "After every close (including failed attempts) the next connection attempt opens after exactly the autoreconn period (one-shot timer, no backoff, no jitter).";
+    public override string Source => "luatos-mqtt-behaviour.md §2 (autoreconn)";
+
+    public override CheckResult Evaluate(CheckContext ctx)
+    {
+        if (ctx.Expectation.AutoReconnectMs is not { } period) return Inconclusive("autoreconn period not configured in the expectation", "n/a");
+        var allowed = ctx.Tolerances.Range(period);
+        var t = ctx.Timeline;
+        // Attempts that fail before CONNECT (TCP opened, then closed) also restart the timer, so every connection not
+        // known to belong to another client counts; the attempt starts at its TCP open.
+        var moduleConns = Wire.ModuleConnections(ctx).ToHashSet();
+        var otherClients = t.Where(e => e.IsPacket("CONNECT", "up") && e.Conn is not null && !moduleConns.Contains(e.Conn)).Select(e => e.Conn!).ToHashSet();
+        bool Ours(TimelineEntry e) => e.Conn is not null && !otherClients.Contains(e.Conn);
+        var closes = t.Where(e => e.IsConnection("close") && Ours(e)).ToList();
+        var intervals = new List<(double Ms, TimelineEntry Close, TimelineEntry Next)>();
+        foreach (var close in closes)
+        {
+            var next = t.FirstOrDefault(e => e.T > close.T && e.Conn != close.Conn && Ours(e) && (e.IsConnection("open") || e.IsPacket("CONNECT", "up")));
+            if (next is not null) intervals.Add((Wire.Ms(close.T, next.T), close, next));
+        }
+        if (intervals.Count == 0) return Inconclusive("no close followed by a reconnect in the timeline", allowed);
+        var measured = intervals.Select(i => $"{i.Close.Conn}→{i.Next.Conn}: {i.Ms:0} ms").ToList();
+        var bad = intervals.Where(i => !ctx.Tolerances.Within(period, i.Ms)).ToList();
+        return bad.Count == 0
+            ? Result(CheckVerdict.Pass, $"{intervals.Count} reconnect(s) within tolerance", allowed, measured, intervals.SelectMany(i => new[] { i.Close, i.Next }))
+            : Result(CheckVerdict.Fail, $"{bad.Count} of {intervals.Count} reconnect interval(s) outside {allowed}", allowed, measured, bad.SelectMany(i => new[] { i.Close, i.Next }));
+    }
+}
+
+/// <summary>
+/// LuatOS never re-sends an unacknowledged publish after reconnecting and never sets DUP (a documented deviation from
+/// [MQTT-4.4.0-1]). A trace that shows a re-send therefore contradicts the reference and fails.
+/// </summary>
+public sealed class NoResendAfterReconnectCheck : Check
+{
+    public override string Id => "reconnect.no-resend";
+    public override string Title => "No re-send of unacknowledged publishes, DUP never set";
+    public override string Statement => "The firmware keeps no outbound session state: after a reconnect nothing unacknowledged is re-sent and DUP is never set (deviates from [MQTT-4.4.0-1]).";
+    public override string Source => "luatos-mqtt-behaviour.md §5; [MQTT-4.4.0-1]";
+
+    public override CheckResult Evaluate(CheckContext ctx)
+    {
+        const string allowed = "no DUP=1 and no re-send of an in-flight id after reconnect (reference behaviour)";
+        var t = ctx.Timeline;
+        var up = Wire.OnModuleConnections(ctx).Where(e => e.IsPacket("PUBLISH", "up")).ToList();
+        var dups = up.Where(e => e.Dup == true).ToList();
+        if (dups.Count > 0)
+            return Result(CheckVerdict.Fail, "firmware behaves differently from the reference: PUBLISH with DUP=1 seen", allowed,
+                dups.Select(d => $"DUP id {d.PacketId} on {d.Conn}"), dups);
+        // Publishes left unacknowledged when their connection closed.
+        var stranded = new List<TimelineEntry>();
+        foreach (var p in up.Where(e => e.Qos > 0 && e.PacketId is not null))
+        {
+            var final = p.Qos == 1 ? "PUBACK" : "PUBCOMP";
+            var close = t.FirstOrDefault(e => e.T >= p.T && e.Conn == p.Conn && e.IsConnection("close"));
+            var ack = t.FirstOrDefault(e => e.T >= p.T && e.Conn == p.Conn && e.IsPacket(final, "down") && e.PacketId == p.PacketId);
+            if (close is not null && (ack is null || ack.T > close.T)) stranded.Add(p);
+        }
+        if (stranded.Count == 0) return Inconclusive("no QoS>0 publish was in flight when a connection dropped", allowed);
+        var resent = stranded.Where(s => up.Any(e => e.Conn != s.Conn && e.T > s.T && e.PacketId == s.PacketId && e.Topic == s.Topic && e.PayloadSize == s.PayloadSize)).ToList();
+        var measured = stranded.Select(s => $"id {s.PacketId} in flight at drop: {(resent.Contains(s) ? "re-sent" : "not re-sent")}").ToList();
+        return resent.Count > 0
+            ? Result(CheckVerdict.Fail, "firmware behaves differently from the reference: an in-flight publish was re-sent after reconnect", allowed, measured, resent)
+            : Result(CheckVerdict.KnownDeviation, $"{stranded.Count} unacknowledged publish(es) lost at the drop and not re-sent, as the reference documents", allowed, measured, stranded);
+    }
+}
+
+public sealed class SubscribePerTopicCheck : Check
+{
+    public override string Id => "subscribe.per-topic";
+    public override string Title => "Table subscribe sends one SUBSCRIBE per topic";
+    public override string Statement => "subscribe({[topic]=qos,...}) sends one SUBSCRIBE packet per topic, each with its own id.";
+    public override string Source => "luatos-mqtt-behaviour.md §5";
+
+    public override CheckResult Evaluate(CheckContext ctx)
+    {
+        if (ctx.Expectation.SubscribeTopics is not { Count: > 0 } topics) return Inconclusive("no subscribe topics in the expectation", "n/a");
+        var allowed = $"exactly one SUBSCRIBE for each of {topics.Count} topic(s), distinct ids";
+        var subs = ctx.Timeline.Where(e => e.IsPacket("SUBSCRIBE", "up")).ToList();
+        if (subs.Count == 0) return Inconclusive("no SUBSCRIBE from the module in the timeline", allowed);
+        var problems = new List<string>();
+        var measured = new List<string>();
+        foreach (var topic in topics)
+        {
+            var n = subs.Count(s => s.Topic == topic);
+            measured.Add($"{topic}: {n}");
+            if (n != 1) problems.Add($"{topic}: {n} SUBSCRIBE(s)");
+        }
+        var matching = subs.Where(s => topics.Contains(s.Topic!)).ToList();
+        if (matching.Select(s => s.PacketId).Distinct().Count() != matching.Count) problems.Add("SUBSCRIBE packets share a packet id");
+        return problems.Count == 0
+            ? Result(CheckVerdict.Pass, $"one SUBSCRIBE per topic ({topics.Count})", allowed, measured, matching)
+            : Result(CheckVerdict.Fail, string.Join("; ", problems), allowed, measured, subs);
+    }
+}
+
+public sealed class RetainedDeliveryCheck : Check
+{
+    public override string Id => "subscribe.retained-delivered";
+    public override string Title => "Retained message delivered after SUBSCRIBE";
+    public override string Statement => "After a SUBSCRIBE matching a retained message, the broker delivers it with RETAIN=1 and the module raises \"recv\".";
+    public override string Source => "[MQTT-3.3.1-6]";
+
+    public override CheckResult Evaluate(CheckContext ctx)
+    {
+        const string allowed = "a RETAIN=1 PUBLISH to the module after its SUBSCRIBE, and a module \"recv\" for that topic";
+        var t = ctx.Timeline;
+        var moduleConns = Wire.ModuleConnections(ctx).ToHashSet();
+        var sub = t.FirstOrDefault(e => e.IsPacket("SUBSCRIBE", "up") && moduleConns.Contains(e.Conn!));
+        if (sub is null) return Inconclusive("no SUBSCRIBE from the module in the timeline", allowed);
+        var retainedSet = t.Where(e => e.IsPacket("PUBLISH", "up") && e.Retain == true && !moduleConns.Contains(e.Conn!) && e.T < sub.T).ToList();
+        if (retainedSet.Count == 0) return Inconclusive("no retained message was published before the module subscribed", allowed);
+        var delivered = t.FirstOrDefault(e => e.T > sub.T && e.IsPacket("PUBLISH", "down") && moduleConns.Contains(e.Conn!) && e.Retain == true &&
+                                              retainedSet.Any(r => r.Topic == e.Topic));
+        if (delivered is null)
+            return Result(CheckVerdict.Fail, "no retained PUBLISH reached the module after SUBSCRIBE", allowed, ["none delivered"], [.. retainedSet, sub]);
+        var recv = t.FirstOrDefault(e => e.T >= delivered.T && e.IsModule("recv") && (e.Topic is null || e.Topic == delivered.Topic));
+        var measured = new[] { $"retained {delivered.Topic} delivered {Wire.Ms(sub.T, delivered.T):0} ms after SUBSCRIBE", recv is null ? "no module recv entry" : "module recv seen" };
+        return recv is null && t.Any(e => e.Kind == "module")
+            ? Result(CheckVerdict.Fail, "retained PUBLISH reached the wire but the module raised no \"recv\"", allowed, measured, [sub, delivered])
+            : Result(CheckVerdict.Pass, "retained message delivered", allowed, measured, recv is null ? [sub, delivered] : [sub, delivered, recv]);
+    }
+}
+
+public sealed class DuplicateClientIdCheck : Check
+{
+    public override string Id => "session.duplicate-client-id";
+    public override string Title => "Duplicate client id ends the older session";
+    public override string Statement => "When a second client connects with the same client id the broker closes the first, and the module (holder of the older session) raises \"disconnect\".";
+    public override string Source => "[MQTT-3.1.4-2]; luatos-mqtt-behaviour.md §4";
+
+    public override CheckResult Evaluate(CheckContext ctx)
+    {
+        const string allowed = "older connection closed and a module \"disconnect\" after the second CONNECT";
+        var t = ctx.Timeline;
+        var connects = t.Where(e => e.IsPacket("CONNECT", "up") && e.ClientId is { Length: > 0 }).ToList();
+        // A takeover: a CONNECT with the same client id on a new connection while the earlier one is still open.
+        (TimelineEntry Old, TimelineEntry New)? takeover = null;
+        foreach (var c in connects)
+        {
+            var older = connects.FirstOrDefault(o => o.T < c.T && o.ClientId == c.ClientId && o.Conn != c.Conn &&
+                                                     !t.Any(e => e.Conn == o.Conn && e.IsConnection("close") && e.T < c.T));
+            if (older is not null) { takeover = (older, c); break; }
+        }
+        if (takeover is not { } tk) return Inconclusive("no second connection with the same client id while the first was open", allowed);
+        var close = t.FirstOrDefault(e => e.T >= tk.New.T && e.Conn == tk.Old.Conn && e.IsConnection("close"));
+        var evt = t.FirstOrDefault(e => e.T >= tk.New.T && e.IsModule("disconnect"));
+        var measured = new[] { close is null ? "older connection not closed" : $"older closed {Wire.Ms(tk.New.T, close.T):0} ms after takeover", evt is null ? "no module disconnect" : "module disconnect seen" };
+        var evidence = new[] { tk.Old, tk.New, close, evt }.OfType<TimelineEntry>();
+        return close is not null && evt is not null
+            ? Result(CheckVerdict.Pass, "older session ended and the module saw it", allowed, measured, evidence)
+            : Result(CheckVerdict.Fail, string.Join("; ", measured.Where(m => m.StartsWith("no") || m.Contains("not"))), allowed, measured, evidence);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using Air780Bridge.Harness.Broker;
+using Air780Bridge.Harness.Control;
+using Air780Bridge.Harness.Faults;
+using Air780Bridge.Harness.Tap;
+
+namespace Air780Bridge.Harness;
+
+/// <summary>
+/// The harness tests and rigs use: an embedded MQTTnet broker (or an external upstream) behind a wire tap on a
+/// plain and optionally a TLS endpoint, sharing one timeline and one fault API.
+/// </summary>
+public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
+{
+    private readonly WireTap _tap;
+    private readonly EmbeddedBroker? _broker;
+
+    private HarnessBroker(HarnessSettings settings, EmbeddedBroker? broker, WireTap tap, HarnessCertificates? certificates, Timeline.Timeline timeline)
+    {
+        Settings = settings;
+        _broker = broker;
+        _tap = tap;
+        Certificates = certificates;
+        Timeline = timeline;
+        var host = settings.PublicHost ?? (IsAny(settings.BindAddress) ? "127.0.0.1" : settings.BindAddress.ToString());
+        Plain = new DnsEndPoint(host, settings.PublicPort ?? tap.Port);
+        Tls = certificates is null ? null : new DnsEndPoint(host, tap.TlsPort);
+    }
+
+    public HarnessSettings Settings { get; }
+    public Timeline.Timeline Timeline { get; }
+    /// <summary>Host/port the module should dial for plain MQTT.</summary>
+    public DnsEndPoint Plain { get; }
+    /// <summary>Host/port the module should dial for MQTT over TLS; null without a TLS endpoint.</summary>
+    public DnsEndPoint? Tls { get; }
+    /// <summary>CA, server and client certificates of the TLS endpoint (PEM bytes for mqtt.create); null without TLS.</summary>
+    public HarnessCertificates? Certificates { get; }
+    /// <summary>The embedded broker; null when forwarding to an external upstream.</summary>
+    public EmbeddedBroker? Broker => _broker;
+    /// <summary>Connection ids open on either endpoint.</summary>
+    public IReadOnlyCollection<string> OpenConnections => _tap.OpenConnections;
+
+    public static async Task<HarnessBroker> StartAsync(HarnessSettings settings)
+    {
+        var timeline = new Timeline.Timeline();
+        EmbeddedBroker? broker = null;
+        string upstreamHost;
+        int upstreamPort;
+        if (settings.Upstream is { } upstream)
+        {
+            if (settings.ControlUser is not null)
+                throw new ArgumentException("the control channel rides on the embedded broker; drop the control user or the upstream");
+            var colon = upstream.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(upstream[(colon + 1)..], out upstreamPort))
+                throw new ArgumentException($"upstream '{upstream}' is not host:port; write e.g. test.mosquitto.org:1883");
+            upstreamHost = upstream[..colon].Trim('[', ']');
+        }
+        else
+        {
+            broker = await EmbeddedBroker.StartAsync(settings);
+            (upstreamHost, upstreamPort) = ("127.0.0.1", broker.Port);
+        }
+        try
+        {
+            return Assemble(settings, broker, upstreamHost, upstreamPort, timeline);
+        }
+        catch
+        {
+            // A taken port or a bad PEM file must not leave the embedded broker running.
+            if (broker is not null) await broker.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static HarnessBroker Assemble(HarnessSettings settings, EmbeddedBroker? broker, string upstreamHost, int upstreamPort, Timeline.Timeline timeline)
+    {
+        HarnessCertificates? certificates = null;
+        if (settings.TlsPort is not null)
+            certificates = settings.TlsCertPem is null ? HarnessCertificates.Generate(settings.PublicHost)
+                : HarnessCertificates.LoadPem(settings.TlsCertPem, settings.TlsKeyPem ?? throw new ArgumentException("TlsCertPem needs TlsKeyPem (the private key PEM file)"), settings.TlsCaPem);
+        var tls = certificates is null ? null : new TapTls(certificates.Server, settings.MutualTls ? certificates.Ca : null);
+        var tap = new WireTap(settings.BindAddress, settings.Port, upstreamHost, upstreamPort, timeline, tls, settings.TlsPort ?? 0)
+        {
+            UntracedUser = settings.ControlUser?.User,
+            KickCredentials = settings.Credentials.Count > 0 ? settings.Credentials[0] : null,
+        };
+        var harness = new HarnessBroker(settings, broker, tap, certificates, timeline);
+        if (broker is not null && settings.ControlUser is not null)
+        {
+            var channel = new ControlChannel(broker.Server, timeline, harness);
+            broker.ControlAdmitted = channel.Admit;
+        }
+        return harness;
+    }
+
+    private static bool IsAny(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
+
+    public Task DropAsync(string? conn = null) => _tap.DropAsync(conn);
+    public Task BlackholeAsync(TimeSpan duration, string? conn = null) => _tap.BlackholeAsync(duration, conn);
+    public Task DelayAsync(TimeSpan delay, string? conn = null) => _tap.DelayAsync(delay, conn);
+    public Task WithholdAsync(string packetType, string? conn = null) => _tap.WithholdAsync(packetType, conn);
+    public Task ReleaseAsync(string packetType, string? conn = null) => _tap.ReleaseAsync(packetType, conn);
+    public Task RefuseConnectionsAsync(TimeSpan duration) => _tap.RefuseConnectionsAsync(duration);
+    public Task KickWithDuplicateClientIdAsync(string conn) => _tap.KickWithDuplicateClientIdAsync(conn);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _tap.DisposeAsync();
+        if (_broker is not null) await _broker.DisposeAsync();
+        Certificates?.Dispose();
+    }
+}

@@ -1,0 +1,103 @@
+using Air780Bridge.Harness.Checks;
+using Air780Bridge.Harness.Timeline;
+
+namespace Air780Bridge.Harness.Tests.Checks;
+
+public class PublishChecksTests
+{
+    [Fact]
+    public void Qos1_pass_when_sent_follows_puback()
+    {
+        var ctx = new TimelineBuilder().Connect("c1").At(10).Publish("c1", "up", "t", 1, 1).At(20).Down("c1", "PUBACK", 1).At(25).Module("sent", 1).Context();
+        Assert.Equal(CheckVerdict.Pass, new OutboundFlowCheck(1).Evaluate(ctx).Verdict);
+    }
+
+    [Fact]
+    public void Qos1_fail_when_sent_precedes_puback()
+    {
+        var ctx = new TimelineBuilder().Connect("c1").At(10).Publish("c1", "up", "t", 1, 1).At(12).Module("sent", 1).At(20).Down("c1", "PUBACK", 1).Context();
+        var r = new OutboundFlowCheck(1).Evaluate(ctx);
+        Assert.Equal(CheckVerdict.Fail, r.Verdict);
+        Assert.Contains("before any PUBACK", r.Explanation);
+    }
+
+    [Fact]
+    public void Qos1_inconclusive_without_qos1_traffic_or_module_events()
+    {
+        Assert.Equal(CheckVerdict.Inconclusive, new OutboundFlowCheck(1).Evaluate(new TimelineBuilder().Connect("c1").Context()).Verdict);
+        var noModule = new TimelineBuilder().Connect("c1").Publish("c1", "up", "t", 1, 1).Down("c1", "PUBACK", 1).Context();
+        Assert.Equal(CheckVerdict.Inconclusive, new OutboundFlowCheck(1).Evaluate(noModule).Verdict);
+    }
+
+    private static TimelineBuilder Qos2(byte relFlags, bool sentEarly)
+    {
+        var b = new TimelineBuilder().Connect("c1").At(10).Publish("c1", "up", "t", 2, 7).At(20).Down("c1", "PUBREC", 7)
+            .At(21).Add(new TimelineEntry { Kind = "packet", Dir = "up", Conn = "c1", Type = "PUBREL", PacketId = 7, Flags = relFlags });
+        if (sentEarly) b.At(22).Module("sent", 7);
+        b.At(30).Down("c1", "PUBCOMP", 7);
+        if (!sentEarly) b.At(31).Module("sent", 7);
+        return b;
+    }
+
+    [Fact]
+    public void Qos2_pass_fail_inconclusive()
+    {
+        var check = new OutboundFlowCheck(2);
+        Assert.Equal(CheckVerdict.Pass, check.Evaluate(Qos2(0x62, false).Context()).Verdict);
+        Assert.Equal(CheckVerdict.Fail, check.Evaluate(Qos2(0x62, true).Context()).Verdict);
+        var badFlags = check.Evaluate(Qos2(0x60, false).Context());
+        Assert.Equal(CheckVerdict.Fail, badFlags.Verdict);
+        Assert.Contains("0x60", badFlags.Explanation);
+        Assert.Equal(CheckVerdict.Inconclusive, check.Evaluate(new TimelineBuilder().Connect("c1").Context()).Verdict);
+    }
+
+    [Fact]
+    public void PacketIdZero_is_known_deviation_on_V1120_and_fail_on_V2028()
+    {
+        var b = new TimelineBuilder().Connect("c1").Publish("c1", "up", "t", 1, 0);
+        Assert.Equal(CheckVerdict.KnownDeviation, new PacketIdNonZeroCheck().Evaluate(b.Context(new() { ClientId = "mod", Profile = "V1120" })).Verdict);
+        Assert.Equal(CheckVerdict.Fail, new PacketIdNonZeroCheck().Evaluate(b.Context(new() { ClientId = "mod", Profile = "V2028" })).Verdict);
+        Assert.Equal(CheckVerdict.Fail, new PacketIdNonZeroCheck().Evaluate(b.Context()).Verdict);
+    }
+
+    [Fact]
+    public void PacketIdZero_pass_and_inconclusive()
+    {
+        Assert.Equal(CheckVerdict.Pass, new PacketIdNonZeroCheck().Evaluate(new TimelineBuilder().Connect("c1").Up("c1", "SUBSCRIBE", 3).Context()).Verdict);
+        Assert.Equal(CheckVerdict.Inconclusive, new PacketIdNonZeroCheck().Evaluate(new TimelineBuilder().Connect("c1").Publish("c1", "up", "t", 0, null).Context()).Verdict);
+    }
+
+    [Fact]
+    public void PacketIdInFlight_pass_fail_inconclusive()
+    {
+        var check = new PacketIdInFlightCheck();
+        var ok = new TimelineBuilder().Connect("c1").Publish("c1", "up", "t", 1, 1).Down("c1", "PUBACK", 1).Publish("c1", "up", "t", 1, 1).Context();
+        Assert.Equal(CheckVerdict.Pass, check.Evaluate(ok).Verdict);
+        var reused = new TimelineBuilder().Connect("c1").Publish("c1", "up", "t", 1, 1).Up("c1", "SUBSCRIBE", 1).Context();
+        var r = check.Evaluate(reused);
+        Assert.Equal(CheckVerdict.Fail, r.Verdict);
+        Assert.Equal(2, r.Evidence.Count);
+        Assert.Equal(CheckVerdict.Inconclusive, check.Evaluate(new TimelineBuilder().Connect("c1").Context()).Verdict);
+    }
+
+    [Fact]
+    public void InboundQos1_pass_fail_inconclusive()
+    {
+        var check = new InboundAckCheck(1);
+        Assert.Equal(CheckVerdict.Pass, check.Evaluate(new TimelineBuilder().Connect("c1").Publish("c1", "down", "t", 1, 4).Up("c1", "PUBACK", 4).Context()).Verdict);
+        Assert.Equal(CheckVerdict.Fail, check.Evaluate(new TimelineBuilder().Connect("c1").Publish("c1", "down", "t", 1, 4).Up("c1", "PUBACK", 5).Context()).Verdict);
+        Assert.Equal(CheckVerdict.Inconclusive, check.Evaluate(new TimelineBuilder().Connect("c1").Context()).Verdict);
+    }
+
+    [Fact]
+    public void InboundQos2_pass_fail_inconclusive()
+    {
+        var check = new InboundAckCheck(2);
+        TimelineBuilder Flow() => new TimelineBuilder().Connect("c1").Publish("c1", "down", "t", 2, 9).Up("c1", "PUBREC", 9).Down("c1", "PUBREL", 9);
+        Assert.Equal(CheckVerdict.Pass, check.Evaluate(Flow().Up("c1", "PUBCOMP", 9).Context()).Verdict);
+        var fail = check.Evaluate(Flow().Context());
+        Assert.Equal(CheckVerdict.Fail, fail.Verdict);
+        Assert.Contains("PUBCOMP", fail.Explanation);
+        Assert.Equal(CheckVerdict.Inconclusive, check.Evaluate(new TimelineBuilder().Connect("c1").Publish("c1", "down", "t", 1, 1).Context()).Verdict);
+    }
+}

@@ -1,0 +1,43 @@
+using Air780Bridge.Harness.Checks;
+using Air780Bridge.Harness.Timeline;
+
+namespace Air780Bridge.Harness.Tests.Checks;
+
+/// <summary>Fluent builder of synthetic timelines; times are in milliseconds, advanced with <see cref="At"/>.</summary>
+public sealed class TimelineBuilder
+{
+    private readonly List<TimelineEntry> _entries = new();
+    private long _us;
+
+    public TimelineBuilder At(double ms) { _us = (long)(ms * 1000); return this; }
+
+    public TimelineBuilder Add(TimelineEntry e) { _entries.Add(e with { T = _us }); return this; }
+
+    public TimelineBuilder Open(string conn) => Add(new() { Kind = "connection", Type = "open", Conn = conn });
+    public TimelineBuilder Close(string conn) => Add(new() { Kind = "connection", Type = "close", Conn = conn });
+
+    public TimelineBuilder Up(string conn, string type, int? id = null, int? qos = null) =>
+        Add(new() { Kind = "packet", Dir = "up", Conn = conn, Type = type, PacketId = id, Qos = qos });
+
+    public TimelineBuilder Down(string conn, string type, int? id = null, int? qos = null) =>
+        Add(new() { Kind = "packet", Dir = "down", Conn = conn, Type = type, PacketId = id, Qos = qos });
+
+    public TimelineBuilder Connect(string conn, string clientId = "mod", int keepAlive = 60, string? will = null,
+        string? username = null, bool password = false, bool clean = true) =>
+        Open(conn).Add(new()
+        {
+            Kind = "packet", Dir = "up", Conn = conn, Type = "CONNECT", ClientId = clientId, KeepAlive = keepAlive,
+            WillTopic = will, WillQos = will is null ? null : 1, WillRetain = will is null ? null : false,
+            WillPayloadSize = will is null ? null : 4, Username = username, PasswordFlag = password, CleanSession = clean,
+        }).Down(conn, "CONNACK");
+
+    public TimelineBuilder Publish(string conn, string dir, string topic, int qos, int? id, bool dup = false, bool retain = false) =>
+        Add(new() { Kind = "packet", Dir = dir, Conn = conn, Type = "PUBLISH", Topic = topic, Qos = qos, PacketId = id, Dup = dup, Retain = retain, PayloadSize = 5 });
+
+    public TimelineBuilder Module(string type, int? id = null, string? topic = null) =>
+        Add(new() { Kind = "module", Conn = "m1", Type = type, PacketId = id, Topic = topic });
+
+    public IReadOnlyList<TimelineEntry> Build() => _entries.ToList();
+
+    public CheckContext Context(CheckExpectation? expectation = null) => new(Build(), expectation ?? new CheckExpectation { ClientId = "mod" });
+}
