@@ -1,4 +1,5 @@
 using System.Text;
+using Air780Bridge.Harness.Checks;
 using Air780Bridge.Harness.Timeline;
 using Air780Bridge.Rigs.Results;
 
@@ -126,7 +127,26 @@ public sealed class ScenarioContext
     public void Deviation(string id, string title, string source, string measured, string explanation) =>
         _checks.Add(new JudgedCheck(id, title, source, Verdict.KnownDeviation, measured, null, explanation));
 
-    public void Add(JudgedCheck check) => _checks.Add(check);
+    /// <summary>
+    /// Runs the harness's wire checks (docs/checks.md) on this scenario's timeline. An inconclusive check is
+    /// reported as skipped: the scenario was meant to produce its traffic, so the report shows the gap.
+    /// </summary>
+    public void Judge(CheckExpectation expectation, params string[] checkIds)
+    {
+        var context = new CheckContext(Timeline(), expectation with { ClientId = expectation.ClientId ?? ClientId(), Profile = Module.Profile });
+        foreach (var check in CheckCatalogue.All.Where(c => checkIds.Contains(c.Id)))
+        {
+            var r = check.Evaluate(context);
+            var verdict = r.Verdict switch
+            {
+                CheckVerdict.Pass => Verdict.Pass,
+                CheckVerdict.Fail => Verdict.Fail,
+                CheckVerdict.KnownDeviation => Verdict.KnownDeviation,
+                _ => Verdict.Skipped,
+            };
+            _checks.Add(new JudgedCheck(r.Id, r.Title, r.Source, verdict, string.Join("; ", r.Measured), r.Allowed, r.Explanation));
+        }
+    }
 
     /// <summary>Stops the scenario at once when a precondition fails.</summary>
     public static void Expect(bool condition, string what, string failure)
