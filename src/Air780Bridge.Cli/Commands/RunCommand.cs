@@ -21,7 +21,7 @@ internal static class RunCommand
             RigFile rig;
             try
             {
-                rig = RigFile.Load(result.GetValue(rigPath)!);
+                rig = RigFile.Load(result.GetValue(rigPath)!, new RigLoadOptions { KnownSuites = Air780Bridge.Rigs.Conformance.ConformanceSuite.Suites });
             }
             catch (RigFileException e)
             {

@@ -154,7 +154,7 @@ public sealed record RigTimeouts
 /// <summary>What the loader checks names against. Profiles live in the twin project, suites in the conformance code, so callers pass them in.</summary>
 public sealed record RigLoadOptions
 {
-    public static readonly IReadOnlyList<string> DefaultProfiles = ["air780e-v1120", "air780ep-v2028", "air780e-v1112"];
+    public static readonly IReadOnlyList<string> DefaultProfiles = Twin.FirmwareProfile.All.Select(p => p.Name).ToList();
 
     public IReadOnlyList<string> KnownProfiles { get; init; } = DefaultProfiles;
     /// <summary>Null: suite names are not checked (the conformance suites are not known to the caller).</summary>
