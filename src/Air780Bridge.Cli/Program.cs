@@ -11,7 +11,7 @@ var root = new RootCommand($"Air780Bridge: drive and judge Air780E/EP modules' M
 {
     config, logLevel,
     PortsCommand.Create(), ProbeCommand.Create(), MqttCommand.Create(), SessionCommand.Create(),
-    BrokerCommand.Create(), CheckCommand.Create(), RunCommand.Create(() => null),
+    BrokerCommand.Create(), InjectFaultCommand.Create(), CheckCommand.Create(), RunCommand.Create(() => null),
 };
 var parsed = root.Parse(args);
 try

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Air780Bridge.Harness.Control;
+using Air780Bridge.Harness.Faults;
+
+namespace Air780Bridge.Cli.Commands;
+
+/// <summary>
+/// `air780 fault HOST:PORT KIND`: injects one fault into a running harness (`air780 broker --control-user u:p`)
+/// over its control channel, from any shell on the network.
+/// </summary>
+internal static class InjectFaultCommand
+{
+    public static Command Create()
+    {
+        var harness = new Argument<string>("harness") { Description = "host:port of `air780 broker` (its plain MQTT port)" };
+        var kind = new Argument<string>("fault") { Description = "drop, blackhole, delay, withhold, release, refuse or kick" };
+        kind.AcceptOnlyFromAmong("drop", "blackhole", "delay", "withhold", "release", "refuse", "kick");
+        var login = new Option<string>("--control-user") { Description = "user:password given to `air780 broker --control-user`", Required = true };
+        var conn = new Option<string?>("--conn") { Description = "tap connection id (c1, c2, ... as the broker prints them); default all" };
+        var ms = new Option<int?>("--ms") { Description = "duration (blackhole, refuse) or delay in milliseconds" };
+        var packet = new Option<string?>("--packet") { Description = "ack to withhold/release: PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK, PINGRESP" };
+        var command = new Command("fault", "Inject a fault into a running harness broker over its control channel") { harness, kind, login, conn, ms, packet };
+        command.SetAction((result, ct) => ExitCodes.Guard(async () =>
+        {
+            var target = result.GetValue(harness)!;
+            var colon = target.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(target[(colon + 1)..], out var port))
+                throw new FormatException($"harness \"{target}\" is not host:port, e.g. 127.0.0.1:1883");
+            var credentials = result.GetValue(login)!.Split(':', 2);
+            if (credentials.Length != 2)
+                throw new FormatException("--control-user must be user:password");
+            var fault = new Air780Bridge.Harness.Faults.FaultCommand(result.GetValue(kind)!, result.GetValue(conn), result.GetValue(ms), result.GetValue(packet)?.ToUpperInvariant());
+            await using var remote = await RemoteHarnessClient.ConnectAsync(target[..colon].Trim('[', ']'), port, credentials[0], credentials[1], ct);
+            await fault.ApplyAsync(remote);
+            Console.WriteLine($"sent {fault.Fault} to {target}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}
