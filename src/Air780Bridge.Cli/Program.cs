@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Air780Bridge.Cli;
 using Air780Bridge.Cli.Commands;
+using Air780Bridge.Rigs.Run;
+using Air780Bridge.Twin;
 using Microsoft.Extensions.Configuration;
 using Serilog;
 using Serilog.Events;
@@ -11,7 +13,8 @@ var root = new RootCommand($"Air780Bridge: drive and judge Air780E/EP modules' M
 {
     config, logLevel,
     PortsCommand.Create(), ProbeCommand.Create(), MqttCommand.Create(), SessionCommand.Create(),
-    BrokerCommand.Create(), InjectFaultCommand.Create(), CheckCommand.Create(), RunCommand.Create(() => null),
+    BrokerCommand.Create(), InjectFaultCommand.Create(), CheckCommand.Create(), RunCommand.Create(() => new TwinLauncher()),
+    TwinCommand.Create((name, profile) => StartTwin(name, profile), m => m.Serial, (m, log) => m.Rebooted += log),
 };
 var parsed = root.Parse(args);
 try
@@ -36,5 +39,12 @@ finally
 
 internal static partial class Program
 {
+    private static VirtualModule StartTwin(string name, string profile)
+    {
+        var module = new VirtualModule(new VirtualModuleOptions { Name = name, Profile = FirmwareProfile.Get(profile) });
+        module.Start();
+        return module;
+    }
+
     public static IConfiguration Config { get; set; } = new ConfigurationBuilder().Build();
 }

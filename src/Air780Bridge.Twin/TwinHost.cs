@@ -8,7 +8,7 @@ public enum LinkKind { Pty, Tcp }
 public sealed record TwinHostOptions
 {
     public int Count { get; init; } = 1;
-    public string Profile { get; init; } = "air780e";
+    public string Profile { get; init; } = FirmwareProfile.Default.Name;
     /// <summary>Line rate for pacing; 0 = unpaced.</summary>
     public int Baud { get; init; }
     public LinkKind Link { get; init; } = LinkKind.Pty;

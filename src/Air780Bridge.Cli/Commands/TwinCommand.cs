@@ -15,7 +15,7 @@ internal static class TwinCommand
         Action<TModule, Action<string>>? onReboot = null) where TModule : IDisposable
     {
         var count = new Option<int>("--count") { Description = "how many twins to start (twin-1..N)", DefaultValueFactory = _ => 1 };
-        var profile = new Option<string>("--profile") { Description = "module profile the twins emulate", DefaultValueFactory = _ => "air780e" };
+        var profile = new Option<string>("--profile") { Description = "module profile the twins emulate", DefaultValueFactory = _ => FirmwareProfile.Default.Name };
         var baud = new Option<int>("--baud") { Description = "pace each link at baud/10 bytes per second; 0 = unpaced", DefaultValueFactory = _ => 0 };
         var link = new Option<string>("--link") { Description = "how clients reach a twin", DefaultValueFactory = _ => "pty" };
         link.AcceptOnlyFromAmong("pty", "tcp");

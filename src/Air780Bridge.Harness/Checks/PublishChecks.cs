@@ -7,15 +7,15 @@ public sealed class OutboundFlowCheck(int qos) : Check
 {
     private string Final => qos == 1 ? "PUBACK" : "PUBCOMP";
     public override string Id => qos == 1 ? "publish.qos1-sent-after-puback" : "publish.qos2-sent-after-pubcomp";
-    public override string Title => qos == 1 ? "QoS1: sent only after PUBACK" : "QoS2: PUBREC → PUBREL(0x62) → PUBCOMP, sent after PUBCOMP";
+    public override string Title => qos == 1 ? "QoS1: sent only after PUBACK" : "QoS2: PUBREC → PUBREL (first byte 0x62) → PUBCOMP, sent after PUBCOMP";
     public override string Statement => qos == 1
         ? "For each QoS1 PUBLISH the module raises \"sent\" for that id only after the broker's PUBACK."
-        : "For each QoS2 PUBLISH the module answers PUBREC with PUBREL flags 0x62 and raises \"sent\" only after PUBCOMP.";
+        : "For each QoS2 PUBLISH the module answers PUBREC with PUBREL (fixed-header flags 0010, first byte 0x62) and raises \"sent\" only after PUBCOMP.";
     public override string Source => qos == 1 ? "[MQTT-4.3.2-1]; luatos-mqtt-behaviour.md §4" : "[MQTT-4.3.3-1], [MQTT-3.6.1-1]; luatos-mqtt-behaviour.md §6";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
-        var allowed = $"\"sent\" for an id after the {Final} with that id" + (qos == 2 ? "; PUBREL flags 0x62" : "");
+        var allowed = $"\"sent\" for an id after the {Final} with that id" + (qos == 2 ? "; PUBREL flags 0x2" : "");
         var t = ctx.Timeline;
         var publishes = Wire.OnModuleConnections(ctx).Where(e => e.IsPacket("PUBLISH", "up") && e.Qos == qos && e.PacketId is not null).ToList();
         if (publishes.Count == 0) return Inconclusive($"no QoS{qos} PUBLISH from the module in the timeline", allowed);
@@ -32,7 +32,8 @@ public sealed class OutboundFlowCheck(int qos) : Check
             if (qos == 2)
             {
                 var rel = t.FirstOrDefault(e => e.T >= p.T && e.Conn == p.Conn && e.IsPacket("PUBREL", "up") && e.PacketId == id);
-                if (rel is not null) { evidence.Add(rel); if (rel.Flags is { } f && f != 0x62) problems.Add($"id {id}: PUBREL flags 0x{f:X2}, expected 0x62"); }
+                if (rel is not null) { evidence.Add(rel); // TimelineEntry.Flags is the fixed header's low nibble.
+                    if (rel.Flags is { } f && f != 0x2) problems.Add($"id {id}: PUBREL flags 0x{f:X}, expected 0x2 [MQTT-3.6.1-1]"); }
                 if (rel is not null && t.FirstOrDefault(e => e.T >= p.T && e.Conn == p.Conn && e.IsPacket("PUBREC", "down") && e.PacketId == id) is { } rec && rec.T > rel.T)
                     problems.Add($"id {id}: PUBREL sent before PUBREC");
             }

@@ -24,6 +24,7 @@ public sealed record TimelineEntry
     /// name ("sent", "recv", "conack", "disconnect", "publish", ...). Fault: the fault name.</summary>
     public string? Type { get; init; }
 
+    /// <summary>The fixed header's low nibble (DUP/QoS/RETAIN for PUBLISH; 0x2 for PUBREL, SUBSCRIBE, UNSUBSCRIBE).</summary>
     public byte? Flags { get; init; }
     public bool? Dup { get; init; }
     public int? Qos { get; init; }

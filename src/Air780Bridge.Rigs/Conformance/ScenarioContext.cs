@@ -8,7 +8,8 @@ namespace Air780Bridge.Rigs.Conformance;
 /// <summary>A Lua event the module raised, as the agent forwarded it (docs/protocol.md §6).</summary>
 public sealed record ModuleObservation(long T, long Handle, string Name, object?[] Args)
 {
-    public long? IntArg(int i) => Args.ElementAtOrDefault(i) as long?;
+    // Older firmware passes some integers as Lua floats (e.g. disconnect codes on v1112), so accept both.
+    public long? IntArg(int i) => Args.ElementAtOrDefault(i) switch { long l => l, double d => (long)d, _ => null };
 }
 
 /// <summary>The module end of a scenario: raw protocol calls (one per Lua call) and the module's events.</summary>

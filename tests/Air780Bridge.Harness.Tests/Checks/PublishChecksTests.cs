@@ -43,8 +43,8 @@ public class PublishChecksTests
     public void Qos2_pass_fail_inconclusive()
     {
         var check = new OutboundFlowCheck(2);
-        Assert.Equal(CheckVerdict.Pass, check.Evaluate(Qos2(0x62, false).Context()).Verdict);
-        Assert.Equal(CheckVerdict.Fail, check.Evaluate(Qos2(0x62, true).Context()).Verdict);
+        Assert.Equal(CheckVerdict.Pass, check.Evaluate(Qos2(0x2, false).Context()).Verdict);
+        Assert.Equal(CheckVerdict.Fail, check.Evaluate(Qos2(0x2, true).Context()).Verdict);
         var badFlags = check.Evaluate(Qos2(0x60, false).Context());
         Assert.Equal(CheckVerdict.Fail, badFlags.Verdict);
         Assert.Contains("0x60", badFlags.Explanation);

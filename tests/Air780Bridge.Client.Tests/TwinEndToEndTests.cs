@@ -1,0 +1,72 @@
+using Air780Bridge.Client.Mqtt;
+using Air780Bridge.Harness;
+using Air780Bridge.Harness.Broker;
+using Air780Bridge.Twin;
+using Air780Bridge.Twin.Link;
+
+namespace Air780Bridge.Client.Tests;
+
+/// <summary>C# client -> pty -> the unchanged agent on a virtual module -> harness broker, and back.</summary>
+public sealed class TwinEndToEndTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+    private readonly VirtualModule _module = new(new VirtualModuleOptions { Name = "e2e-" + Guid.NewGuid().ToString("N")[..6] });
+    private PtyLink _link = null!;
+    private HarnessBroker _harness = null!;
+    private Air780Client _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _module.Start();
+        _link = new PtyLink(_module.Serial, _module.Name);
+        _harness = await HarnessBroker.StartAsync(new HarnessSettings { BindAddress = System.Net.IPAddress.Loopback, Port = 0 });
+        _client = await Air780Client.ConnectAsync(_link.ConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        _link.Dispose();
+        _module.Dispose();
+        await _harness.DisposeAsync();
+    }
+
+    [Fact]
+    public void The_twin_says_hello_like_an_air780e()
+    {
+        Assert.Equal("V1120", _client.Hello.FirmwareVersion);
+        Assert.Equal("EC618", _client.Hello.Bsp);
+        Assert.Equal(64, _client.Hello.IntBits);
+        Assert.Equal(15, _client.Hello.Imei!.Length);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Publish_and_subscribe_round_trip_through_the_broker(int qos)
+    {
+        var mqtt = (await _client.Mqtt.CreateAsync(_harness.Plain.Host, _harness.Plain.Port))!;
+        await mqtt.AuthAsync("e2e-" + qos, "user", "pass");
+        await mqtt.OnAsync();
+        Assert.True(await mqtt.ConnectAsync());
+        await mqtt.WaitForConnAckAsync(Wait);
+        Assert.Equal(MqttState.Ready, await mqtt.StateAsync());
+        await mqtt.SubscribeAsync("e2e/echo", 2);
+        var id = await mqtt.PublishAsync("e2e/echo", new byte[] { 0, 0xA7, 0x80, 0xFF }, qos);
+        Assert.NotNull(id);
+        await mqtt.WaitForSentAsync(id!.Value, Wait);
+        var recv = await mqtt.WaitForAsync(e => e.Name == "recv", Wait);
+        Assert.Equal(new byte[] { 0, 0xA7, 0x80, 0xFF }, recv.Payload);
+        Assert.Equal((long)qos, recv.Metas!["qos"]);
+        await mqtt.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_lua_argument_error_comes_back_with_the_firmware_text()
+    {
+        var mqtt = (await _client.Mqtt.CreateAsync(_harness.Plain.Host, _harness.Plain.Port))!;
+        var e = await Assert.ThrowsAsync<ModuleErrorException>(() => mqtt.CallAsync("publish", ["t", "p", true]));
+        Assert.Contains("bad argument #4 to 'publish' (number expected, got boolean)", e.Text);
+    }
+}
