@@ -19,7 +19,7 @@ public sealed class TwinEndToEndTests : IAsyncLifetime
     {
         _module.Start();
         _link = new PtyLink(_module.Serial, _module.Name);
-        _harness = await HarnessBroker.StartAsync(new HarnessSettings { BindAddress = System.Net.IPAddress.Loopback, Port = 0 });
+        _harness = await HarnessBroker.StartAsync(new HarnessSettings { BindAddress = System.Net.IPAddress.Loopback, Port = 0, TlsPort = 0 });
         _client = await Air780Client.ConnectAsync(_link.ConnectionString);
     }
 
@@ -68,5 +68,37 @@ public sealed class TwinEndToEndTests : IAsyncLifetime
         var mqtt = (await _client.Mqtt.CreateAsync(_harness.Plain.Host, _harness.Plain.Port))!;
         var e = await Assert.ThrowsAsync<ModuleErrorException>(() => mqtt.CallAsync("publish", ["t", "p", true]));
         Assert.Contains("bad argument #4 to 'publish' (number expected, got boolean)", e.Text);
+    }
+
+    [Theory]
+    [InlineData(2, true, true)]
+    [InlineData(2, false, false)]
+    [InlineData(1, false, true)]
+    [InlineData(0, false, true)]
+    public async Task Tls_verify_modes_decide_whether_a_wrong_ca_may_connect(int verify, bool rightCa, bool connects)
+    {
+        using var other = HarnessCertificates.Generate();
+        var ca = rightCa ? _harness.Certificates!.CaPem : other.CaPem;
+        var mqtt = (await _client.Mqtt.CreateAsync(_harness.Tls!.Host, _harness.Tls.Port, new MqttSsl { ServerCert = ca, Verify = verify }))!;
+        await mqtt.AuthAsync($"e2e-tls-{verify}-{rightCa}");
+        await mqtt.OnAsync();
+        await mqtt.ConnectAsync();
+        var outcome = await mqtt.WaitForAsync(e => e.Name is "conack" or "disconnect", Wait);
+        Assert.Equal(connects ? "conack" : "disconnect", outcome.Name);
+        await mqtt.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Mutual_tls_presents_the_client_certificate()
+    {
+        var c = _harness.Certificates!;
+        var mqtt = (await _client.Mqtt.CreateAsync(_harness.Tls!.Host, _harness.Tls.Port,
+            new MqttSsl { ServerCert = c.CaPem, ClientCert = c.ClientCertificatePem, ClientKey = c.ClientKeyPem }))!;
+        await mqtt.AuthAsync("e2e-mtls");
+        await mqtt.OnAsync();
+        await mqtt.ConnectAsync();
+        await mqtt.WaitForConnAckAsync(Wait);
+        Assert.Contains(_harness.Timeline.Snapshot(), e => e.Type == "tls" && e.Detail!.Contains("CN=air780 module"));
+        await mqtt.CloseAsync();
     }
 }

@@ -36,7 +36,7 @@ internal static class SampleRuns
             PublishLatency(),
             legacy ? MsgIdWrapDeviation() : MsgIdWrapPass(),
             ReconnectBackoff(reconnectOutlier),
-            new() { Id = "tls.server-verify", Title = "TLS with server certificate verification", Suite = "tls", Verdict = Verdict.Skipped, Message = "broker TLS is off in this rig (broker.tls = false)" },
+            new() { Id = "tls.server-verify", Title = "TLS with server certificate verification", Suite = "tls", Verdict = Verdict.Skipped, Message = "the rig's broker has no TLS endpoint (set \"broker.tls\": true)" },
         };
         if (!legacy)
             scenarios.Add(new ScenarioResult

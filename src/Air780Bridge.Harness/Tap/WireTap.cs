@@ -109,9 +109,12 @@ public sealed class WireTap : IFaultControl, IAsyncDisposable
                 await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                 {
                     ServerCertificate = _tls.ServerCertificate,
-                    ClientCertificateRequired = _tls.ClientCa is not null,
+                    // Always ask, so the timeline shows whether the module presented one; only mutual TLS insists.
+                    ClientCertificateRequired = true,
                 }, _stop.Token);
                 moduleStream = ssl;
+                var presented = ssl.RemoteCertificate is { } c ? $"client certificate {c.Subject}" : "no client certificate";
+                Timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = id, Type = "tls", Detail = $"{ssl.SslProtocol}, {presented}" });
             }
             await upstream.ConnectAsync(_upstreamHost, _upstreamPort, _stop.Token);
         }

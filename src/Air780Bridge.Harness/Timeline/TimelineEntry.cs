@@ -20,7 +20,7 @@ public sealed record TimelineEntry
     public string? Dir { get; init; }
 
     /// <summary>Packet: CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE,
-    /// UNSUBACK, PINGREQ, PINGRESP, DISCONNECT. Connection: "open", "close". Module: the Lua event or API call
+    /// UNSUBACK, PINGREQ, PINGRESP, DISCONNECT. Connection: "open", "tls" (handshake done: protocol and client certificate), "close". Module: the Lua event or API call
     /// name ("sent", "recv", "conack", "disconnect", "publish", ...). Fault: the fault name.</summary>
     public string? Type { get; init; }
 

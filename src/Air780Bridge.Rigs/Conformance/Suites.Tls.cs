@@ -1,3 +1,4 @@
+using Air780Bridge.Harness.Checks;
 using System.Text;
 
 namespace Air780Bridge.Rigs.Conformance;
@@ -32,8 +33,9 @@ public static partial class ConformanceSuite
     private static async Task TlsConnects(ScenarioContext ctx, Func<TlsMaterial, object> ssl, bool expectConnect)
     {
         if (ctx.Harness.Tls is not { } endpoint || ctx.Harness.TlsMaterial is not { } material)
-            throw new ScenarioSkippedException("the rig's broker has no TLS endpoint");
-        var h = await ctx.Create(null, endpoint.Host, (long)endpoint.Port, ssl(material));
+            throw new ScenarioSkippedException("the rig's broker has no TLS endpoint (set \"broker.tls\": true)");
+        var sslArg = ssl(material);
+        var h = await ctx.Create(null, endpoint.Host, (long)endpoint.Port, sslArg);
         await ctx.Lua("mqtt.auth", h, ctx.ClientId());
         await ctx.Lua("mqtt.on", h, true);
         await ctx.Lua("mqtt.connect", h);
@@ -42,6 +44,12 @@ public static partial class ConformanceSuite
             await ctx.Event(h, "conack");
             var state = await ctx.Lua("mqtt.state", h);
             ctx.Check("tls.connected", "the TLS session reaches conack and STATE_READY", "seed: mqtt.create ssl", state is [3L], measured: ScenarioContext.Describe(state), allowed: "3");
+            // The tap always requests a client certificate and records what the module presented.
+            var withClient = sslArg is Dictionary<string, object?> t && t.ContainsKey("client_cert");
+            var handshake = ctx.Timeline().LastOrDefault(e => e.IsConnection("tls"));
+            ctx.Check("tls.client-certificate", withClient ? "the module presents its client certificate" : "no client certificate is presented",
+                "seed: mqtt.create client_cert/client_key", handshake?.Detail is { } d && d.Contains("no client certificate") != withClient,
+                measured: handshake?.Detail ?? "no TLS handshake on the timeline", allowed: withClient ? "client certificate CN=..." : "no client certificate");
         }
         else
         {

@@ -101,8 +101,11 @@ public sealed record RigBroker
     public string Upstream { get; init; } = "embedded";
     /// <summary>host:port the tap (or embedded broker) listens on; port 0 picks a free port.</summary>
     public string Listen { get; init; } = "0.0.0.0:0";
-    /// <summary>Modules connect with TLS (the tap terminates it with a generated certificate).</summary>
-    public bool Tls { get; init; }
+    /// <summary>Start a TLS endpoint next to the plain one (the tap terminates TLS with a throwaway CA); the tls
+    /// suite skips without it.</summary>
+    public bool Tls { get; init; } = true;
+    /// <summary>Port of the TLS endpoint; 0 picks a free one (fix it when modules dial in through NAT).</summary>
+    public int TlsPort { get; init; }
     /// <summary>host:port modules dial when it differs from <see cref="Listen"/> (NAT, port forwarding, a public name).</summary>
     public string? Public { get; init; }
 

@@ -306,6 +306,8 @@ internal static partial class RigFileLoader
             }
             if (!HostPort.TryParse(b.Listen, out _, out var why))
                 error(lines.Of("broker.listen"), $"\"broker.listen\": {why}");
+            if (b.TlsPort is < 0 or > 65535)
+                error(lines.Of("broker.tlsPort"), $"\"broker.tlsPort\" is {b.TlsPort}; use 0 (a free port) or a port 1-65535");
             if (b.Public is { } pub && !DialableAddress(pub, out var bad))
                 error(lines.Of("broker.public"), $"\"broker.public\": {bad}");
         }

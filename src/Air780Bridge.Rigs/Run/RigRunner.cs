@@ -69,8 +69,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
             PublicHost = publicAddress?.Host,
             PublicPort = publicAddress?.Port,
             Upstream = rig.Broker.UpstreamEndpoint is { } u ? $"{u.Host}:{u.Port}" : null,
-            // The TLS scenarios need a TLS endpoint; it costs nothing when unused.
-            TlsPort = 0,
+            TlsPort = rig.Broker.Tls ? rig.Broker.TlsPort : null,
         };
     }
 

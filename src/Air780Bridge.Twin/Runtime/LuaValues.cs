@@ -77,7 +77,8 @@ internal sealed class LuaArgs(Lua lua, string function)
     private object? Read(int index) => lua.Type(index) switch
     {
         LuaType.String => lua.ToBuffer(index),
-        LuaType.Number => lua.IsInteger(index) ? lua.ToInteger(index) : lua.ToNumber(index),
+        // Boxed separately: a bare ?: would promote the integer to double.
+        LuaType.Number => lua.IsInteger(index) ? (object)lua.ToInteger(index) : lua.ToNumber(index),
         LuaType.Boolean => lua.ToBoolean(index),
         _ => null,
     };

@@ -78,4 +78,12 @@ public class TlsTests
         var rejected = await ConnectAsync(new MqttTlsOptions(Pem(otherCa), null, null, null, 2), server);
         Assert.Equal(["error", "disconnect", "close"], rejected.Names);
     }
+
+    [Fact]
+    public async Task Verify_optional_connects_even_with_a_wrong_ca()
+    {
+        var (_, server) = MakeCertificates("Twin Test CA");
+        var (otherCa, _) = MakeCertificates("Other CA");
+        Assert.Contains("conack", (await ConnectAsync(new MqttTlsOptions(Pem(otherCa), null, null, null, 1), server)).Names);
+    }
 }
