@@ -42,4 +42,27 @@ public static class Wire
     }
 
     public static double Ms(long fromUs, long toUs) => (toUs - fromUs) / 1000.0;
+
+    /// <summary>
+    /// The first <paramref name="type"/> from the broker with <paramref name="packetId"/> on <paramref name="conn"/> at or
+    /// after <paramref name="fromUs"/> that reached the module: an ack the tap withheld on command (a "withheld" fault
+    /// entry right behind it) never did.
+    /// </summary>
+    public static TimelineEntry? FirstDelivered(IReadOnlyList<TimelineEntry> t, string? conn, string type, int? packetId, long fromUs)
+    {
+        TimelineEntry? candidate = null;
+        foreach (var e in t)
+        {
+            if (e.T < fromUs || e.Conn != conn) continue;
+            if (candidate is not null)
+            {
+                if (e is { Kind: "fault", Type: "withheld" } && e.PacketId == packetId && e.Detail?.StartsWith(type + " ", StringComparison.Ordinal) == true)
+                    candidate = null;
+                else if (e.IsDown())
+                    return candidate;
+            }
+            if (candidate is null && e.IsPacket(type, "down") && e.PacketId == packetId) candidate = e;
+        }
+        return candidate;
+    }
 }

@@ -26,7 +26,7 @@ public sealed class OutboundFlowCheck(int qos) : Check
         foreach (var p in publishes)
         {
             var id = p.PacketId;
-            var final = t.FirstOrDefault(e => e.T >= p.T && e.Conn == p.Conn && e.IsPacket(Final, "down") && e.PacketId == id);
+            var final = Wire.FirstDelivered(t, p.Conn, Final, id, p.T);
             var sent = t.FirstOrDefault(e => e.T >= p.T && e.IsModule("sent") && e.PacketId == id);
             evidence.Add(p);
             if (qos == 2)

@@ -105,7 +105,7 @@ public sealed class NoResendAfterReconnectCheck : Check
         {
             var final = p.Qos == 1 ? "PUBACK" : "PUBCOMP";
             var close = t.FirstOrDefault(e => e.T >= p.T && e.Conn == p.Conn && e.IsConnection("close"));
-            var ack = t.FirstOrDefault(e => e.T >= p.T && e.Conn == p.Conn && e.IsPacket(final, "down") && e.PacketId == p.PacketId);
+            var ack = Wire.FirstDelivered(t, p.Conn, final, p.PacketId, p.T);
             if (close is not null && (ack is null || ack.T > close.T)) stranded.Add(p);
         }
         if (stranded.Count == 0) return Inconclusive("no QoS>0 publish was in flight when a connection dropped", allowed);

@@ -22,6 +22,14 @@ public class PublishChecksTests
     }
 
     [Fact]
+    public void Qos1_fail_when_sent_follows_a_puback_the_tap_withheld()
+    {
+        var ctx = new TimelineBuilder().Connect("c1").At(10).Publish("c1", "up", "t", 1, 1).At(20).Down("c1", "PUBACK", 1).Withheld("c1", "PUBACK", 1)
+            .At(25).Module("sent", 1).Context();
+        Assert.Equal(CheckVerdict.Fail, new OutboundFlowCheck(1).Evaluate(ctx).Verdict);
+    }
+
+    [Fact]
     public void Qos1_inconclusive_without_qos1_traffic_or_module_events()
     {
         Assert.Equal(CheckVerdict.Inconclusive, new OutboundFlowCheck(1).Evaluate(new TimelineBuilder().Connect("c1").Context()).Verdict);

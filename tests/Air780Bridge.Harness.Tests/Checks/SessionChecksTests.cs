@@ -112,6 +112,14 @@ public class SessionChecksTests
     }
 
     [Fact]
+    public void NoResend_counts_a_publish_whose_puback_the_tap_withheld_as_in_flight()
+    {
+        var ctx = new TimelineBuilder().Connect("c1").Publish("c1", "up", "t", 1, 5).Down("c1", "PUBACK", 5).Withheld("c1", "PUBACK", 5).Close("c1")
+            .At(3020).Connect("c2").Context(Expect);
+        Assert.Equal(CheckVerdict.KnownDeviation, new NoResendAfterReconnectCheck().Evaluate(ctx).Verdict);
+    }
+
+    [Fact]
     public void NoResend_inconclusive_when_nothing_in_flight()
     {
         var ctx = new TimelineBuilder().Connect("c1").Publish("c1", "up", "t", 1, 5).Down("c1", "PUBACK", 5).Close("c1").Context(Expect);

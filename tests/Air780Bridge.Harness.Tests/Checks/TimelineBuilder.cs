@@ -13,6 +13,9 @@ public sealed class TimelineBuilder
 
     public TimelineBuilder Add(TimelineEntry e) { _entries.Add(e with { T = _us }); return this; }
 
+    /// <summary>The tap's record that it kept the preceding <paramref name="type"/> from the module.</summary>
+    public TimelineBuilder Withheld(string conn, string type, int? id) =>
+        Add(new() { Kind = "fault", Type = "withheld", Conn = conn, Dir = "down", PacketId = id, Detail = $"{type} not forwarded to the module" });
     public TimelineBuilder Open(string conn) => Add(new() { Kind = "connection", Type = "open", Conn = conn });
     public TimelineBuilder Close(string conn) => Add(new() { Kind = "connection", Type = "close", Conn = conn });
 
