@@ -6,7 +6,8 @@ namespace Air780Bridge.Cli;
 internal static class ExitCodes
 {
     public const int Ok = 0;
-    public const int LuaReturnedNil = 1;
+    /// <summary>The Lua call returned nil/false, or a check or scenario failed.</summary>
+    public const int Failed = 1;
     public const int Usage = 2;
     public const int LinkFailure = 3;
     public const int ModuleError = 4;

@@ -56,6 +56,12 @@ public sealed record FirmwareProfile
     /// <summary>json.encode escapes "/" (removed 2026-01-04).</summary>
     public required bool JsonEscapesSlash { get; init; }
 
+    // --- planted defects: not firmware behaviour ---
+
+    /// <summary>Defects planted on purpose so a run shows what a misbehaving module looks like; empty for every
+    /// real firmware build.</summary>
+    public IReadOnlySet<TwinDefect> Defects { get; init; } = new HashSet<TwinDefect>();
+
     /// <summary>Latest EC618 release (2026-01-29): has everything up to 2025-12-19, none of the 2026-02-14 fixes.</summary>
     public static readonly FirmwareProfile Air780eV1120 = new()
     {
@@ -102,4 +108,20 @@ public sealed record FirmwareProfile
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException(
             $"Unknown firmware profile '{name}'. Use one of: {string.Join(", ", All.Select(p => p.Name))}.", nameof(name));
+}
+
+/// <summary>A misbehaviour a twin can be given (rig file: module "defects"), each one that a conformance check must catch.</summary>
+public enum TwinDefect
+{
+    /// <summary>QoS1 "sent" is raised as soon as the PUBLISH is written, not on PUBACK.</summary>
+    SentBeforePuback,
+    /// <summary>PINGREQ every 100% of the keepalive instead of 75%.</summary>
+    SlowPing,
+}
+
+public static class TwinDefects
+{
+    /// <summary>Rig-file names: "sent-before-puback", "slow-ping".</summary>
+    public static IReadOnlyDictionary<string, TwinDefect> ByName { get; } = Enum.GetValues<TwinDefect>()
+        .ToDictionary(d => string.Concat(d.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString())), d => d);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Air780Bridge.Rigs.Reports;
@@ -168,42 +167,7 @@ public sealed class ReportTests : IDisposable
     public void Html_renders_to_a_screenshot_in_headless_chromium()
     {
         var html = ReportWriter.WriteAll(SampleRuns.Realistic(), _dir).Html;
-        var png = Path.Combine(_dir, "report.png");
-        var profile = Directory.CreateTempSubdirectory("rigs-chromium-").FullName;
-        try
-        {
-            var start = new ProcessStartInfo(ChromiumFactAttribute.Chromium)
-            {
-                RedirectStandardError = true, RedirectStandardOutput = true,
-                ArgumentList =
-                {
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", $"--user-data-dir={profile}", $"--screenshot={png}",
-                    "--window-size=1400,2400", new Uri(html).AbsoluteUri,
-                },
-            };
-            using var process = Process.Start(start)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            _ = process.StandardOutput.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromSeconds(90)))
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail("chromium did not finish the screenshot within 90 s");
-            }
-            Assert.True(File.Exists(png), $"no screenshot; chromium said: {stderr.Result}");
-            Assert.True(new FileInfo(png).Length > 50_000, $"screenshot is only {new FileInfo(png).Length} bytes");
-            // For looking at the design: RIGS_REPORT_KEEP=<dir> keeps the page and its screenshot.
-            if (Environment.GetEnvironmentVariable("RIGS_REPORT_KEEP") is { Length: > 0 } keep)
-            {
-                Directory.CreateDirectory(keep);
-                File.Copy(html, Path.Combine(keep, "report.html"), overwrite: true);
-                File.Copy(png, Path.Combine(keep, "report.png"), overwrite: true);
-            }
-        }
-        finally
-        {
-            Directory.Delete(profile, recursive: true);
-        }
+        HeadlessChromium.Screenshot(html, Path.Combine(_dir, "report.png"));
     }
 
     private static RunResult OneScenario(ScenarioResult scenario) => new()

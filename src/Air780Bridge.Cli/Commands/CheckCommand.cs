@@ -51,7 +51,7 @@ internal static class CheckCommand
             var results = CheckCatalogue.Run(new CheckContext(entries, expectation));
             if (parseResult.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(results, Json));
             else Print(results);
-            return results.Any(r => r.Verdict == CheckVerdict.Fail) ? ExitCodes.LuaReturnedNil : ExitCodes.Ok;
+            return results.Any(r => r.Verdict == CheckVerdict.Fail) ? ExitCodes.Failed : ExitCodes.Ok;
         }));
         return command;
     }

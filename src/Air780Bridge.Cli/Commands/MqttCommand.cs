@@ -46,7 +46,7 @@ internal static class MqttCommand
                 var results = await module.CallAsync("mqtt." + name, values, ct);
                 Console.WriteLine(JsonSerializer.Serialize(JsonLines.Value(results)));
                 if (results.Length == 0 && name == "create" || results.FirstOrDefault() is null or false && results.Length > 0 && name != "state")
-                    code = ExitCodes.LuaReturnedNil;
+                    code = ExitCodes.Failed;
             }
             if (result.GetValue(events) is not { } seconds && name != "events")
                 return code;
@@ -75,7 +75,7 @@ internal static class MqttCommand
             if (until is not null)
             {
                 Console.Error.WriteLine($"air780: no \"{until}\" event within {duration.TotalSeconds:0.#} s");
-                return ExitCodes.LuaReturnedNil;
+                return ExitCodes.Failed;
             }
         }
         return code;

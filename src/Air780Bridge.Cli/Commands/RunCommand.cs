@@ -36,7 +36,7 @@ internal static class RunCommand
             Console.WriteLine($"{VerdictText.Word(run.Verdict)}: {counts.Pass} passed, {counts.Fail} failed, {counts.KnownDeviation} known deviations, " +
                               $"{counts.Skipped} skipped, {counts.Error} errors in {VerdictText.Duration(run.Duration)}");
             Console.WriteLine($"report: {paths.Html}\njunit:  {paths.JUnit}\njson:   {paths.Json}\nwire:   {Path.Combine(dir, "timeline.jsonl")}");
-            return run.Verdict.IsSuccess() ? ExitCodes.Ok : ExitCodes.LuaReturnedNil;
+            return run.Verdict.IsSuccess() ? ExitCodes.Ok : ExitCodes.Failed;
         }));
         return command;
     }

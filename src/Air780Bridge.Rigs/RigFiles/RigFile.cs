@@ -74,6 +74,8 @@ public sealed record RigModule
     /// <summary>Firmware profile the module is judged against.</summary>
     public string Profile { get; init; } = DefaultProfile;
     public string? Description { get; init; }
+    /// <summary>Twins only: misbehaviours planted on purpose (<see cref="Air780Bridge.Twin.TwinDefects.ByName"/>), to see a failing module.</summary>
+    public IReadOnlyList<string>? Defects { get; init; }
     public ModuleOverrides? Overrides { get; init; }
 
     public const string DefaultProfile = "air780e-v1120";

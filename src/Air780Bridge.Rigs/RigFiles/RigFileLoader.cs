@@ -282,6 +282,14 @@ internal static partial class RigFileLoader
                         + (guess is not null ? $"did you mean \"{guess}\"? " : "") + $"known profiles: {string.Join(", ", options.KnownProfiles)}");
                 }
 
+                if (m.Defects is { Count: > 0 } defects)
+                {
+                    if (!m.Connection.StartsWith("twin:", StringComparison.Ordinal))
+                        error(lines.Of($"{at}.defects"), $"{who}: \"defects\" can only be planted in a twin (connection \"twin:\"); remove it for a real module");
+                    foreach (var d in defects.Where(d => !Twin.TwinDefects.ByName.ContainsKey(d)))
+                        error(lines.Of($"{at}.defects"), $"{who}: unknown defect \"{d}\"; known: {string.Join(", ", Twin.TwinDefects.ByName.Keys)}");
+                }
+
                 if (m.Overrides is { } o)
                 {
                     if (o.ScenarioTimeoutSeconds is < 1)

@@ -9,7 +9,11 @@ public sealed class TwinLauncher : IVirtualModuleLauncher
 {
     public Task<(string Connection, IAsyncDisposable Lease)> StartAsync(RigModule module, CancellationToken ct)
     {
-        var twin = new VirtualModule(new VirtualModuleOptions { Name = module.Name, Profile = FirmwareProfile.Get(module.Profile), Imei = module.Imei });
+        var profile = FirmwareProfile.Get(module.Profile) with
+        {
+            Defects = (module.Defects ?? []).Select(d => TwinDefects.ByName[d]).ToHashSet(),
+        };
+        var twin = new VirtualModule(new VirtualModuleOptions { Name = module.Name, Profile = profile, Imei = module.Imei });
         twin.Start();
         ModuleLink link = OperatingSystem.IsLinux() ? new PtyLink(twin.Serial, module.Name) : new TcpLink(twin.Serial, module.Name);
         return Task.FromResult<(string, IAsyncDisposable)>((link.ConnectionString, new Lease(twin, link)));

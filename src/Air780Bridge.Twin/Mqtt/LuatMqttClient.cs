@@ -65,7 +65,7 @@ public sealed class LuatMqttClient
     /// <summary>rxSize + 4 (default 32772); allocated at the first connect() and never resized.</summary>
     public int RxBufferSize { get; }
     /// <summary>PINGREQ period: keepalive*1000*3/4 ms in integer math.</summary>
-    public int PingPeriodMs => KeepaliveSeconds * 1000 * 3 / 4;
+    public int PingPeriodMs => Profile.Defects.Contains(TwinDefect.SlowPing) ? KeepaliveSeconds * 1000 : KeepaliveSeconds * 1000 * 3 / 4;
     /// <summary>The next message id (broker.seq): 0 until auth() is called, then 1.</summary>
     public int NextMessageId { get { lock (_gate) return _seq; } }
     public bool IsClosed { get { lock (_gate) return _closed; } }
@@ -228,7 +228,7 @@ public sealed class LuatMqttClient
             var id = q is 1 or 2 ? TakeMessageId() : 0;
             var packet = MqttCodec.EncodePublish(CString(topic), payload, q is 1 or 2 ? (int)q : 0, (retain ?? 0) != 0, id);
             if (!SendPacket(packet)) return Nothing;
-            if (q == 0) PostCallback("sent", 0L);
+            if (q == 0 || q == 1 && Profile.Defects.Contains(TwinDefect.SentBeforePuback)) PostCallback("sent", (long)id);
             return [(long)id];
         }
     }
@@ -423,6 +423,8 @@ public sealed class LuatMqttClient
                 break;
             case MqttCodec.Publish:
                 HandlePublish(packet);
+                break;
+            case MqttCodec.Puback when Profile.Defects.Contains(TwinDefect.SentBeforePuback):
                 break;
             case MqttCodec.Puback:
             case MqttCodec.Pubcomp:

@@ -1,0 +1,158 @@
+using System.Xml.Linq;
+using Air780Bridge.Rigs.Conformance;
+using Air780Bridge.Rigs.Progress;
+using Air780Bridge.Rigs.Reports;
+using Air780Bridge.Rigs.Results;
+using Air780Bridge.Rigs.RigFiles;
+using Air780Bridge.Rigs.Run;
+using Serilog;
+
+namespace Air780Bridge.Rigs.Tests;
+
+/// <summary>The README's first command, `air780 run rigs/twin.json`, run once for the whole class: every suite on four twins.</summary>
+public sealed class TwinRigRun : IAsyncLifetime
+{
+    public RunResult Result { get; private set; } = null!;
+    public ReportPaths Reports { get; private set; } = null!;
+    public string Output { get; } = Directory.CreateTempSubdirectory("rigs-twin-run-").FullName;
+
+    public async Task InitializeAsync()
+    {
+        var rig = RigFile.Load(Path.Combine(Repository.Root, "rigs", "twin.json"), new RigLoadOptions { KnownSuites = ConformanceSuite.Suites });
+        (Result, Reports) = await RigRuns.RunAsync(rig, Output);
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(Output, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class TwinRigRunTests(TwinRigRun run) : IClassFixture<TwinRigRun>
+{
+    [Fact]
+    public void Every_scenario_passes_on_every_twin_or_is_a_documented_deviation()
+    {
+        var bad = run.Result.Modules.SelectMany(m => m.Scenarios.Where(s => s.Verdict is Verdict.Fail or Verdict.Error).Select(s => $"{m.Name} {s.Id}: {s.Message}")).ToList();
+        Assert.True(bad.Count == 0, string.Join("\n", bad));
+        Assert.Equal(4, run.Result.Modules.Count);
+        Assert.All(run.Result.Modules, m => Assert.Equal(ConformanceSuite.All.Count, m.Scenarios.Count));
+        // A deviation or skip always says why.
+        Assert.All(run.Result.Modules.SelectMany(m => m.Scenarios).Where(s => s.Verdict is Verdict.KnownDeviation or Verdict.Skipped),
+            s => Assert.False(string.IsNullOrWhiteSpace(s.Message), s.Id));
+    }
+
+    [Fact]
+    public void Junit_and_json_agree_with_the_run()
+    {
+        var junit = XDocument.Load(run.Reports.JUnit).Root!;
+        Assert.Equal(run.Result.Modules.Sum(m => m.Scenarios.Count), junit.Descendants("testcase").Count());
+        Assert.Empty(junit.Descendants("failure"));
+        Assert.Contains("\"verdict\"", File.ReadAllText(run.Reports.Json));
+    }
+
+    [Fact]
+    public void The_html_report_has_a_sequence_diagram_per_scenario_and_timing_charts()
+    {
+        var html = File.ReadAllText(run.Reports.Html);
+        var scenarios = run.Result.Modules.Sum(m => m.Scenarios.Count(s => s.Timeline.Count > 0));
+        Assert.True(scenarios > 90, $"only {scenarios} scenarios recorded a timeline");
+        Assert.Equal(scenarios, CountOf(html, "<svg class=\"seq\""));
+        foreach (var chart in new[] { "PINGREQ interval", "reconnect CONNECT", "sent (QoS 1)" })
+            Assert.Contains(chart, html, StringComparison.OrdinalIgnoreCase);
+        Assert.True(CountOf(html, "<svg class=\"chart\"") >= 12, "fewer than three timing charts per module");
+    }
+
+    [ChromiumFact]
+    public void The_html_report_of_a_real_run_renders_in_headless_chromium() =>
+        HeadlessChromium.Screenshot(run.Reports.Html, Path.Combine(run.Output, "twin-run.png"), height: 4000);
+
+    private static int CountOf(string text, string what)
+    {
+        var n = 0;
+        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) n++;
+        return n;
+    }
+}
+
+public sealed class PlantedDefectTests
+{
+    [Fact]
+    public async Task A_twin_with_a_planted_defect_fails_the_scenario_that_judges_it_with_evidence()
+    {
+        var rig = RigFile.Parse("""
+            {
+              "name": "defects",
+              "modules": [
+                { "name": "healthy", "connection": "twin:" },
+                { "name": "early-sent", "connection": "twin:", "defects": ["sent-before-puback"] },
+                { "name": "slow-ping", "connection": "twin:", "defects": ["slow-ping"] }
+              ],
+              "broker": { "listen": "127.0.0.1:0", "tls": false },
+              "suites": [ { "name": "publish", "include": ["publish.qos1"] }, { "name": "keepalive" } ],
+              "parallelism": 3
+            }
+            """, "defects.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites });
+        var output = Directory.CreateTempSubdirectory("rigs-defects-").FullName;
+        try
+        {
+            var (result, _) = await RigRuns.RunAsync(rig, output);
+            ScenarioResult Scenario(string module, string id) => result.Modules.Single(m => m.Name == module).Scenarios.Single(s => s.Id == id);
+
+            Assert.All(result.Modules.Single(m => m.Name == "healthy").Scenarios, s => Assert.Equal(Verdict.Pass, s.Verdict));
+
+            var early = Scenario("early-sent", "publish.qos1");
+            Assert.Equal(Verdict.Fail, early.Verdict);
+            var sentCheck = Assert.Single(early.Checks, c => c.Id == "publish.qos1-sent-after-puback");
+            Assert.Equal(Verdict.Fail, sentCheck.Verdict);
+            Assert.Contains("before", sentCheck.Explanation);
+            Assert.Contains(early.Timeline, step => step.Label.StartsWith("PUBACK", StringComparison.Ordinal));
+            Assert.Equal(Verdict.Pass, Scenario("early-sent", "keepalive.ping-period").Verdict);
+
+            var slow = Scenario("slow-ping", "keepalive.ping-period");
+            Assert.Equal(Verdict.Fail, slow.Verdict);
+            var series = Assert.Single(slow.Timings, t => t.Name == "PINGREQ interval");
+            Assert.Contains(series.ValuesMs, v => !series.IsAllowed(v));
+            Assert.Equal(Verdict.Pass, Scenario("slow-ping", "publish.qos1").Verdict);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Defects_are_only_for_twins_and_must_be_known()
+    {
+        var e = Assert.Throws<RigFileException>(() => RigFile.Parse("""
+            { "modules": [
+                { "name": "a", "connection": "tcp://127.0.0.1:7000", "defects": ["slow-ping"] },
+                { "name": "b", "connection": "twin:", "defects": ["slow-pong"] } ] }
+            """, "bad.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites }));
+        Assert.Contains(e.Errors, m => m.Line == 2 && m.Message.Contains("can only be planted in a twin"));
+        Assert.Contains(e.Errors, m => m.Line == 3 && m.Message.Contains("unknown defect \"slow-pong\"") && m.Message.Contains("slow-ping"));
+    }
+}
+
+internal static class RigRuns
+{
+    public static async Task<(RunResult, ReportPaths)> RunAsync(RigFile rig, string output)
+    {
+        var runner = new RigRunner(rig, new TwinLauncher(), new LoggerConfiguration().CreateLogger());
+        var (result, dir) = await runner.RunAsync(output, (plan, body) => RunProgress.RunAsync(plan, body, plainOutput: TextWriter.Null), CancellationToken.None);
+        return (result, ReportWriter.WriteAll(result, dir));
+    }
+}
+
+internal static class Repository
+{
+    public static string Root { get; } = Find();
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Air780Bridge.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"Air780Bridge.sln not found above {AppContext.BaseDirectory}; run the tests from inside the repository.");
+    }
+}
