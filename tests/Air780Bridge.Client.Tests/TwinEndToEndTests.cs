@@ -101,4 +101,50 @@ public sealed class TwinEndToEndTests : IAsyncLifetime
         Assert.Contains(_harness.Timeline.Snapshot(), e => e.Type == "tls" && e.Detail!.Contains("CN=air780 module"));
         await mqtt.CloseAsync();
     }
+
+    [Fact]
+    public async Task The_will_is_published_when_the_connection_is_lost()
+    {
+        using var watcher = new MQTTnet.MqttClientFactory().CreateMqttClient();
+        var will = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        watcher.ApplicationMessageReceivedAsync += e => { will.TrySetResult(System.Buffers.BuffersExtensions.ToArray(e.ApplicationMessage.Payload)); return Task.CompletedTask; };
+        await watcher.ConnectAsync(new MQTTnet.MqttClientOptionsBuilder().WithTcpServer(_harness.Plain.Host, _harness.Plain.Port).WithClientId("e2e-will-watcher").Build());
+        await watcher.SubscribeAsync(new MQTTnet.MqttClientSubscribeOptionsBuilder().WithTopicFilter("e2e/will/gone").Build());
+
+        var mqtt = (await _client.Mqtt.CreateAsync(_harness.Plain.Host, _harness.Plain.Port))!;
+        await mqtt.AuthAsync("e2e-will");
+        await mqtt.WillAsync("e2e/will/gone", "bye"u8.ToArray(), qos: 1);
+        await mqtt.OnAsync();
+        await mqtt.ConnectAsync();
+        await mqtt.WaitForConnAckAsync(Wait);
+        await _harness.DropAsync(ModuleConnection("e2e-will"));
+
+        Assert.Equal("bye"u8.ToArray(), await will.Task.WaitAsync(Wait));
+        Assert.Equal(0L, (await mqtt.WaitForAsync(e => e.Name == "disconnect", Wait)).Args[0]);
+        await mqtt.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Autoreconnect_comes_back_after_a_drop()
+    {
+        var mqtt = (await _client.Mqtt.CreateAsync(_harness.Plain.Host, _harness.Plain.Port))!;
+        await mqtt.AuthAsync("e2e-reconnect");
+        await mqtt.AutoreconnAsync(true, 1000);
+        await mqtt.OnAsync();
+        await mqtt.ConnectAsync();
+        await mqtt.WaitForConnAckAsync(Wait);
+        Assert.Equal(MqttState.Ready, await mqtt.StateAsync()); // also moves the proxy's event mark past the first conack
+
+        await _harness.DropAsync(ModuleConnection("e2e-reconnect"));
+        await mqtt.WaitForAsync(e => e.Name == "disconnect", Wait);
+        await mqtt.WaitForAsync(e => e.Name == "conack", Wait);
+        var connects = _harness.Timeline.Snapshot().Where(e => e.Type == "CONNECT" && e.ClientId == "e2e-reconnect").ToList();
+        Assert.Equal(2, connects.Count);
+        Assert.InRange((connects[1].T - connects[0].T) / 1000.0, 1000, 5000);
+        await mqtt.CloseAsync();
+    }
+
+    /// <summary>The tap connection that carried the module's CONNECT for <paramref name="clientId"/>.</summary>
+    private string ModuleConnection(string clientId) =>
+        _harness.Timeline.Snapshot().Last(e => e.Type == "CONNECT" && e.ClientId == clientId).Conn!;
 }
