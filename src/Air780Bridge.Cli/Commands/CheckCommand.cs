@@ -27,17 +27,24 @@ internal static class CheckCommand
         var clientId = new Option<string?>("--client-id") { Description = "configured client id (overrides --expect)" };
         var autoreconn = new Option<int?>("--autoreconn") { Description = "configured autoreconn period in ms (overrides --expect)" };
         var profile = new Option<string?>("--profile") { Description = "firmware profile, e.g. V1120 or V2028 (overrides --expect)" };
+        var module = new Option<string?>("--module") { Description = "judge this module's events (API calls, Lua events) when the timeline holds several, e.g. a rig run's" };
 
         var command = new Command("check", "Judge a recorded MQTT wire timeline against the behaviour checks; exit 0 nothing failed, 1 a check failed, 2 bad input");
         command.Arguments.Add(timeline);
-        foreach (var option in new Option[] { expect, json, keepalive, clientId, autoreconn, profile }) command.Options.Add(option);
+        foreach (var option in new Option[] { expect, json, keepalive, clientId, autoreconn, profile, module }) command.Options.Add(option);
 
         command.SetAction(parseResult => ExitCodes.Guard(async () =>
         {
             var file = parseResult.GetValue(timeline)!;
             if (!file.Exists) throw new FileNotFoundException($"timeline file {file.FullName} not found; pass the .jsonl the tap saved");
-            var entries = (await TimelineFile.LoadAsync(file.FullName)).Snapshot();
-            if (entries.Count == 0) throw new FormatException($"{file.FullName}: no timeline entries; record a session first (one JSON object per line)");
+            var all = (await TimelineFile.LoadAsync(file.FullName)).Snapshot();
+            if (all.Count == 0) throw new FormatException($"{file.FullName}: no timeline entries; record a session first (one JSON object per line)");
+            var moduleName = parseResult.GetValue(module);
+            var entries = Wire.ForModule(all, moduleName, parseResult.GetValue(clientId), out var modules);
+            if (moduleName is not null && !modules.Contains(moduleName))
+                throw new ArgumentException($"--module {moduleName}: the timeline has no events of that module; it has: {(modules.Count == 0 ? "none" : string.Join(", ", modules))}");
+            if (moduleName is null && modules.Count > 1)
+                Console.Error.WriteLine($"note: module-side events of {string.Join(", ", modules)} are left out; pass --module NAME to judge one module's events with the wire");
 
             var expectation = await LoadExpectation(parseResult.GetValue(expect));
             expectation = expectation with
@@ -73,6 +80,18 @@ internal static class CheckCommand
 
     private static void Print(IReadOnlyList<CheckResult> results)
     {
+        if (Console.IsOutputRedirected)
+        {
+            // A table squeezed to 80 columns is unreadable in a log: one block per check instead.
+            foreach (var r in results)
+            {
+                Console.WriteLine($"{r.Verdict,-14} {r.Id}  ({r.Source})");
+                Console.WriteLine($"{"",-14} {r.Explanation}");
+                if (r.Measured.Count > 0) Console.WriteLine($"{"",-14} measured: {string.Join("; ", r.Measured)}  allowed: {r.Allowed}");
+            }
+            Console.WriteLine(string.Join(", ", results.GroupBy(r => r.Verdict).Select(g => $"{g.Count()} {g.Key}")));
+            return;
+        }
         var table = new Table().AddColumns("verdict", "check", "source", "measured", "allowed", "why").Border(TableBorder.Rounded);
         foreach (var r in results)
         {

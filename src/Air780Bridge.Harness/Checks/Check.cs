@@ -44,6 +44,22 @@ public static class Wire
     public static double Ms(long fromUs, long toUs) => (toUs - fromUs) / 1000.0;
 
     /// <summary>
+    /// A timeline reduced to one module's side: every wire entry, and the module-side entries (API calls, Lua
+    /// events) of <paramref name="module"/> only, and of those only the mqtt clients that authenticated as
+    /// <paramref name="clientId"/> when one is given. A rig's timeline holds many modules and clients whose
+    /// message ids coincide, so one client's "sent" must not be judged against another's packets. Without a
+    /// module name, module-side entries stay only when a single module wrote them.
+    /// </summary>
+    public static IReadOnlyList<TimelineEntry> ForModule(IReadOnlyList<TimelineEntry> t, string? module, string? clientId, out IReadOnlyList<string> modules)
+    {
+        modules = t.Where(e => e.Kind == "module" && e.Conn is not null).Select(e => e.Conn!).Distinct().Order(StringComparer.Ordinal).ToList();
+        var keep = module ?? (modules.Count == 1 ? modules[0] : null);
+        var handles = t.Where(e => e.Kind == "module" && e.Conn == keep && e.Type == "auth" && e.Handle is not null && clientId is not null && e.ClientId == clientId)
+            .Select(e => e.Handle).ToHashSet();
+        return t.Where(e => e.Kind != "module" || e.Conn == keep && (handles.Count == 0 || handles.Contains(e.Handle))).ToList();
+    }
+
+    /// <summary>
     /// The first <paramref name="type"/> from the broker with <paramref name="packetId"/> on <paramref name="conn"/> at or
     /// after <paramref name="fromUs"/> that reached the module: an ack the tap withheld on command (a "withheld" fault
     /// entry right behind it) never did.

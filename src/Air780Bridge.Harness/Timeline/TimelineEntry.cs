@@ -36,7 +36,10 @@ public sealed record TimelineEntry
     /// <summary>CONNACK return code, SUBACK first return code, module "disconnect" code.</summary>
     public int? Code { get; init; }
 
-    // CONNECT fields.
+    /// <summary>Module entries: the mqtt client handle the call or event belongs to.</summary>
+    public long? Handle { get; init; }
+
+    /// <summary>CONNECT fields; also on a module's "auth" call, so its handle can be tied to the wire.</summary>
     public string? ClientId { get; init; }
     public string? Username { get; init; }
     public bool? PasswordFlag { get; init; }

@@ -74,6 +74,8 @@ public sealed class ScenarioContext
         Harness.Record(new TimelineEntry
         {
             T = TimelineClock.NowUs, Kind = "module", Conn = Module.Name, Type = method.Replace("mqtt.", ""),
+            Handle = (method == "mqtt.create" ? results.FirstOrDefault() : args.FirstOrDefault()) as long?,
+            ClientId = method == "mqtt.auth" ? args.ElementAtOrDefault(1) switch { string s => s, byte[] b => Encoding.UTF8.GetString(b), _ => null } : null,
             Detail = $"({Describe(args.Skip(method == "mqtt.create" ? 0 : 1))}) -> {Describe(results)}",
         });
         return results;

@@ -136,7 +136,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
         events.Add(new ModuleObservation(m.T, m.Handle, m.Name, m.Args));
         harness.Record(new TimelineEntry
         {
-            T = m.T, Kind = "module", Conn = module, Type = m.Name, PacketId = m.Name == "sent" ? (int?)m.MessageId : null,
+            T = m.T, Kind = "module", Conn = module, Handle = m.Handle, Type = m.Name, PacketId = m.Name == "sent" ? (int?)m.MessageId : null,
             Code = (int?)m.Code, Topic = m.Topic, PayloadSize = m.Payload?.Length, Detail = m.Name is "recv" or "sent" ? null : m.ToString(),
         });
     }

@@ -30,6 +30,36 @@ public class PublishChecksTests
     }
 
     [Fact]
+    public void Another_modules_sent_with_the_same_id_is_not_judged_against_this_modules_publish()
+    {
+        // Two modules on one rig timeline both use id 1; only m2's "sent" exists, before m1's PUBACK.
+        var t = new TimelineBuilder().Connect("c1").At(10).Publish("c1", "up", "t", 1, 1)
+            .At(12).Add(new() { Kind = "module", Conn = "m2", Type = "sent", PacketId = 1 })
+            .At(20).Down("c1", "PUBACK", 1).At(25).Add(new() { Kind = "module", Conn = "m1", Type = "sent", PacketId = 1 }).Build();
+        Assert.Equal(CheckVerdict.Fail, new OutboundFlowCheck(1).Evaluate(new CheckContext(t, new CheckExpectation())).Verdict);
+        var m1 = Wire.ForModule(t, "m1", null, out var modules);
+        Assert.Equal(["m1", "m2"], modules);
+        Assert.Equal(CheckVerdict.Pass, new OutboundFlowCheck(1).Evaluate(new CheckContext(m1, new CheckExpectation())).Verdict);
+        Assert.DoesNotContain(Wire.ForModule(t, null, null, out _), e => e.Kind == "module");
+    }
+
+    [Fact]
+    public void A_later_clients_sent_with_the_same_id_is_not_judged_against_an_earlier_clients_publish()
+    {
+        // Client 1 (auth "a") publishes id 1 whose PUBACK never comes; client 2 (auth "b") reuses id 1 later.
+        var t = new TimelineBuilder()
+            .Add(new() { Kind = "module", Conn = "m1", Type = "auth", Handle = 1, ClientId = "a" }).Connect("c1", clientId: "a")
+            .At(10).Publish("c1", "up", "t", 1, 1).At(11).Close("c1")
+            .At(20).Add(new() { Kind = "module", Conn = "m1", Type = "auth", Handle = 2, ClientId = "b" }).Connect("c2", clientId: "b")
+            .At(30).Publish("c2", "up", "t", 1, 1).At(31).Down("c2", "PUBACK", 1).At(32).Add(new() { Kind = "module", Conn = "m1", Type = "sent", Handle = 2, PacketId = 1 })
+            .Build();
+        var expectation = new CheckExpectation { ClientId = "a" };
+        Assert.Equal(CheckVerdict.Fail, new OutboundFlowCheck(1).Evaluate(new CheckContext(t, expectation)).Verdict);
+        var onlyA = Wire.ForModule(t, "m1", "a", out _);
+        Assert.NotEqual(CheckVerdict.Fail, new OutboundFlowCheck(1).Evaluate(new CheckContext(onlyA, expectation)).Verdict);
+    }
+
+    [Fact]
     public void Qos1_inconclusive_without_qos1_traffic_or_module_events()
     {
         Assert.Equal(CheckVerdict.Inconclusive, new OutboundFlowCheck(1).Evaluate(new TimelineBuilder().Connect("c1").Context()).Verdict);
