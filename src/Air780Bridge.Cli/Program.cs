@@ -29,7 +29,8 @@ catch (FileNotFoundException e)
 Settings.ConfigureLogging(Program.Config, parsed.GetValue(logLevel));
 try
 {
-    var code = await parsed.InvokeAsync();
+    // Ctrl+C cancels the command's token; `run` then still writes the reports of what finished, which takes longer than the default 2 s grace.
+    var code = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
     return code == 1 && parsed.Errors.Count > 0 ? ExitCodes.Usage : code;
 }
 finally

@@ -135,6 +135,41 @@ public sealed class PlantedDefectTests
     }
 }
 
+public sealed class StoppedRunTests
+{
+    private sealed class StopAfterFirstScenario(CancellationTokenSource stop) : IRunProgress
+    {
+        public void ScenarioStarted(string module, string scenarioId, string title) { }
+        public void ScenarioFinished(string module, ScenarioResult result) => stop.Cancel();
+        public void ModuleFinished(ModuleResult result) { }
+    }
+
+    [Fact]
+    public async Task A_stopped_run_still_returns_what_finished_and_marks_the_rest()
+    {
+        var rig = RigFile.Parse("""
+            { "name": "stop", "modules": [ { "name": "t1", "connection": "twin:" } ], "broker": { "listen": "127.0.0.1:0", "tls": false },
+              "suites": [ { "name": "connect", "include": ["connect.basic"] }, { "name": "keepalive" }, { "name": "reconnect" } ] }
+            """, "stop.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites });
+        var output = Directory.CreateTempSubdirectory("rigs-stop-").FullName;
+        try
+        {
+            using var stop = new CancellationTokenSource();
+            var runner = new RigRunner(rig, new TwinLauncher(), new LoggerConfiguration().CreateLogger());
+            var (result, dir) = await runner.RunAsync(output, (_, body) => body(new StopAfterFirstScenario(stop)), stop.Token);
+            var scenarios = Assert.Single(result.Modules).Scenarios;
+            Assert.Equal(Verdict.Pass, scenarios[0].Verdict);
+            Assert.All(scenarios.Skip(1), s => Assert.Equal(Verdict.Error, s.Verdict));
+            Assert.All(scenarios.Skip(1), s => Assert.Contains("stopped", s.Message));
+            Assert.True(File.Exists(Path.Combine(dir, "timeline.jsonl")));
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+}
+
 internal static class RigRuns
 {
     public static async Task<(RunResult, ReportPaths)> RunAsync(RigFile rig, string output)

@@ -120,6 +120,10 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
             moduleLog.Error(e, "module {Module} could not be run", module.Name);
             return Failed(module, e.Message);
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return Failed(module, "the run was stopped before this module was reached");
+        }
         finally
         {
             if (client is not null)

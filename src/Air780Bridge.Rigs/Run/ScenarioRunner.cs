@@ -39,6 +39,12 @@ public static class ScenarioRunner
             verdict = Verdict.Fail;
             message = $"timed out after {timeout.TotalSeconds:0} s";
         }
+        catch (OperationCanceledException)
+        {
+            // The run was stopped (Ctrl+C or the rig's run timeout): keep what this scenario saw.
+            verdict = Verdict.Error;
+            message = $"stopped after {watch.Elapsed.TotalSeconds:0.#} s: the run was stopped";
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             verdict = Verdict.Error;
