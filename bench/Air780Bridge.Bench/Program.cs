@@ -2,14 +2,30 @@ using Air780Bridge.Bench;
 
 // Benchmarks measure speed and efficiency targets; unit tests never time anything.
 var which = args.FirstOrDefault() ?? "codec";
-return which switch
+try
 {
-    "codec" => CodecBench.Run(TimeSpan.FromSeconds(2)),
-    _ => Usage(),
-};
+    var options = new BenchArgs(args.Skip(1));
+    return which switch
+    {
+        "codec" => CodecBench.Run(TimeSpan.FromSeconds(2)),
+        "scale" => await ScaleBench.RunAsync(options),
+        "link" => await LinkBench.RunAsync(options),
+        _ => Usage(),
+    };
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return Usage();
+}
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run --project bench/Air780Bridge.Bench -c Release -- codec");
+    Console.Error.WriteLine("""
+        usage: dotnet run -c Release --project bench/Air780Bridge.Bench -- <benchmark> [options]
+          codec                          frame/CBOR wire efficiency and host decode speed
+          scale [--modules 100] [--seconds 60] [--keepalive 15] [--tolerance-ms 750] [--link pty|tcp] [--json artifacts/bench/scale.json]
+          link  [--baud 115200,921600] [--seconds 10] [--payload 1024] [--inflight 8] [--link pty|tcp] [--json artifacts/bench/link.json]
+        """);
     return 2;
 }
