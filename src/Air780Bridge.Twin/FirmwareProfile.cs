@@ -55,6 +55,8 @@ public sealed record FirmwareProfile
     public required int VuartBufferMax { get; init; }
     /// <summary>json.encode escapes "/" (removed 2026-01-04).</summary>
     public required bool JsonEscapesSlash { get; init; }
+    /// <summary>rtos.version(true) also returns the firmware type number and VM bits (builds after 2025-12-23).</summary>
+    public required bool RtosVersionDetails { get; init; }
 
     // --- planted defects: not firmware behaviour ---
 
@@ -70,7 +72,7 @@ public sealed record FirmwareProfile
         TopicOffset16Bit = false, NetworkConnectErrorsPropagate = false, ErrorAndAckEvents = true,
         SysPubConnackDisconnect = false, PongEvent = true, DisconnectCodeInteger = true, ConnTimeout = true,
         DefensiveParsing = true, AuthReturnsTrue = true, VerifyConstants = true,
-        SysWaitMsg = true, VuartBufferMax = 8192, JsonEscapesSlash = false,
+        SysWaitMsg = true, VuartBufferMax = 8192, JsonEscapesSlash = false, RtosVersionDetails = true,
     };
 
     /// <summary>
@@ -84,7 +86,7 @@ public sealed record FirmwareProfile
         TopicOffset16Bit = true, NetworkConnectErrorsPropagate = true, ErrorAndAckEvents = true,
         SysPubConnackDisconnect = false, PongEvent = true, DisconnectCodeInteger = true, ConnTimeout = true,
         DefensiveParsing = true, AuthReturnsTrue = true, VerifyConstants = true,
-        SysWaitMsg = true, VuartBufferMax = 16384, JsonEscapesSlash = false,
+        SysWaitMsg = true, VuartBufferMax = 16384, JsonEscapesSlash = false, RtosVersionDetails = true,
     };
 
     /// <summary>Legacy EC618 release (before V1113, 2024): no pong, float disconnect codes, sys_pub events.</summary>
@@ -95,7 +97,7 @@ public sealed record FirmwareProfile
         TopicOffset16Bit = false, NetworkConnectErrorsPropagate = false, ErrorAndAckEvents = false,
         SysPubConnackDisconnect = true, PongEvent = false, DisconnectCodeInteger = false, ConnTimeout = false,
         DefensiveParsing = false, AuthReturnsTrue = false, VerifyConstants = false,
-        SysWaitMsg = false, VuartBufferMax = 8192, JsonEscapesSlash = true,
+        SysWaitMsg = false, VuartBufferMax = 8192, JsonEscapesSlash = true, RtosVersionDetails = false,
     };
 
     public static FirmwareProfile Default => Air780eV1120;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.IO.Hashing;
 using System.Security.Cryptography;
 using Air780Bridge.Twin.Mqtt;
 using Air780Bridge.Twin.Runtime;
@@ -17,8 +16,16 @@ public sealed record VirtualModuleOptions
     /// <summary>The agent scripts; default: firmware-scripts of the repository this binary was built from.</summary>
     public string? ScriptsDirectory { get; init; }
 
+    /// <summary>Lua source run instead of main.lua (tests, experiments); the scripts directory stays on package.path.</summary>
+    public string? Script { get; init; }
+
+    /// <summary>mobile.imei(); default: a stable IMEI derived from <see cref="Name"/>.</summary>
     public string? Imei { get; init; }
+    /// <summary>mobile.iccid(); default: derived from the IMEI.</summary>
     public string? Iccid { get; init; }
+    /// <summary>false: no SIM, mobile.iccid() returns nil.</summary>
+    public bool SimInserted { get; init; } = true;
+    /// <summary>mobile.csq(): 0..31, 0 = no signal.</summary>
     public int Csq { get; init; } = 24;
 
     /// <summary>Time from an uncaught error to the next boot (hardware: 15 s; shorter here so tests and runs move on).</summary>
@@ -48,6 +55,7 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
     private LuaRef? _publish;
     private long _nextId;
     private bool _uartReady;
+    private bool _rebooting;
     private LuaRef? _onReceive, _onSent;
     private readonly MemoryStream _rx = new();
 
@@ -62,6 +70,9 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
     public FirmwareProfile Profile => _options.Profile;
     public IModuleSerial Serial => this;
     public int BootCount { get; private set; }
+
+    /// <summary>The VUART rx buffer size the last uart.setup chose (clamped); null while the UART is not set up.</summary>
+    public int? UartBufferSize { get; private set; }
 
     /// <summary>The reason of each reboot ("Lua VM exit: ...", "rtos.reboot").</summary>
     public event Action<string>? Rebooted;
@@ -119,17 +130,29 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
         _lua.OpenLibs();
         RegisterNatives(_lua);
         var scripts = (_options.ScriptsDirectory ?? FindScripts()).Replace('\\', '/');
-        if (_lua.DoString(Bootstrap) || _lua.DoString($"package.path = '{scripts}/?.lua;' .. package.path"))
+        if (!Run(_lua, Bootstrap, "@bootstrap.lua") || _lua.DoString($"package.path = '{scripts}/?.lua;' .. package.path"))
             return "bootstrap failed: " + _lua.ToString(-1);
         _lua.GetGlobal("sys");
         _lua.GetField(-1, "publish");
         _publish = new LuaRef(_lua.Ref(LuaRegistry.Index));
         _lua.SetTop(0);
-        var main = Path.Combine(scripts, "main.lua");
-        if (!File.Exists(main))
-            return $"no main.lua in {scripts}";
-        return _lua.DoFile(main) ? "Lua VM exit: " + _lua.ToString(-1) : "main.lua returned";
+        bool failed;
+        if (_options.Script is { } script)
+            failed = !Run(_lua, script, "@main.lua");
+        else
+        {
+            var main = Path.Combine(scripts, "main.lua");
+            if (!File.Exists(main))
+                return $"no main.lua in {scripts}";
+            failed = _lua.DoFile(main);
+        }
+        if (_rebooting)
+            return "rtos.reboot";
+        return failed ? "Lua VM exit: " + _lua.ToString(-1) : "main.lua returned";
     }
+
+    private static bool Run(Lua lua, string chunk, string name) =>
+        lua.LoadString(chunk, name) == LuaStatus.OK && lua.PCall(0, 0, 0) == LuaStatus.OK;
 
     private void Shutdown()
     {
@@ -141,7 +164,8 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
         _timers.Clear();
         while (_bus.TryTake(out _)) { }
         _luaCalls.Clear();
-        _uartReady = false;
+        _uartReady = _rebooting = false;
+        UartBufferSize = null;
         _onReceive = _onSent = null;
         _rx.SetLength(0);
         _lua?.Dispose();
@@ -175,20 +199,32 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
         Native(lua, "uart.on", UartOn);
         Native(lua, "uart.read", UartRead);
         Native(lua, "uart.write", UartWrite);
-        Native(lua, "uart.close", _ => { _uartReady = false; return []; });
-        Native(lua, "crypto.crc32", a => [(long)Crc32.HashToUInt32(a.CheckBytes(1))]);
+        Native(lua, "uart.close", a => { VuartId(a); _uartReady = false; UartBufferSize = null; _rx.SetLength(0); return []; });
+        Native(lua, "uart.rxClear", a => { VuartId(a); _rx.SetLength(0); return []; });
+        Native(lua, "uart.rxSize", a => { VuartId(a); return [_rx.Length]; });
+        Native(lua, "crypto.crc16", Crc16);
+        Native(lua, "crypto.crc16_modbus", a => [(long)LuatCrc.Crc16Modbus(a.CheckBytes(1))]);
+        // A 64-bit VM returns the CRC unsigned; the 32-bit firmware returns values >= 2^31 negative.
+        Native(lua, "crypto.crc32", a => [(long)LuatCrc.Crc32(a.CheckBytes(1), (uint)(a.OptInteger(2) ?? 0xFFFFFFFF), (uint)(a.OptInteger(3) ?? 0x04C11DB7), (uint)(a.OptInteger(4) ?? 0xFFFFFFFF))]);
+        Native(lua, "crypto.base64_encode", a => [LuatString.ToBase64(a.CheckBytes(1))]);
+        Native(lua, "crypto.base64_decode", a => [LuatString.FromBase64(a.CheckBytes(1))]);
         Native(lua, "crypto.trng", a => [RandomNumberGenerator.GetBytes((int)Math.Clamp(a.CheckInteger(1), 0, 128))]);
-        Native(lua, "rtos.version", _ => [Profile.RtosVersion]);
+        Native(lua, "json.encode", JsonEncode);
+        Native(lua, "json.decode", JsonDecode);
+        Native(lua, "rtos.version", RtosVersion);
         Native(lua, "rtos.bsp", _ => [Profile.Bsp]);
-        Native(lua, "rtos.reboot", _ => throw new LuaRaise("rtos.reboot"));
+        Native(lua, "rtos.reboot", _ =>
+        {
+            // Nothing may run on after a reboot, even under pcall: every later native call fails the same way.
+            _rebooting = true;
+            throw new LuaRaise("rtos.reboot");
+        });
         Native(lua, "rtos.receive", Receive, returnsCall: true);
-        Native(lua, "mobile.imei", _ => [_options.Imei ?? Imei(Name)]);
-        Native(lua, "mobile.iccid", _ => [_options.Iccid ?? "8986" + Imei(Name)[..15]]);
+        Native(lua, "mobile.imei", a => { a.OptInteger(1); return [_options.Imei ?? Imei(Name)]; });
+        Native(lua, "mobile.iccid", a => { a.OptInteger(1); return [_options.SimInserted ? _options.Iccid ?? "8986" + Imei(Name)[..15] : null]; });
         Native(lua, "mobile.csq", _ => [(long)_options.Csq]);
         Native(lua, "mcu.ticks", _ => [NowMs]);
         Native(lua, "mcu.hz", _ => [1000L]);
-        foreach (var level in new[] { "info", "warn", "error", "debug" })
-            Native(lua, "log." + level, a => Log(level, a));
         Native(lua, "mqtt.create", MqttCreate);
         foreach (var name in new[] { "auth", "keepalive", "will", "autoreconn", "on", "connect", "disconnect", "subscribe", "unsubscribe", "publish", "close", "ready", "state", "debug" })
             Native(lua, "mqttclient." + name, a => MqttCall(name, a));
@@ -199,14 +235,26 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
             Constant(lua, "uart." + name, value);
         foreach (var (name, value) in LuatMqttClient.Constants(Profile))
             Constant(lua, "mqtt." + name, value);
+        lua.PushLightUserData(IntPtr.Zero);
+        lua.SetField(-2, "json.null");
         lua.SetField(-2, "constants");
 
         lua.NewTable();
+        Native(lua, "toHex", a =>
+        {
+            var (hex, count) = LuatString.ToHex(a.CheckBytes(1), a.OptBytes(2) ?? []);
+            return [hex, count];
+        });
+        Native(lua, "fromHex", a => [LuatString.FromHex(a.CheckBytes(1))]);
+        Native(lua, "toBase64", a => [LuatString.ToBase64(a.CheckBytes(1))]);
+        Native(lua, "fromBase64", a => [LuatString.FromBase64(a.CheckBytes(1))]);
         lua.SetField(-2, "string");
 
         lua.NewTable();
-        Native(lua, "timer", RtTimer);
+        Native(lua, "timer_start", RtTimer);
         Native(lua, "stop", a => { StopTimer(a.CheckInteger(1)); return []; });
+        Native(lua, "print", a => { Print(System.Text.Encoding.UTF8.GetString(a.CheckBytes(1))); return []; });
+        Native(lua, "profile", _ => [new Dictionary<string, object?> { ["sys_msg"] = Profile.SysWaitMsg }]);
         Native(lua, "bind_client", a =>
         {
             var id = a.CheckInteger(1);
@@ -233,6 +281,8 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
             var state = Lua.FromIntPtr(ptr);
             try
             {
+                if (_rebooting)
+                    throw new LuaRaise("rtos.reboot");
                 var results = body(new LuaArgs(state, function));
                 state.PushBoolean(true);
                 foreach (var r in results)
@@ -276,13 +326,19 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
         return results;
     }
 
+    /// <summary>rt.timer_start(fn, ms, loop): a timer id, or nil when ms &lt; 1 (rtos.timer_start refuses those).</summary>
     private object?[] RtTimer(LuaArgs a)
     {
-        var ms = a.CheckInteger(1);
-        var loop = a.Truthy(2);
-        var fn = a.FunctionRef(3) ?? throw new LuaRaise("bad argument #3 to 'timer' (function expected)");
+        var fn = a.Type(1) == LuaType.Function ? a.FunctionRef(1)!.Value : throw new LuaRaise("bad argument #1 to 'timer_start' (function expected)");
+        var ms = a.CheckInteger(2);
+        var loop = a.Truthy(3);
+        if (ms < 1)
+        {
+            _lua?.Unref(LuaRegistry.Index, fn.Id);
+            return [null];
+        }
         var id = ++_nextId;
-        var period = (int)Math.Max(1, ms);
+        var period = (int)Math.Min(ms, int.MaxValue);
         var timer = new Timer(_ => Post(() =>
         {
             if (!_timers.TryGetValue(id, out var t))
@@ -304,33 +360,92 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
         }
     }
 
-    private object?[] Log(string level, LuaArgs a)
+    /// <summary>The module's debug output (LuatOS print, which log.* go through): one line per call.</summary>
+    private void Print(string line)
     {
-        var parts = Enumerable.Range(1, a.Count).Select(i => a.Type(i) switch
-        {
-            LuaType.String or LuaType.Number => System.Text.Encoding.UTF8.GetString(a.CheckBytes(i)),
-            LuaType.Boolean => a.Truthy(i) ? "true" : "false",
-            LuaType.Nil => "nil",
-            var t => t.ToString().ToLowerInvariant(),
-        });
-        var line = $"{level[0]}/{string.Join(" ", parts)}";
         _log.Debug("{Module} {Line}", Name, line);
         LogLine?.Invoke(line);
-        return [];
+    }
+
+    private object?[] RtosVersion(LuaArgs a)
+    {
+        // rtos.version(true) also returns the firmware type number (0 unless the build defines one) and VM bits.
+        if (Profile.RtosVersionDetails && a.Boolean(1) == true)
+            return [Profile.RtosVersion, 0L, 64L];
+        return [Profile.RtosVersion];
+    }
+
+    private object?[] Crc16(LuaArgs a)
+    {
+        var method = System.Text.Encoding.ASCII.GetString(a.CheckBytes(1));
+        var data = a.Type(2) switch
+        {
+            LuaType.String or LuaType.Number => a.CheckBytes(2),
+            LuaType.UserData => throw new LuaRaise("twin: zbuff is not emulated"),
+            _ => [], // lua_tolstring gives NULL, length 0
+        };
+        ushort? U16(int i) => a.IsNil(i) ? null : (ushort)(long)a.CheckNumber(i);
+        bool? Flag(int i) => a.IsNil(i) ? null : (byte)(long)a.CheckNumber(i) != 0;
+        var p = LuatCrc.Crc16For(method, U16(3), U16(4), U16(5), Flag(6), Flag(7));
+        return [(long)LuatCrc.Crc16(data, p)];
+    }
+
+    private object?[] JsonEncode(LuaArgs a)
+    {
+        if (a.Type(1) == LuaType.Nil)
+            return [""];
+        var format = LuatJson.FloatFormat(a.Type(2) is LuaType.String or LuaType.Number ? a.CheckBytes(2) : null);
+        try
+        {
+            return [LuatJson.Encode(a.JsonValue(1, LuatJson.MaxDepth + 1), format, Profile.JsonEscapesSlash)];
+        }
+        catch (LuatJsonException e)
+        {
+            return [null, e.Message];
+        }
+        catch (NotSupportedException e)
+        {
+            throw new LuaRaise("twin: json.encode: " + e.Message);
+        }
+    }
+
+    private static object?[] JsonDecode(LuaArgs a)
+    {
+        try
+        {
+            if (a.Count != 1)
+                throw new LuatJsonException("bad argument #1 to '?' (expected 1 argument)");
+            if (a.Type(1) is not (LuaType.String or LuaType.Number))
+                throw new LuatJsonException($"bad argument #1 to '?' (string expected, got {a.TypeName(1)})");
+            return [LuatJson.Decode(a.CheckBytes(1)), 1L];
+        }
+        catch (LuatJsonException e)
+        {
+            return [null, false, e.Message];
+        }
     }
 
     // uart (USB virtual UART only: every id >= 0x20 is the same channel) ---------------------------
 
+    /// <summary>Only the USB virtual UART exists here; a physical UART id is a loud error, not a silent no-op.</summary>
+    private static long VuartId(LuaArgs a)
+    {
+        var id = a.CheckInteger(1);
+        return id >= Vuart ? id : throw new LuaRaise($"twin: uart {id} is not emulated (only the USB virtual UART, uart.VUART_0)");
+    }
+
     private object?[] UartSetup(LuaArgs a)
     {
-        a.CheckInteger(1);
+        VuartId(a);
+        // Baud and format mean nothing to the VUART; only the buffer size counts, clamped to [2048, max].
+        UartBufferSize = (int)Math.Clamp(a.OptInteger(7) ?? 1024, 2048, Profile.VuartBufferMax);
         _uartReady = true;
         return [0L];
     }
 
     private object?[] UartOn(LuaArgs a)
     {
-        a.CheckInteger(1);
+        VuartId(a);
         var ev = System.Text.Encoding.ASCII.GetString(a.CheckBytes(2));
         var fn = a.FunctionRef(3);
         if (ev is "receive" or "recv")
@@ -342,10 +457,20 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
 
     private object?[] UartRead(LuaArgs a)
     {
-        a.CheckInteger(1);
-        var len = (int)Math.Clamp(a.OptInteger(2) ?? 1024, 0, 65536);
+        VuartId(a);
+        if (a.Type(3) == LuaType.UserData)
+            throw new LuaRaise("twin: uart.read into a zbuff is not emulated");
+        // The length is taken as uint32: < 1 reads nothing, a negative one wraps and is clamped like any > 65536.
+        var requested = (uint)(a.OptInteger(2) ?? 1024);
+        if (requested < 1)
+            return [Array.Empty<byte>()];
+        if (requested > 65536)
+        {
+            Print($"E/uart uart read length too much {requested}, change to 65536");
+            requested = 65536;
+        }
         var available = (int)_rx.Length;
-        var n = Math.Min(len, available);
+        var n = Math.Min((int)requested, available);
         var data = new byte[n];
         var buffer = _rx.GetBuffer();
         Array.Copy(buffer, 0, data, 0, n);
@@ -356,8 +481,14 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
 
     private object?[] UartWrite(LuaArgs a)
     {
-        a.CheckInteger(1);
+        VuartId(a);
+        if (a.Type(2) == LuaType.UserData)
+            throw new LuaRaise("twin: uart.write of a zbuff is not emulated");
         var data = a.CheckBytes(2);
+        // The optional max length counts only when it is an integer (lua_isinteger); it is a size_t, so a
+        // negative one is huge and cuts nothing.
+        if (a.Type(3) == LuaType.Number && a.IsInteger(3) && a.CheckInteger(3) is >= 0 and var max && max < data.Length)
+            data = data[..(int)max];
         for (var offset = 0; offset < data.Length; offset += 512)
             ToHost?.Invoke(data.AsMemory(offset, Math.Min(512, data.Length - offset)));
         if (_onSent is { } fn)

@@ -37,6 +37,12 @@ internal sealed class LuaArgs(Lua lua, string function)
 
     public long? OptInteger(int i) => IsNil(i) ? null : CheckInteger(i);
 
+    public double CheckNumber(int i) => Type(i) == LuaType.Number ? lua.ToNumber(i) : throw Bad(i, "number");
+
+    public bool IsInteger(int i) => lua.IsInteger(i);
+
+    public string TypeName(int i) => Type(i) == LuaType.None ? "no value" : lua.TypeName(Type(i));
+
     public bool? Boolean(int i) => Type(i) == LuaType.Boolean ? lua.ToBoolean(i) : null;
 
     public bool Truthy(int i) => lua.ToBoolean(i);
@@ -64,6 +70,44 @@ internal sealed class LuaArgs(Lua lua, string function)
         return new LuaRef(lua.Ref(LuaRegistry.Index));
     }
 
+    /// <summary>Any Lua value for json.encode: tables read recursively (no deeper than <paramref name="maxDepth"/>
+    /// levels, so cycles end), json.null as <see cref="JsonNull"/>, unrepresentable values as <see cref="LuaOpaque"/>.</summary>
+    public object? JsonValue(int i, int maxDepth) => ReadDeep(lua.AbsIndex(i), maxDepth);
+
+    private object? ReadDeep(int index, int depthLeft)
+    {
+        switch (lua.Type(index))
+        {
+            case LuaType.Table:
+                var entries = new List<KeyValuePair<object, object?>>();
+                if (depthLeft <= 0)
+                    return new LuaTableValue(entries);
+                if (!lua.CheckStack(3))
+                    throw new LuaRaise("stack overflow");
+                lua.PushNil();
+                while (lua.Next(index))
+                {
+                    var top = lua.GetTop();
+                    var key = lua.Type(top - 1) switch
+                    {
+                        LuaType.Table => new LuaOpaque("table"),
+                        _ => ReadDeep(top - 1, 0)!,
+                    };
+                    entries.Add(new(key, ReadDeep(top, depthLeft - 1)));
+                    lua.Pop(1);
+                }
+                return new LuaTableValue(entries);
+            case LuaType.LightUserData when lua.ToUserData(index) == IntPtr.Zero:
+                return JsonNull.Value;
+            case LuaType.Nil or LuaType.None:
+                return null;
+            case LuaType.String or LuaType.Number or LuaType.Boolean:
+                return Read(index);
+            case var other:
+                return new LuaOpaque(lua.TypeName(other));
+        }
+    }
+
     public long ClientId(int i)
     {
         if (Type(i) != LuaType.Table)
@@ -84,7 +128,7 @@ internal sealed class LuaArgs(Lua lua, string function)
     };
 
     private LuaRaise Bad(int i, string expected) =>
-        new($"bad argument #{i} to '{function}' ({expected} expected, got {(Type(i) == LuaType.None ? "no value" : lua.TypeName(Type(i)))})");
+        new($"bad argument #{i} to '{function}' ({expected} expected, got {TypeName(i)})");
 }
 
 internal static class LuaPush
@@ -102,6 +146,17 @@ internal static class LuaPush
             case byte[] bytes: lua.PushBuffer(bytes); break;
             case string s: lua.PushString(s); break;
             case LuaRef r: lua.RawGetInteger(LuaRegistry.Index, r.Id); break;
+            case JsonNull: lua.PushLightUserData(IntPtr.Zero); break;
+            case LuaTableValue table:
+                lua.CheckStack(3);
+                lua.NewTable();
+                foreach (var (k, v) in table.Entries)
+                {
+                    Value(lua, k);
+                    Value(lua, v);
+                    lua.RawSet(-3);
+                }
+                break;
             case IReadOnlyDictionary<string, object?> map:
                 lua.NewTable();
                 foreach (var (k, v) in map)
