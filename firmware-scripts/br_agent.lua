@@ -368,7 +368,10 @@ function M.start()
         local ok, err = pcall(on_message, ftype, id, body)
         if not ok then log_warn("message", err) end
     end)
-    uart.setup(cfg.uart_id, cfg.baud, cfg.data_bits, cfg.stop_bits, uart.None, uart.LSB, cfg.rx_buffer)
+    -- uart.setup returns 0 on success; anything else (an id this build lacks) means nothing will ever
+    -- arrive, so say so in the log instead of reporting a healthy start.
+    local setup_rc = uart.setup(cfg.uart_id, cfg.baud, cfg.data_bits, cfg.stop_bits, uart.None, uart.LSB, cfg.rx_buffer)
+    if setup_rc ~= nil and setup_rc ~= 0 then log_warn("uart.setup failed", "uart", cfg.uart_id, "result", setup_rc) end
     uart.on(cfg.uart_id, "receive", guarded(on_receive, "receive"))
     uart.on(cfg.uart_id, "sent", guarded(refill, "sent"))
     tick = guarded(function()

@@ -43,6 +43,14 @@ public sealed class AgentTests : IDisposable
     }
 
     [Fact]
+    public void A_uart_setup_failure_is_logged_not_hidden()
+    {
+        // bsp/pc and a wrong uart_id in br_config answer uart.setup with -1: nothing will ever arrive.
+        Start("function uart.setup() return -1 end");
+        Assert.True(_lua.Bool("(function() for _, l in ipairs(H.logs) do if l:find('uart.setup failed', 1, true) then return true end end return false end)()"));
+    }
+
+    [Fact]
     public void Hello_reports_mobile_identity_when_the_module_has_one()
     {
         Start("mobile = { imei = function() return '861234567890123' end, iccid = function() return nil end, csq = function() return 21 end }");

@@ -7,40 +7,18 @@ namespace Air780Bridge.Agent.Tests;
 /// <summary>Locations of the agent scripts and shared vectors, found from the test binary upwards.</summary>
 internal static class Paths
 {
-    public static readonly string Root = FindRoot();
+    public static string Root => Air780Bridge.Tests.Repository.Root;
     public static string Firmware => Path.Combine(Root, "firmware-scripts");
     public static string Vectors => Path.Combine(Root, "tests", "vectors", "frames.json");
     public static string TestLua => Path.Combine(Root, "tests", "Air780Bridge.Agent.Tests", "lua");
     public const string Lua53 = "/usr/bin/lua5.3";
     public const string Luac53 = "/usr/bin/luac5.3";
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Air780Bridge.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException(
-            $"Air780Bridge.sln not found above {AppContext.BaseDirectory}; run the tests from inside the repository.");
-    }
 }
 
-/// <summary>Standard reflected CRC-32 (zlib). Hand-written because System.IO.Hashing is not referenced here.</summary>
+/// <summary>Standard reflected CRC-32 (zlib), as the agent's crypto.crc32 shim returns it.</summary>
 internal static class Crc32
 {
-    private static readonly uint[] Table = Enumerable.Range(0, 256).Select(i =>
-    {
-        var c = (uint)i;
-        for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        return c;
-    }).ToArray();
-
-    public static uint Compute(ReadOnlySpan<byte> data)
-    {
-        var c = 0xFFFFFFFFu;
-        foreach (var b in data) c = Table[(c ^ b) & 0xFF] ^ (c >> 8);
-        return c ^ 0xFFFFFFFFu;
-    }
+    public static uint Compute(ReadOnlySpan<byte> data) => System.IO.Hashing.Crc32.HashToUInt32(data);
 }
 
 /// <summary>Skips a fact when an external tool is not installed (CI installs it).</summary>

@@ -31,15 +31,7 @@ internal sealed class LuaAgent : IAsyncDisposable
     /// <summary>Bytes to corrupt on their way to the host, for resync tests.</summary>
     public Func<byte[], byte[]>? ToHostFilter { get; set; }
 
-    public static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Air780Bridge.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException("run the tests inside the repository");
-    }
+    public static string Root => Air780Bridge.Tests.Repository.Root;
 
     private static Lua Boot(string setup)
     {

@@ -10,14 +10,8 @@ public class VectorTests
 {
     private static readonly JsonElement Vectors = LoadVectors();
 
-    private static JsonElement LoadVectors()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Air780Bridge.sln")))
-            dir = dir.Parent;
-        var path = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("run the tests inside the repository"), "tests", "vectors", "frames.json");
-        return JsonDocument.Parse(File.ReadAllText(path)).RootElement;
-    }
+    private static JsonElement LoadVectors() =>
+        JsonDocument.Parse(File.ReadAllText(Air780Bridge.Tests.Repository.File("tests", "vectors", "frames.json"))).RootElement;
 
     public static TheoryData<string> Names(string section) => new(Vectors.GetProperty(section).EnumerateArray().Select(v => v.GetProperty("name").GetString()!));
 

@@ -1,3 +1,4 @@
+using Air780Bridge.Tests;
 using System.Xml.Linq;
 using Air780Bridge.Rigs.Conformance;
 using Air780Bridge.Rigs.Progress;
@@ -177,17 +178,5 @@ internal static class RigRuns
         var runner = new RigRunner(rig, new TwinLauncher(), new LoggerConfiguration().CreateLogger());
         var (result, dir) = await runner.RunAsync(output, (plan, body) => RunProgress.RunAsync(plan, body, plainOutput: TextWriter.Null), CancellationToken.None);
         return (result, ReportWriter.WriteAll(result, dir));
-    }
-}
-
-internal static class Repository
-{
-    public static string Root { get; } = Find();
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Air780Bridge.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"Air780Bridge.sln not found above {AppContext.BaseDirectory}; run the tests from inside the repository.");
     }
 }

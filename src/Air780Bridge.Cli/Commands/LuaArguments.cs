@@ -46,6 +46,13 @@ internal static class LuaArguments
         }
     }
 
+    /// <summary>
+    /// A JSON value that is already typed (the session's "args"): null is nil, a string stays a string (so "123"
+    /// and "nil" are text) except "hex:.." for binary, numbers, booleans, arrays and objects as they are.
+    /// </summary>
+    public static object? FromJsonArgument(JsonElement e) =>
+        e.ValueKind == JsonValueKind.String && e.GetString() is { } s && s.StartsWith("hex:", StringComparison.Ordinal) ? Hex(s[4..]) : FromJson(e);
+
     private static object? FromJson(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.Object => e.EnumerateObject().ToDictionary(p => p.Name, p => FromJson(p.Value)),

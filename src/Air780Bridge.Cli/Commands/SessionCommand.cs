@@ -9,7 +9,7 @@ namespace Air780Bridge.Cli.Commands;
 /// bash or Python rig drives a module step by step over one link. See rigs/session-example.sh.
 /// </summary>
 /// <remarks>
-/// In:  {"id": 1, "call": "mqtt.publish", "args": [1, "t", "hi", 1]}   (args as for `air780 mqtt`, JSON values)
+/// In:  {"id": 1, "call": "mqtt.publish", "args": [1, "t", "hi", 1]}   (JSON values: null is nil, "hex:0A0B" is binary)
 ///      {"id": 2, "wait": "sent", "handle": 1, "message_id": 3, "timeout": 5}
 /// Out: {"id": 1, "result": [3]} | {"id": 1, "error": "...", "kind": "lua"} | {"event": "sent", "handle": 1, ...}
 /// </remarks>
@@ -52,7 +52,7 @@ internal static class SessionCommand
             id = root.TryGetProperty("id", out var given) ? given.Clone() : default;
             if (root.TryGetProperty("call", out var call))
             {
-                var args = root.TryGetProperty("args", out var a) ? a.EnumerateArray().Select(v => LuaArguments.Parse(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText())).ToArray() : [];
+                var args = root.TryGetProperty("args", out var a) ? a.EnumerateArray().Select(LuaArguments.FromJsonArgument).ToArray() : [];
                 var results = await module.CallAsync(call.GetString()!, args, ct);
                 return Reply(id, new Dictionary<string, object?> { ["result"] = JsonLines.Value(results) });
             }

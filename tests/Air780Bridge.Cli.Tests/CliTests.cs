@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Air780Bridge.Harness;
+using Air780Bridge.Harness.Broker;
+using Air780Bridge.Twin;
+using Air780Bridge.Twin.Link;
+
+namespace Air780Bridge.Cli.Tests;
+
+/// <summary>`air780` as a shell script sees it: a twin on a pty, the harness broker, exit codes and JSON lines.</summary>
+public sealed class CliTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+    private readonly VirtualModule _module = new(new VirtualModuleOptions { Name = "cli-" + Guid.NewGuid().ToString("N")[..6] });
+    private PtyLink _link = null!;
+    private HarnessBroker _harness = null!;
+
+    public async Task InitializeAsync()
+    {
+        _module.Start();
+        _link = new PtyLink(_module.Serial, _module.Name);
+        _harness = await HarnessBroker.StartAsync(new HarnessSettings { BindAddress = System.Net.IPAddress.Loopback, Port = 0 });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _link.Dispose();
+        _module.Dispose();
+        await _harness.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Probe_json_is_the_modules_hello()
+    {
+        var (code, stdout, stderr) = await Air780.RunAsync(Limit, "probe", _link.ConnectionString, "--json");
+        Assert.True(code == 0, stderr);
+        var hello = JsonDocument.Parse(stdout).RootElement.GetProperty("hello");
+        Assert.Equal("V1120", hello.GetProperty("firmwareVersion").GetString());
+    }
+
+    [Fact]
+    public async Task Mqtt_calls_print_results_and_a_lua_error_exits_4()
+    {
+        var (code, stdout, stderr) = await Air780.RunAsync(Limit, "mqtt", _link.ConnectionString, "create", "nil", _harness.Plain.Host, _harness.Plain.Port.ToString());
+        Assert.True(code == 0, stderr);
+        var handle = JsonDocument.Parse(stdout).RootElement[0].GetInt64();
+
+        (code, _, stderr) = await Air780.RunAsync(Limit, "mqtt", _link.ConnectionString, "publish", handle.ToString(), "t", "p", "true");
+        Assert.Equal(4, code);
+        Assert.Contains("bad argument", stderr);
+    }
+
+    [Fact]
+    public async Task Session_takes_json_null_as_nil_and_drives_a_publish_to_sent()
+    {
+        await using var session = Air780.Start("session", _link.ConnectionString);
+        Assert.Contains("hello", await session.NextLineAsync(Limit));
+        async Task<JsonElement> Call(int id, string line)
+        {
+            await session.In.WriteLineAsync(line);
+            await session.In.FlushAsync();
+            while (true)
+            {
+                var reply = JsonDocument.Parse(await session.NextLineAsync(Limit)).RootElement;
+                if (reply.TryGetProperty("id", out var got) && got.GetInt32() == id) return reply;
+            }
+        }
+
+        var created = await Call(1, $$"""{"id":1,"call":"mqtt.create","args":[null,"{{_harness.Plain.Host}}",{{_harness.Plain.Port}}]}""");
+        var handle = created.GetProperty("result")[0].GetInt64();
+        await Call(2, $$"""{"id":2,"call":"mqtt.auth","args":[{{handle}},"cli-session"]}""");
+        await Call(3, $$"""{"id":3,"call":"mqtt.on","args":[{{handle}},true]}""");
+        await Call(4, $$"""{"id":4,"call":"mqtt.connect","args":[{{handle}}]}""");
+        await Call(5, $$"""{"id":5,"wait":"conack","handle":{{handle}},"timeout":20}""");
+        var published = await Call(6, $$"""{"id":6,"call":"mqtt.publish","args":[{{handle}},"cli/t","hex:00FF",1]}""");
+        var messageId = published.GetProperty("result")[0].GetInt64();
+        var sent = await Call(7, $$"""{"id":7,"wait":"sent","handle":{{handle}},"message_id":{{messageId}},"timeout":20}""");
+        Assert.False(sent.TryGetProperty("error", out var error), error.ToString());
+        Assert.Contains(_harness.Timeline.Snapshot(), e => e.Type == "PUBLISH" && e.Topic == "cli/t" && e.PayloadSize == 2);
+    }
+
+    [Fact]
+    public async Task Run_exits_1_when_a_module_fails_and_still_writes_the_reports()
+    {
+        var dir = Directory.CreateTempSubdirectory("cli-run-").FullName;
+        try
+        {
+            var rig = Path.Combine(dir, "defect.json");
+            await File.WriteAllTextAsync(rig, """
+                { "name": "defect", "modules": [ { "name": "early", "connection": "twin:", "defects": ["sent-before-puback"] } ],
+                  "broker": { "listen": "127.0.0.1:0", "tls": false }, "suites": [ { "name": "publish", "include": ["publish.qos1"] } ] }
+                """);
+            var (code, stdout, stderr) = await Air780.RunAsync(Limit, "run", rig, "--output", Path.Combine(dir, "out"));
+            Assert.True(code == 1, $"exit {code}\n{stdout}\n{stderr}");
+            Assert.Contains("FAIL publish.qos1", stdout);
+            foreach (var file in new[] { "junit.xml", "results.json", "report.html", "timeline.jsonl" })
+                Assert.True(File.Exists(Path.Combine(dir, "out", file)), file);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Run_names_the_line_of_a_bad_rig_file_and_exits_2()
+    {
+        var dir = Directory.CreateTempSubdirectory("cli-rig-").FullName;
+        try
+        {
+            var rig = Path.Combine(dir, "bad.json");
+            await File.WriteAllTextAsync(rig, "{\n  \"modules\": [\n    { \"name\": \"m1\", \"connection\": \"twin:\", \"profile\": \"air780e-v1121\" }\n  ]\n}\n");
+            var (code, _, stderr) = await Air780.RunAsync(Limit, "run", rig);
+            Assert.Equal(2, code);
+            Assert.Contains("bad.json:3:", stderr);
+            Assert.Contains("did you mean \"air780e-v1120\"", stderr);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
