@@ -15,7 +15,7 @@ public static class TimelineSteps
         {
             "packet" => new TimelineStep(e.T, conn, e.Dir == "down" ? StepDir.Down : StepDir.Up, PacketLabel(e), PacketDetail(e)),
             "module" => new TimelineStep(e.T, conn, StepDir.Module, e.Type ?? "event", ModuleDetail(e)),
-            "connection" => new TimelineStep(e.T, conn, StepDir.Tap, $"TCP {e.Type}", e.Detail),
+            "connection" => new TimelineStep(e.T, conn, StepDir.Tap, e.Type == "tls" ? "TLS handshake" : $"TCP {e.Type}", e.Detail),
             "fault" => new TimelineStep(e.T, conn, StepDir.Tap, $"fault: {e.Type}", e.Detail),
             "malformed" => new TimelineStep(e.T, conn, e.Dir == "down" ? StepDir.Down : StepDir.Up, "MALFORMED", e.Detail ?? e.Raw),
             _ => new TimelineStep(e.T, conn, StepDir.Tap, e.Kind, e.Detail),
