@@ -103,6 +103,23 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
     public Task RefuseConnectionsAsync(TimeSpan duration) => _tap.RefuseConnectionsAsync(duration);
     public Task KickWithDuplicateClientIdAsync(string conn) => _tap.KickWithDuplicateClientIdAsync(conn);
 
+    public Task RefuseClientAsync(string clientId, int? returnCode)
+    {
+        var broker = _broker ?? throw new InvalidOperationException("refusing one client id needs the embedded broker; an upstream broker writes its own CONNACKs");
+        if (returnCode is { } code)
+        {
+            _ = EmbeddedBroker.ToReason(code); // validates 1-5 before anything changes
+            broker.RefusedClients[clientId] = code;
+            _tap.RecordFault("refuse-client", null, $"{clientId}: CONNACK {code}");
+        }
+        else
+        {
+            broker.RefusedClients.TryRemove(clientId, out _);
+            _tap.RecordFault("accept-client", null, clientId);
+        }
+        return Task.CompletedTask;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _tap.DisposeAsync();

@@ -50,7 +50,8 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
     private readonly Thread _thread;
     private readonly List<LuaFunction> _keepAlive = [];
     private readonly Dictionary<long, (LuatMqttClient Engine, LuaRef Table, LuaRef? Callback)> _clients = [];
-    private readonly Dictionary<long, (Timer Timer, LuaRef Fn, bool Loop)> _timers = [];
+    private readonly Dictionary<long, (TimerQueue.Handle Timer, LuaRef Fn, bool Loop)> _timers = [];
+    private readonly TimerQueue _timerQueue = new();
     private Lua? _lua;
     private LuaRef? _publish;
     private long _nextId;
@@ -159,8 +160,7 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
         foreach (var (engine, _, _) in _clients.Values)
             engine.Close();
         _clients.Clear();
-        foreach (var (timer, _, _) in _timers.Values)
-            timer.Dispose();
+        _timerQueue.Clear();
         _timers.Clear();
         while (_bus.TryTake(out _)) { }
         _luaCalls.Clear();
@@ -306,10 +306,18 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
     {
         while (_luaCalls.Count == 0)
         {
-            Action item;
+            // Messages already queued happened before the timers now due: handle them first, then the timers.
+            for (var queued = _bus.Count; queued > 0 && _bus.TryTake(out var earlier); queued--)
+                earlier();
+            foreach (var fire in _timerQueue.TakeDue())
+                fire();
+            if (_luaCalls.Count > 0)
+                break;
+            Action? item;
             try
             {
-                item = _bus.Take(_stop.Token);
+                if (!_bus.TryTake(out item, _timerQueue.WaitMs(), _stop.Token))
+                    continue;
             }
             catch (OperationCanceledException)
             {
@@ -339,14 +347,14 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
         }
         var id = ++_nextId;
         var period = (int)Math.Min(ms, int.MaxValue);
-        var timer = new Timer(_ => Post(() =>
+        var timer = _timerQueue.Start(period, loop, () =>
         {
             if (!_timers.TryGetValue(id, out var t))
                 return;
             if (!t.Loop)
                 _timers.Remove(id);
             _luaCalls.Enqueue((t.Fn, !t.Loop, []));
-        }), null, period, loop ? period : Timeout.Infinite);
+        });
         _timers[id] = (timer, fn, loop);
         return [id];
     }
@@ -355,7 +363,7 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
     {
         if (_timers.Remove(id, out var t))
         {
-            t.Timer.Dispose();
+            _timerQueue.Cancel(t.Timer);
             _lua?.Unref(LuaRegistry.Index, t.Fn.Id);
         }
     }
@@ -634,24 +642,27 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
 
     private sealed class BusTimer(VirtualModule module, Action onLuaThread) : IModuleTimer
     {
-        private Timer? _timer;
+        private TimerQueue.Handle? _timer;
 
         public bool Active => _timer is not null;
 
         public void Start(int periodMs, bool repeat)
         {
             Stop();
-            _timer = new Timer(_ => module.Post(() =>
+            _timer = module._timerQueue.Start(periodMs, repeat, () =>
             {
                 if (!repeat)
                     _timer = null;
                 onLuaThread();
-            }), null, periodMs, repeat ? periodMs : Timeout.Infinite);
+            });
+            // Engines start timers from socket threads too: wake the module so it waits for the new deadline.
+            module.Post(static () => { });
         }
 
         public void Stop()
         {
-            _timer?.Dispose();
+            if (_timer is { } timer)
+                module._timerQueue.Cancel(timer);
             _timer = null;
         }
 

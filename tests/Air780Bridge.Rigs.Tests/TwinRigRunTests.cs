@@ -30,6 +30,7 @@ public sealed class TwinRigRun : IAsyncLifetime
     }
 }
 
+[Collection(RigRuns.Collection)]
 public sealed class TwinRigRunTests(TwinRigRun run) : IClassFixture<TwinRigRun>
 {
     [Fact]
@@ -77,6 +78,7 @@ public sealed class TwinRigRunTests(TwinRigRun run) : IClassFixture<TwinRigRun>
     }
 }
 
+[Collection(RigRuns.Collection)]
 public sealed class PlantedDefectTests
 {
     [Fact]
@@ -136,6 +138,7 @@ public sealed class PlantedDefectTests
     }
 }
 
+[Collection(RigRuns.Collection)]
 public sealed class StoppedRunTests
 {
     private sealed class StopAfterFirstScenario(CancellationTokenSource stop) : IRunProgress
@@ -171,8 +174,61 @@ public sealed class StoppedRunTests
     }
 }
 
+[Collection(RigRuns.Collection)]
+public sealed class RemoteHarnessRunTests
+{
+    [Fact]
+    public async Task A_rig_runs_its_suite_against_a_harness_on_another_host_over_the_control_channel()
+    {
+        // The "remote" harness is a separate HarnessBroker with a control user, as `air780 broker --control-user` runs it.
+        await using var remote = await Air780Bridge.Harness.HarnessBroker.StartAsync(new Air780Bridge.Harness.Broker.HarnessSettings
+        {
+            BindAddress = System.Net.IPAddress.Loopback, Port = 0, ControlUser = ("rig", "secret"),
+        });
+        var rig = RigFile.Parse($$"""
+            { "name": "remote", "modules": [ { "name": "t1", "connection": "twin:" } ],
+              "broker": { "remote": "mqtt://127.0.0.1:{{remote.Plain.Port}}", "controlUser": "rig", "controlPassword": "secret" },
+              "suites": [ { "name": "connect", "include": ["connect.basic", "connect.refused"] }, { "name": "publish", "include": ["publish.qos1", "publish.qos2"] },
+                          { "name": "reconnect", "include": ["reconnect.period"] }, { "name": "will", "include": ["will.abrupt-loss"] },
+                          { "name": "robustness", "include": ["robust.duplicate-client-id"] }, { "name": "tls" } ] }
+            """, "remote.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites });
+        var output = Directory.CreateTempSubdirectory("rigs-remote-").FullName;
+        try
+        {
+            var (result, _) = await RigRuns.RunAsync(rig, output);
+            var scenarios = Assert.Single(result.Modules).Scenarios.ToDictionary(s => s.Id);
+            foreach (var id in new[] { "connect.basic", "connect.refused", "publish.qos1", "reconnect.period", "will.abrupt-loss", "robust.duplicate-client-id" })
+                Assert.True(scenarios[id].Verdict == Verdict.Pass, $"{id}: {scenarios[id].Verdict} {scenarios[id].Message}");
+            Assert.Equal(Verdict.KnownDeviation, scenarios["publish.qos2"].Verdict);
+            Assert.All(scenarios.Values.Where(s => s.Suite == "tls"), s => Assert.Equal(Verdict.Skipped, s.Verdict));
+            // The module's wire came from the remote tap, its events from here, on one clock.
+            var qos1 = scenarios["publish.qos1"].Timeline;
+            Assert.Contains(qos1, step => step.Dir == StepDir.Up && step.Label.StartsWith("PUBLISH", StringComparison.Ordinal));
+            Assert.Contains(qos1, step => step.Dir == StepDir.Module && step.Label == "sent");
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_remote_harness_needs_its_control_login()
+    {
+        var e = Assert.Throws<RigFileException>(() => RigFile.Parse("""
+            { "modules": [ { "name": "a", "connection": "twin:" } ],
+              "broker": { "remote": "harness.example.com:1883" } }
+            """, "bad.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites }));
+        Assert.Contains(e.Errors, m => m.Message.Contains("mqtt://host:port"));
+        Assert.Contains(e.Errors, m => m.Message.Contains("needs \"controlUser\""));
+    }
+}
+
 internal static class RigRuns
 {
+    /// <summary>Rig runs measure timings (keepalive, reconnect periods): one at a time, so they do not load each other.</summary>
+    public const string Collection = "rig runs";
+
     public static async Task<(RunResult, ReportPaths)> RunAsync(RigFile rig, string output)
     {
         var runner = new RigRunner(rig, new TwinLauncher(), new LoggerConfiguration().CreateLogger());

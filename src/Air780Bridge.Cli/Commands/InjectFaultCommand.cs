@@ -13,13 +13,15 @@ internal static class InjectFaultCommand
     public static Command Create()
     {
         var harness = new Argument<string>("harness") { Description = "host:port of `air780 broker` (its plain MQTT port)" };
-        var kind = new Argument<string>("fault") { Description = "drop, blackhole, delay, withhold, release, refuse or kick" };
-        kind.AcceptOnlyFromAmong("drop", "blackhole", "delay", "withhold", "release", "refuse", "kick");
+        var kind = new Argument<string>("fault") { Description = string.Join(", ", FaultCommand.Names) };
+        kind.AcceptOnlyFromAmong([.. FaultCommand.Names]);
         var login = new Option<string>("--control-user") { Description = "user:password given to `air780 broker --control-user`", Required = true };
         var conn = new Option<string?>("--conn") { Description = "tap connection id (c1, c2, ... as the broker prints them); default all" };
         var ms = new Option<int?>("--ms") { Description = "duration (blackhole, refuse) or delay in milliseconds" };
         var packet = new Option<string?>("--packet") { Description = "ack to withhold/release: PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK, PINGRESP" };
-        var command = new Command("fault", "Inject a fault into a running harness broker over its control channel") { harness, kind, login, conn, ms, packet };
+        var clientId = new Option<string?>("--client-id") { Description = "MQTT client id for refuse-client / accept-client" };
+        var code = new Option<int?>("--code") { Description = "CONNACK return code 1-5 for refuse-client" };
+        var command = new Command("fault", "Inject a fault into a running harness broker over its control channel") { harness, kind, login, conn, ms, packet, clientId, code };
         command.SetAction((result, ct) => ExitCodes.Guard(async () =>
         {
             var target = result.GetValue(harness)!;
@@ -29,7 +31,8 @@ internal static class InjectFaultCommand
             var credentials = result.GetValue(login)!.Split(':', 2);
             if (credentials.Length != 2)
                 throw new FormatException("--control-user must be user:password");
-            var fault = new Air780Bridge.Harness.Faults.FaultCommand(result.GetValue(kind)!, result.GetValue(conn), result.GetValue(ms), result.GetValue(packet)?.ToUpperInvariant());
+            var fault = new FaultCommand(result.GetValue(kind)!, result.GetValue(conn), result.GetValue(ms), result.GetValue(packet)?.ToUpperInvariant(),
+                result.GetValue(clientId), result.GetValue(code));
             await using var remote = await RemoteHarnessClient.ConnectAsync(target[..colon].Trim('[', ']'), port, credentials[0], credentials[1], ct);
             await fault.ApplyAsync(remote);
             Console.WriteLine($"sent {fault.Fault} to {target}");

@@ -29,6 +29,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// <summary>Process-wide refusal applied to new connections, changeable at run time; null = accept.</summary>
     public int? RefuseCode { get; set; }
 
+    /// <summary>CONNACK return code per client id (seeded from the settings), changeable at run time.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, int> RefusedClients { get; } = new();
+
     public static async Task<EmbeddedBroker> StartAsync(HarnessSettings settings)
     {
         var port = FreeLoopbackPort();
@@ -40,6 +43,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             .Build();
         var server = new MqttServerFactory().CreateMqttServer(options);
         var broker = new EmbeddedBroker(server, settings, port) { RefuseCode = settings.RefuseCode };
+        foreach (var (clientId, code) in settings.RefuseByClientId) broker.RefusedClients[clientId] = code;
         server.ValidatingConnectionAsync += broker.Validate;
         await server.StartAsync();
         return broker;
@@ -53,7 +57,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             else e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
             return Task.CompletedTask;
         }
-        int? refuse = _settings.RefuseByClientId.TryGetValue(e.ClientId, out var perClient) ? perClient : RefuseCode;
+        int? refuse = RefusedClients.TryGetValue(e.ClientId, out var perClient) ? perClient : RefuseCode;
         if (refuse is { } code)
             e.ReasonCode = ToReason(code);
         else if (_settings.Credentials.Count > 0 && !_settings.Credentials.Contains((e.UserName ?? "", e.Password ?? "")))

@@ -51,6 +51,9 @@ public sealed record CheckTolerances
 {
     public double TimingMinMs { get; init; } = 250;
     public double TimingFraction { get; init; } = 0.05;
+    /// <summary>How far module-side entries (this machine's clock) and wire entries (a remote tap's clock, shifted)
+    /// may be off against each other; order checks between the two allow this much.</summary>
+    public long ClockSkewUs { get; init; }
 
     public double AllowanceMs(double expectedMs) => Math.Max(TimingMinMs, TimingFraction * expectedMs);
     public bool Within(double expectedMs, double measuredMs) => Math.Abs(measuredMs - expectedMs) <= AllowanceMs(expectedMs);

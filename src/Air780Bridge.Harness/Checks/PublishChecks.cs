@@ -27,7 +27,7 @@ public sealed class OutboundFlowCheck(int qos) : Check
         {
             var id = p.PacketId;
             var final = Wire.FirstDelivered(t, p.Conn, Final, id, p.T);
-            var sent = t.FirstOrDefault(e => e.T >= p.T && e.IsModule("sent") && e.PacketId == id);
+            var sent = t.FirstOrDefault(e => e.T >= p.T - ctx.Tolerances.ClockSkewUs && e.IsModule("sent") && e.PacketId == id);
             evidence.Add(p);
             if (qos == 2)
             {
@@ -41,7 +41,7 @@ public sealed class OutboundFlowCheck(int qos) : Check
             if (sent is not null) evidence.Add(sent);
             if (sent is null) { measured.Add($"id {id}: no \"sent\" event"); continue; }
             judged++;
-            if (final is null || sent.T < final.T) { problems.Add($"id {id}: \"sent\" at {sent.T}us before any {Final}"); measured.Add($"id {id}: sent without {Final}"); }
+            if (final is null || sent.T < final.T - ctx.Tolerances.ClockSkewUs) { problems.Add($"id {id}: \"sent\" at {sent.T}us before any {Final}"); measured.Add($"id {id}: sent without {Final}"); }
             else measured.Add($"id {id}: sent {Wire.Ms(final.T, sent.T):0} ms after {Final}");
         }
         if (problems.Count > 0) return Result(CheckVerdict.Fail, string.Join("; ", problems), allowed, measured, evidence);

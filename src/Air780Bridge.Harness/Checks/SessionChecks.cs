@@ -166,7 +166,7 @@ public sealed class RetainedDeliveryCheck : Check
                                               retainedSet.Any(r => r.Topic == e.Topic));
         if (delivered is null)
             return Result(CheckVerdict.Fail, "no retained PUBLISH reached the module after SUBSCRIBE", allowed, ["none delivered"], [.. retainedSet, sub]);
-        var recv = t.FirstOrDefault(e => e.T >= delivered.T && e.IsModule("recv") && (e.Topic is null || e.Topic == delivered.Topic));
+        var recv = t.FirstOrDefault(e => e.T >= delivered.T - ctx.Tolerances.ClockSkewUs && e.IsModule("recv") && (e.Topic is null || e.Topic == delivered.Topic));
         var measured = new[] { $"retained {delivered.Topic} delivered {Wire.Ms(sub.T, delivered.T):0} ms after SUBSCRIBE", recv is null ? "no module recv entry" : "module recv seen" };
         return recv is null && t.Any(e => e.Kind == "module")
             ? Result(CheckVerdict.Fail, "retained PUBLISH reached the wire but the module raised no \"recv\"", allowed, measured, [sub, delivered])

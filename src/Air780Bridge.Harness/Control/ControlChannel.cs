@@ -19,6 +19,8 @@ public sealed class ControlChannel
     public const string Prefix = "$harness/";
     public const string TimelineTopic = "$harness/timeline";
     public const string FaultTopic = "$harness/fault";
+    /// <summary>A control command that only echoes its token onto the timeline (clock-offset estimate).</summary>
+    public const string SyncFault = "sync";
 
     private readonly MqttServer _server;
     private readonly IFaultControl _faults;
@@ -67,7 +69,11 @@ public sealed class ControlChannel
         {
             var command = JsonSerializer.Deserialize<FaultCommand>(json, Timeline.Timeline.JsonOptions)
                           ?? throw new ArgumentException("fault command is JSON null");
-            await command.ApplyAsync(_faults);
+            if (command.Fault == SyncFault)
+                // Echoed with this host's clock so a remote rig can place its own entries on this timeline.
+                _timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "fault", Type = SyncFault, Detail = command.Token });
+            else
+                await command.ApplyAsync(_faults);
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
         {

@@ -48,6 +48,29 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
     public Task ReleaseAsync(string packetType, string? conn = null) => Send(new("release", conn, PacketType: packetType));
     public Task RefuseConnectionsAsync(TimeSpan duration) => Send(new("refuse", Ms: (int)duration.TotalMilliseconds));
     public Task KickWithDuplicateClientIdAsync(string conn) => Send(new("kick", conn));
+    public Task RefuseClientAsync(string clientId, int? returnCode) =>
+        Send(returnCode is null ? new("accept-client", ClientId: clientId) : new("refuse-client", ClientId: clientId, Code: returnCode));
+
+    /// <summary>
+    /// The remote clock minus this one, in microseconds, from the round trip with the smallest delay among
+    /// <paramref name="samples"/> sync echoes; <c>Uncertainty</c> is half that round trip.
+    /// </summary>
+    public async Task<(long OffsetUs, long UncertaintyUs)> MeasureClockOffsetAsync(int samples = 5, CancellationToken ct = default)
+    {
+        (long Offset, long Half)? best = null;
+        for (var i = 0; i < samples; i++)
+        {
+            var token = Guid.NewGuid().ToString("N");
+            var sent = Air780Bridge.Harness.Timeline.TimelineClock.NowUs;
+            var echo = Timeline.WaitForAsync(e => e.Type == ControlChannel.SyncFault && e.Detail == token, TimeSpan.FromSeconds(10));
+            await Send(new(ControlChannel.SyncFault, Token: token));
+            var remote = (await echo).T;
+            var back = Air780Bridge.Harness.Timeline.TimelineClock.NowUs;
+            var half = (back - sent) / 2;
+            if (best is null || half < best.Value.Half) best = (remote - (sent + half), half);
+        }
+        return best!.Value;
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -18,10 +18,17 @@ public interface IFaultControl
     Task RefuseConnectionsAsync(TimeSpan duration);
     /// <summary>Opens a second MQTT session with the module's client id so the broker ends the module's session.</summary>
     Task KickWithDuplicateClientIdAsync(string conn);
+    /// <summary>Answers CONNECTs carrying <paramref name="clientId"/> with CONNACK return code 1-5 (drives the module's
+    /// refusal path); null accepts them again. Needs the embedded broker: an upstream broker writes its own CONNACKs.</summary>
+    Task RefuseClientAsync(string clientId, int? returnCode);
 }
 
 /// <summary>The JSON command a remote rig publishes on <c>$harness/fault</c>.</summary>
-public sealed record FaultCommand(string Fault, string? Conn = null, int? Ms = null, string? PacketType = null)
+/// <param name="ClientId">refuse-client / accept-client: the MQTT client id.</param>
+/// <param name="Code">refuse-client: the CONNACK return code 1-5.</param>
+/// <param name="Token">sync (control channel only): echoed on the timeline to measure the clock offset.</param>
+public sealed record FaultCommand(string Fault, string? Conn = null, int? Ms = null, string? PacketType = null, string? ClientId = null, int? Code = null,
+    string? Token = null)
 {
     public static readonly IReadOnlySet<string> Withholdable = new HashSet<string> { "PUBACK", "PUBREC", "PUBCOMP", "SUBACK", "UNSUBACK", "PINGRESP" };
 
@@ -35,8 +42,15 @@ public sealed record FaultCommand(string Fault, string? Conn = null, int? Ms = n
         "release" => control.ReleaseAsync(PacketType ?? throw new ArgumentException("release needs packetType"), Conn),
         "refuse" => control.RefuseConnectionsAsync(Duration()),
         "kick" => control.KickWithDuplicateClientIdAsync(Conn ?? throw new ArgumentException("kick needs conn (a tap connection id such as c1)")),
-        _ => throw new ArgumentException($"unknown fault '{Fault}'; use drop, blackhole, delay, withhold, release, refuse or kick"),
+        "refuse-client" => control.RefuseClientAsync(NeedClientId(), Code ?? throw new ArgumentException("refuse-client needs code (CONNACK return code 1-5)")),
+        "accept-client" => control.RefuseClientAsync(NeedClientId(), null),
+        _ => throw new ArgumentException($"unknown fault '{Fault}'; use {string.Join(", ", Names)}"),
     };
+
+    /// <summary>Every fault name <see cref="ApplyAsync"/> knows.</summary>
+    public static readonly IReadOnlyList<string> Names = ["drop", "blackhole", "delay", "withhold", "release", "refuse", "kick", "refuse-client", "accept-client"];
+
+    private string NeedClientId() => ClientId ?? throw new ArgumentException($"{Fault} needs clientId");
 
     private TimeSpan Duration() => TimeSpan.FromMilliseconds(Ms ?? throw new ArgumentException($"{Fault} needs ms (duration in milliseconds)"));
 }

@@ -16,7 +16,7 @@ public sealed record TapTls(X509Certificate2 ServerCertificate, X509Certificate2
 /// TCP proxy in front of a broker (embedded or any external host:port) that records every MQTT packet in both
 /// directions on a <see cref="Timeline.Timeline"/> and injects faults on command.
 /// </summary>
-public sealed class WireTap : IFaultControl, IAsyncDisposable
+public sealed class WireTap : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly TcpListener? _tlsListener;
@@ -144,7 +144,7 @@ public sealed class WireTap : IFaultControl, IAsyncDisposable
 
     private void Record(TimelineEntry entry) => Timeline.Append(entry);
 
-    private void RecordFault(string type, string? conn, string detail) =>
+    internal void RecordFault(string type, string? conn, string detail) =>
         Record(new TimelineEntry { T = TimelineClock.NowUs, Kind = "fault", Conn = conn, Type = type, Detail = detail });
 
     private IEnumerable<TapConnection> Targets(string? conn)

@@ -14,8 +14,17 @@ public interface IScenarioHarness
     /// <summary>PEM of the CA that signed the TLS endpoint's certificate, and a client certificate/key it accepts.</summary>
     TlsMaterial? TlsMaterial { get; }
 
+    /// <summary>How far a wire entry's time may be off against this machine's clock (0 for a harness in this
+    /// process; half the best sync round trip for a remote one). Order checks between a module event and a
+    /// packet allow this much.</summary>
+    long ClockUncertaintyUs { get; }
+
     /// <summary>Every entry so far (packets, connections, faults, module events).</summary>
     IReadOnlyList<TimelineEntry> Snapshot();
+
+    /// <summary>Returns once every wire entry recorded up to now is in <see cref="Snapshot"/> (a remote
+    /// harness's timeline arrives later than the module's events).</summary>
+    Task SettleAsync(CancellationToken ct);
 
     /// <summary>Adds a module-side entry (API call or Lua event) on the shared clock.</summary>
     void Record(TimelineEntry entry);

@@ -134,9 +134,13 @@ public sealed class ScenarioContext
     /// Runs the harness's wire checks (docs/checks.md) on this scenario's timeline. An inconclusive check is
     /// reported as skipped: the scenario was meant to produce its traffic, so the report shows the gap.
     /// </summary>
-    public void Judge(CheckExpectation expectation, params string[] checkIds)
+    public async Task Judge(CheckExpectation expectation, params string[] checkIds)
     {
-        var context = new CheckContext(Timeline(), expectation with { ClientId = expectation.ClientId ?? ClientId(), Profile = Module.Profile });
+        await Harness.SettleAsync(Token);
+        var context = new CheckContext(Timeline(), expectation with { ClientId = expectation.ClientId ?? ClientId(), Profile = Module.Profile })
+        {
+            Tolerances = new CheckTolerances { ClockSkewUs = Harness.ClockUncertaintyUs },
+        };
         foreach (var check in CheckCatalogue.All.Where(c => checkIds.Contains(c.Id)))
         {
             var r = check.Evaluate(context);

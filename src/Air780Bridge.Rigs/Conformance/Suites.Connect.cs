@@ -41,7 +41,7 @@ public static partial class ConformanceSuite
             await ctx.Lua("mqtt.state", h) is [long s3] && s3 == constants["STATE_READY"], allowed: "3");
         ctx.Check("api.ready.after-conack", "ready() is true after conack", "seed: mqttc:ready()", await ctx.Lua("mqtt.ready", h) is [true]);
 
-        ctx.Judge(new CheckExpectation { Username = "user", PasswordSet = true, CleanSession = true, KeepAliveSeconds = 240 },
+        await ctx.Judge(new CheckExpectation { Username = "user", PasswordSet = true, CleanSession = true, KeepAliveSeconds = 240 },
             "connect.fields", "connect.password-without-username");
         await ctx.Close(h);
     }
@@ -60,7 +60,7 @@ public static partial class ConformanceSuite
             await ctx.Lua("mqtt.on", h, true);
             await ctx.Lua("mqtt.connect", h);
             await ctx.Event(h, "conack");
-            var connect = Connect(ctx, ctx.ClientId(suffix));
+            var connect = await Connect(ctx, ctx.ClientId(suffix));
             ctx.Check($"connect.auth-{suffix}", $"auth({ScenarioContext.Describe(args.Prepend(ctx.ClientId(suffix)))}) gives the CONNECT flags asked for",
                 "[MQTT-3.1.2-4], [MQTT-3.1.2-19], [MQTT-3.1.2-21]",
                 connect.Username == user && connect.PasswordFlag == (user is not null) && connect.CleanSession == clean,
@@ -132,8 +132,12 @@ public static partial class ConformanceSuite
         await ctx.Close(h);
     }
 
-    /// <summary>The CONNECT packet the tap saw for a client id.</summary>
-    internal static TimelineEntry Connect(ScenarioContext ctx, string clientId) =>
-        ctx.Timeline().LastOrDefault(e => e is { Kind: "packet", Type: "CONNECT" } && e.ClientId == clientId)
-        ?? throw new ScenarioFailedException($"the tap saw no CONNECT from client id {clientId}");
+    /// <summary>The latest CONNECT the tap saw for a client id, waiting for it: a remote harness's timeline can
+    /// arrive after the module's conack event.</summary>
+    internal static async Task<TimelineEntry> Connect(ScenarioContext ctx, string clientId)
+    {
+        bool Match(TimelineEntry e) => e is { Kind: "packet", Type: "CONNECT" } && e.ClientId == clientId;
+        await Entry(ctx, $"CONNECT from client id {clientId}", Match);
+        return ctx.Timeline().Last(Match);
+    }
 }

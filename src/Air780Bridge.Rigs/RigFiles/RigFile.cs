@@ -110,25 +110,25 @@ public sealed record RigBroker
     public int TlsPort { get; init; }
     /// <summary>host:port modules dial when it differs from <see cref="Listen"/> (NAT, port forwarding, a public name).</summary>
     public string? Public { get; init; }
+    /// <summary>mqtt://host:port of a harness on another host (`air780 broker --control-user`); the rig starts none
+    /// and follows that one over its control channel. Listen, public, tls and upstream do not apply then.</summary>
+    public string? Remote { get; init; }
+    /// <summary>The remote harness's control user.</summary>
+    public string? ControlUser { get; init; }
+    /// <summary>Its password; when absent, read from the environment variable AIR780_CONTROL_PASSWORD (keeps it out of the file).</summary>
+    public string? ControlPassword { get; init; }
+
+    public const string ControlPasswordVariable = "AIR780_CONTROL_PASSWORD";
+
+    /// <summary>The remote harness, or null when the rig runs its own.</summary>
+    [JsonIgnore] public HostPort? RemoteEndpoint => Remote is null ? null : HostPort.Parse(Remote["mqtt://".Length..]);
+
+    [JsonIgnore] public string? EffectiveControlPassword => ControlPassword ?? Environment.GetEnvironmentVariable(ControlPasswordVariable);
 
     [JsonIgnore] public bool IsEmbedded => Upstream == "embedded";
 
     /// <summary>The external broker, or null when embedded.</summary>
     [JsonIgnore] public HostPort? UpstreamEndpoint => IsEmbedded ? null : HostPort.Parse(Upstream["mqtt://".Length..]);
-
-    /// <summary>
-    /// Where <paramref name="module"/> should dial once the listener is bound to <paramref name="boundPort"/>:
-    /// the module override, else <see cref="Public"/>, else the listen address (a wildcard becomes loopback,
-    /// which only suits twins and modules behind a TCP bridge on this machine).
-    /// </summary>
-    public HostPort DialAddress(RigModule module, int boundPort)
-    {
-        if (module.Overrides?.BrokerAddress is { } own) return HostPort.Parse(own);
-        if (Public is not null) return HostPort.Parse(Public);
-        var listen = HostPort.Parse(Listen);
-        var host = listen.Host is "0.0.0.0" or "::" or "[::]" ? "127.0.0.1" : listen.Host;
-        return new HostPort(host, listen.Port == 0 ? boundPort : listen.Port);
-    }
 }
 
 /// <summary>A suite to run, optionally narrowed with scenario id patterns ('*' and '?' wildcards).</summary>

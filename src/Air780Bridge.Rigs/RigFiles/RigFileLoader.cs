@@ -314,6 +314,19 @@ internal static partial class RigFileLoader
             }
             if (!HostPort.TryParse(b.Listen, out _, out var why))
                 error(lines.Of("broker.listen"), $"\"broker.listen\": {why}");
+            if (b.Remote is { } remote)
+            {
+                var ok = remote.StartsWith("mqtt://", StringComparison.Ordinal)
+                         && HostPort.TryParse(remote["mqtt://".Length..], out var hp, out _) && hp.Port != 0;
+                if (!ok)
+                    error(lines.Of("broker.remote"), $"\"broker.remote\" is \"{remote}\"; write the remote harness as mqtt://host:port (its plain MQTT port)");
+                if (!b.IsEmbedded)
+                    error(lines.Of("broker.remote"), "\"broker.remote\" and \"broker.upstream\" exclude each other: a remote harness has its own broker; remove one");
+                if (b.ControlUser is null)
+                    error(lines.Of("broker.remote"), "\"broker.remote\" needs \"controlUser\": the user given to `air780 broker --control-user` on that host");
+                else if (b.EffectiveControlPassword is null)
+                    error(lines.Of("broker.controlUser"), $"no password for control user \"{b.ControlUser}\"; set {RigBroker.ControlPasswordVariable} in the environment (or \"controlPassword\" in the file)");
+            }
             if (b.TlsPort is < 0 or > 65535)
                 error(lines.Of("broker.tlsPort"), $"\"broker.tlsPort\" is {b.TlsPort}; use 0 (a free port) or a port 1-65535");
             if (b.Public is { } pub && !DialableAddress(pub, out var bad))

@@ -26,10 +26,11 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
         CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
+        ReserveThreads(rig.Modules.Count);
         var output = Path.GetFullPath(outputDir ?? rig.ResolveOutput(started));
         Directory.CreateDirectory(output);
         var plan = new RunPlan(rig.Name ?? "rig", rig.Modules.Select(m => new ModulePlan(m.Name, m.Connection, Selected(m).Count)).ToList());
-        await using var harness = await HarnessAdapter.StartAsync(HarnessSettings());
+        await using var harness = await StartHarnessAsync(ct);
         using var runLimit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         runLimit.CancelAfter(rig.Timeouts.Run);
         var result = await withProgress(plan, async progress =>
@@ -51,12 +52,33 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
             }));
             return new RunResult { Rig = plan.Rig, RigFile = rig.SourcePath, Started = started, Finished = DateTimeOffset.UtcNow, Modules = modules };
         });
-        await harness.Harness.Timeline.SaveAsync(Path.Combine(output, "timeline.jsonl"), CancellationToken.None);
+        await harness.SaveTimelineAsync(Path.Combine(output, "timeline.jsonl"));
         return (result, output);
     }
 
     private IReadOnlyList<Scenario> Selected(RigModule module) =>
         ConformanceSuite.All.Where(s => rig.Selects(module, s.Suite, s.Id)).ToList();
+
+    /// <summary>
+    /// Timings are the point of a run: a thread pool that starts at one thread per core and grows by one every
+    /// half second would add its own delays to reconnects and pings when many modules, twins and the harness
+    /// share a small machine, so it starts with room for all of them.
+    /// </summary>
+    private static void ReserveThreads(int modules)
+    {
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        var wanted = 16 + 4 * modules;
+        if (workers < wanted) ThreadPool.SetMinThreads(wanted, Math.Max(io, wanted));
+    }
+
+    private async Task<IRigHarness> StartHarnessAsync(CancellationToken ct)
+    {
+        if (rig.Broker.RemoteEndpoint is not { } remote)
+            return await HarnessAdapter.StartAsync(HarnessSettings());
+        var adapter = await RemoteHarnessAdapter.ConnectAsync(remote.Host.Trim('[', ']'), remote.Port, rig.Broker.ControlUser!, rig.Broker.EffectiveControlPassword!, ct);
+        log.Information("remote harness {Remote}: clock offset {Offset} us +- {Uncertainty} us", rig.Broker.Remote, adapter.ClockOffsetUs, adapter.ClockUncertaintyUs);
+        return adapter;
+    }
 
     private HarnessSettings HarnessSettings()
     {
@@ -73,7 +95,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
         };
     }
 
-    private async Task<ModuleResult> RunModuleAsync(RigModule module, HarnessAdapter harness, IRunProgress progress, string output, CancellationToken ct)
+    private async Task<ModuleResult> RunModuleAsync(RigModule module, IRigHarness harness, IRunProgress progress, string output, CancellationToken ct)
     {
         await using var moduleLog = new LoggerConfiguration().MinimumLevel.Debug()
             .WriteTo.File(Path.Combine(output, "logs", $"{module.Name}.log"))
@@ -99,6 +121,9 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
             var events = new ModuleEventLog();
             client.EventReceived += e => Observe(e, module.Name, events, harness);
             var driver = new ClientDriver(client, module);
+            IScenarioHarness view = module.Overrides?.BrokerAddress is { } own && HostPort.Parse(own) is var dial
+                ? new DialOverride(harness, dial.Host, dial.Port)
+                : harness;
             var results = new List<ScenarioResult>();
             foreach (var scenario in scenarios)
             {
@@ -108,7 +133,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
                     continue;
                 }
                 progress.ScenarioStarted(module.Name, scenario.Id, scenario.Title);
-                var result = await ScenarioRunner.RunAsync(scenario, driver, harness, events, rig.ScenarioTimeout(module), ct);
+                var result = await ScenarioRunner.RunAsync(scenario, driver, view, events, rig.ScenarioTimeout(module), ct);
                 moduleLog.Information("{Module} {Scenario}: {Verdict} {Message}", module.Name, scenario.Id, result.Verdict, result.Message);
                 results.Add(result);
                 progress.ScenarioFinished(module.Name, result);
@@ -133,7 +158,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
         }
     }
 
-    private static void Observe(ModuleEvent e, string module, ModuleEventLog events, HarnessAdapter harness)
+    private static void Observe(ModuleEvent e, string module, ModuleEventLog events, IRigHarness harness)
     {
         if (e is not MqttEvent m)
             return;

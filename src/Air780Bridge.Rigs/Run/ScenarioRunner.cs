@@ -51,6 +51,14 @@ public static class ScenarioRunner
             message = $"{e.GetType().Name}: {e.Message}";
         }
         await CloseLeftovers(ctx, module);
+        try
+        {
+            await harness.SettleAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException or OperationCanceledException)
+        {
+            message ??= $"the timeline may lack the last packets: {e.Message}";
+        }
         return new ScenarioResult
         {
             Id = scenario.Id, Title = scenario.Title, Suite = scenario.Suite, Verdict = verdict, Duration = watch.Elapsed, Message = message,

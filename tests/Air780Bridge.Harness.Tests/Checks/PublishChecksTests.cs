@@ -22,6 +22,15 @@ public class PublishChecksTests
     }
 
     [Fact]
+    public void Qos1_order_allows_the_clock_skew_of_a_remote_tap_and_no_more()
+    {
+        // sent is 1 ms before the PUBACK as placed on this clock: within a 2 ms skew it cannot be called early.
+        var ctx = new TimelineBuilder().Connect("c1").At(10).Publish("c1", "up", "t", 1, 1).At(20).Down("c1", "PUBACK", 1).At(19).Module("sent", 1).Context();
+        Assert.Equal(CheckVerdict.Fail, new OutboundFlowCheck(1).Evaluate(ctx).Verdict);
+        Assert.Equal(CheckVerdict.Pass, new OutboundFlowCheck(1).Evaluate(ctx with { Tolerances = new CheckTolerances { ClockSkewUs = 2000 } }).Verdict);
+    }
+
+    [Fact]
     public void Qos1_fail_when_sent_follows_a_puback_the_tap_withheld()
     {
         var ctx = new TimelineBuilder().Connect("c1").At(10).Publish("c1", "up", "t", 1, 1).At(20).Down("c1", "PUBACK", 1).Withheld("c1", "PUBACK", 1)

@@ -1,0 +1,140 @@
+using Air780Bridge.Harness.Control;
+using Air780Bridge.Harness.Timeline;
+using Air780Bridge.Rigs.Conformance;
+
+namespace Air780Bridge.Rigs.Run;
+
+/// <summary>
+/// The conformance suite's view of a harness on another host (`air780 broker --control-user`), reached over its
+/// control channel: the remote wire timeline shifted onto this machine's clock and merged with the module-side
+/// entries recorded here; faults addressed by client id and confirmed by their entry on the remote timeline.
+/// </summary>
+public sealed class RemoteHarnessAdapter : IRigHarness
+{
+    private static readonly TimeSpan Confirmation = TimeSpan.FromSeconds(15);
+    private readonly RemoteHarnessClient _remote;
+    private readonly string _host;
+    private readonly int _port;
+    private readonly List<TimelineEntry> _local = [];
+    private readonly Lock _gate = new();
+
+    private RemoteHarnessAdapter(RemoteHarnessClient remote, string host, int port, long offsetUs, long uncertaintyUs)
+    {
+        _remote = remote;
+        _host = host;
+        _port = port;
+        ClockOffsetUs = offsetUs;
+        ClockUncertaintyUs = uncertaintyUs;
+    }
+
+    /// <summary>Remote clock minus this one; remote entries are moved onto this clock by subtracting it.</summary>
+    public long ClockOffsetUs { get; }
+
+    /// <summary>Half the best sync round trip: how far a remote entry may sit from its true place among local ones.</summary>
+    public long ClockUncertaintyUs { get; }
+
+    public static async Task<RemoteHarnessAdapter> ConnectAsync(string host, int port, string user, string password, CancellationToken ct)
+    {
+        var remote = await RemoteHarnessClient.ConnectAsync(host, port, user, password, ct);
+        try
+        {
+            var (offset, uncertainty) = await remote.MeasureClockOffsetAsync(ct: ct);
+            return new RemoteHarnessAdapter(remote, host, port, offset, uncertainty);
+        }
+        catch
+        {
+            await remote.DisposeAsync();
+            throw;
+        }
+    }
+
+    public (string Host, int Port) Plain => (_host, _port);
+
+    // The remote TLS endpoint and its CA are not announced on the control channel: the tls suite skips.
+    public (string Host, int Port)? Tls => null;
+    public TlsMaterial? TlsMaterial => null;
+
+    public IReadOnlyList<TimelineEntry> Snapshot()
+    {
+        var remote = _remote.Timeline.Snapshot().Where(e => e.Type != ControlChannel.SyncFault).Select(e => e with { T = e.T - ClockOffsetUs });
+        lock (_gate) return remote.Concat(_local).OrderBy(e => e.T).ToList();
+    }
+
+    // The control channel delivers entries in order: once a sync sent now is echoed, everything before it is here.
+    public Task SettleAsync(CancellationToken ct) => _remote.MeasureClockOffsetAsync(samples: 1, ct);
+
+    public void Record(TimelineEntry entry)
+    {
+        lock (_gate) _local.Add(entry);
+    }
+
+    public async Task DropAsync(string clientId, CancellationToken ct)
+    {
+        foreach (var conn in OpenConnectionsOf(clientId))
+            await Confirmed(() => _remote.DropAsync(conn), "drop", conn);
+    }
+
+    public IDisposable WithholdAck(string clientId, string packetType)
+    {
+        var conns = OpenConnectionsOf(clientId);
+        foreach (var conn in conns)
+            Confirmed(() => _remote.WithholdAsync(packetType, conn), "withhold", conn).GetAwaiter().GetResult();
+        return new Undo(() =>
+        {
+            foreach (var conn in conns)
+                Confirmed(() => _remote.ReleaseAsync(packetType, conn), "release", conn).GetAwaiter().GetResult();
+        });
+    }
+
+    public IDisposable Refuse(string clientId, int returnCode)
+    {
+        Confirmed(() => _remote.RefuseClientAsync(clientId, returnCode), "refuse-client", null).GetAwaiter().GetResult();
+        return new Undo(() => Confirmed(() => _remote.RefuseClientAsync(clientId, null), "accept-client", null).GetAwaiter().GetResult());
+    }
+
+    public SilentEndpoint StartSilentEndpoint() => new();
+
+    public async Task KickWithDuplicateAsync(string clientId, CancellationToken ct)
+    {
+        var conn = OpenConnectionsOf(clientId).FirstOrDefault()
+            ?? throw new ScenarioFailedException($"client id {clientId} has no open connection to kick");
+        await Confirmed(() => _remote.KickWithDuplicateClientIdAsync(conn), "kick", conn);
+    }
+
+    public async Task<IHarnessPeer> ConnectPeerAsync(string clientId, CancellationToken ct) =>
+        await MqttHarnessPeer.ConnectAsync(_host, _port, clientId, ct);
+
+    public Task SaveTimelineAsync(string path) => File.WriteAllLinesAsync(path, Snapshot().Select(Timeline.ToJson));
+
+    public ValueTask DisposeAsync() => _remote.DisposeAsync();
+
+    /// <summary>Sends a command and waits until the remote timeline shows it applied (or rejected): control
+    /// messages are fire-and-forget, and a scenario must not go on before its fault is in place.</summary>
+    private async Task Confirmed(Func<Task> send, string faultType, string? conn)
+    {
+        var after = _remote.Timeline.Snapshot().Select(e => e.T).DefaultIfEmpty(long.MinValue).Max();
+        var seen = _remote.Timeline.WaitForAsync(e => e.Kind == "fault" && e.T > after && (e.Type == "rejected" || e.Type == faultType && e.Conn == conn), Confirmation);
+        await send();
+        TimelineEntry entry;
+        try
+        {
+            entry = await seen;
+        }
+        catch (TimeoutException)
+        {
+            throw new ScenarioFailedException($"the remote harness did not confirm \"{faultType}\" within {Confirmation.TotalSeconds:0} s; is the control channel still connected?");
+        }
+        if (entry.Type == "rejected")
+            throw new ScenarioFailedException($"the remote harness rejected \"{faultType}\": {entry.Detail}");
+    }
+
+    // The tap names connections; a client id is known from the CONNECT it recorded, and a connection is open
+    // until its close entry.
+    private List<string> OpenConnectionsOf(string clientId)
+    {
+        var entries = _remote.Timeline.Snapshot();
+        var closed = entries.Where(e => e is { Kind: "connection", Type: "close" }).Select(e => e.Conn).ToHashSet();
+        return entries.Where(e => e is { Kind: "packet", Type: "CONNECT" } && e.ClientId == clientId && e.Conn is not null && !closed.Contains(e.Conn))
+            .Select(e => e.Conn!).Distinct().ToList();
+    }
+}
