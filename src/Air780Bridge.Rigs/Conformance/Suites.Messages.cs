@@ -85,6 +85,8 @@ public static partial class ConformanceSuite
         await ctx.Lua("mqtt.publish", h, topic, "kept", 1L, 1L);
         var publish = await Packet(ctx, "up", "PUBLISH", e => e.Topic == topic);
         ctx.Check("publish.retain.flag", "PUBLISH carries RETAIN=1", "[MQTT-3.3.1-5]", publish.Retain == true);
+        // The broker's PUBACK says it has stored the message; a subscriber arriving earlier could miss it.
+        await Packet(ctx, "down", "PUBACK", e => e.PacketId == publish.PacketId);
         await using var peer = await ctx.Harness.ConnectPeerAsync(ctx.ClientId("peer"), ctx.Token);
         await peer.SubscribeAsync(topic, ctx.Token);
         ctx.Check("publish.retain.delivered", "a new subscriber gets the retained message", "[MQTT-3.3.1-6]",
