@@ -53,8 +53,17 @@ public sealed class HarnessAdapter : IRigHarness
             _harness.WithholdAsync(packetType, conn).GetAwaiter().GetResult();
         return new Undo(() =>
         {
-            foreach (var conn in conns.Intersect(_harness.OpenConnections))
-                _harness.ReleaseAsync(packetType, conn).GetAwaiter().GetResult();
+            foreach (var conn in conns)
+            {
+                try
+                {
+                    _harness.ReleaseAsync(packetType, conn).GetAwaiter().GetResult();
+                }
+                catch (ArgumentException)
+                {
+                    // The connection has closed meanwhile (a scenario often drops it): nothing left to release.
+                }
+            }
         });
     }
 
