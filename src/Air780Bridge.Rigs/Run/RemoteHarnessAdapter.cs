@@ -70,13 +70,13 @@ public sealed class RemoteHarnessAdapter : IRigHarness
 
     public async Task DropAsync(string clientId, CancellationToken ct)
     {
-        foreach (var conn in OpenConnectionsOf(clientId))
+        foreach (var conn in await SettledConnectionsOf(clientId))
             await Confirmed(() => _remote.DropAsync(conn), "drop", conn);
     }
 
     public IDisposable WithholdAck(string clientId, string packetType)
     {
-        var conns = OpenConnectionsOf(clientId);
+        var conns = SettledConnectionsOf(clientId).GetAwaiter().GetResult();
         foreach (var conn in conns)
             Confirmed(() => _remote.WithholdAsync(packetType, conn), "withhold", conn).GetAwaiter().GetResult();
         return new Undo(() =>
@@ -106,7 +106,7 @@ public sealed class RemoteHarnessAdapter : IRigHarness
 
     public async Task KickWithDuplicateAsync(string clientId, CancellationToken ct)
     {
-        var conn = OpenConnectionsOf(clientId).FirstOrDefault()
+        var conn = (await SettledConnectionsOf(clientId)).FirstOrDefault()
             ?? throw new ScenarioFailedException($"client id {clientId} has no open connection to kick");
         await Confirmed(() => _remote.KickWithDuplicateClientIdAsync(conn), "kick", conn);
     }
@@ -136,6 +136,13 @@ public sealed class RemoteHarnessAdapter : IRigHarness
         }
         if (entry.Type == "rejected")
             throw new ScenarioFailedException($"the remote harness rejected \"{faultType}\": {entry.Detail}");
+    }
+
+    // The module may report conack before the CONNECT entry arrives from the remote tap: settle first.
+    private async Task<List<string>> SettledConnectionsOf(string clientId)
+    {
+        await SettleAsync(CancellationToken.None);
+        return OpenConnectionsOf(clientId);
     }
 
     // The tap names connections; a client id is known from the CONNECT it recorded, and a connection is open
