@@ -103,6 +103,8 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
     public Task RefuseConnectionsAsync(TimeSpan duration) => _tap.RefuseConnectionsAsync(duration);
     public Task KickWithDuplicateClientIdAsync(string conn) => _tap.KickWithDuplicateClientIdAsync(conn);
 
+    public Task MuteClientAsync(string clientId, bool on) => _tap.MuteClientAsync(clientId, on);
+
     public Task RefuseClientAsync(string clientId, int? returnCode)
     {
         var broker = _broker ?? throw new InvalidOperationException("refusing one client id needs the embedded broker; an upstream broker writes its own CONNACKs");

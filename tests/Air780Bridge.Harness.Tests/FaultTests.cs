@@ -25,6 +25,36 @@ public class FaultTests
     }
 
     [Fact]
+    public async Task A_muted_client_id_gets_no_connack_while_others_connect()
+    {
+        await using var harness = await H.Start();
+        await harness.MuteClientAsync("silent", true);
+        var muted = new MqttClientFactory().CreateMqttClient();
+        var options = H.Options(harness, "silent").WithTimeout(TimeSpan.FromSeconds(1)).Build();
+        await Assert.ThrowsAnyAsync<Exception>(() => muted.ConnectAsync(options));
+        var swallowed = await harness.Timeline.WaitForAsync(e => e is { Kind: "fault", Type: "muted" }, H.Timeout);
+        Assert.Contains("silent", swallowed.Detail);
+        Assert.DoesNotContain(harness.Timeline.Snapshot(), e => e is { Type: "CONNACK" } && e.Conn == swallowed.Conn);
+        using var other = await H.Connect(harness, "other");
+        await harness.MuteClientAsync("silent", false);
+        using var again = await H.Connect(harness, "silent");
+    }
+
+    [Fact]
+    public async Task A_refused_client_id_is_answered_with_its_connack_code_over_the_control_channel()
+    {
+        await using var harness = await H.Start(new HarnessSettings { ControlUser = ("rig", "secret") });
+        await using var remote = await Air780Bridge.Harness.Control.RemoteHarnessClient.ConnectAsync(harness.Plain.Host, harness.Plain.Port, "rig", "secret");
+        await remote.RefuseClientAsync("dev-1", 5);
+        await harness.Timeline.WaitForAsync(e => e is { Kind: "fault", Type: "refuse-client" }, H.Timeout);
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var result = await client.ConnectAsync(H.Options(harness, "dev-1").Build());
+        Assert.Equal(MqttClientConnectResultCode.NotAuthorized, result.ResultCode);
+        var (offset, uncertainty) = await remote.MeasureClockOffsetAsync();
+        Assert.True(Math.Abs(offset) <= uncertainty + 1000, $"same-process clocks: offset {offset} us, uncertainty {uncertainty} us");
+    }
+
+    [Fact]
     public async Task Blackhole_holds_traffic_for_the_period_then_resumes()
     {
         await using var harness = await H.Start();

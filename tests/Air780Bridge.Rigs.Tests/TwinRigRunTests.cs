@@ -188,7 +188,7 @@ public sealed class RemoteHarnessRunTests
         var rig = RigFile.Parse($$"""
             { "name": "remote", "modules": [ { "name": "t1", "connection": "twin:" } ],
               "broker": { "remote": "mqtt://127.0.0.1:{{remote.Plain.Port}}", "controlUser": "rig", "controlPassword": "secret" },
-              "suites": [ { "name": "connect", "include": ["connect.basic", "connect.refused"] }, { "name": "publish", "include": ["publish.qos1", "publish.qos2"] },
+              "suites": [ { "name": "connect", "include": ["connect.basic", "connect.refused", "connect.timeout"] }, { "name": "publish", "include": ["publish.qos1", "publish.qos2"] },
                           { "name": "reconnect", "include": ["reconnect.period"] }, { "name": "will", "include": ["will.abrupt-loss"] },
                           { "name": "robustness", "include": ["robust.duplicate-client-id"] }, { "name": "tls" } ] }
             """, "remote.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites });
@@ -197,7 +197,7 @@ public sealed class RemoteHarnessRunTests
         {
             var (result, _) = await RigRuns.RunAsync(rig, output);
             var scenarios = Assert.Single(result.Modules).Scenarios.ToDictionary(s => s.Id);
-            foreach (var id in new[] { "connect.basic", "connect.refused", "publish.qos1", "reconnect.period", "will.abrupt-loss", "robust.duplicate-client-id" })
+            foreach (var id in new[] { "connect.basic", "connect.refused", "connect.timeout", "publish.qos1", "reconnect.period", "will.abrupt-loss", "robust.duplicate-client-id" })
                 Assert.True(scenarios[id].Verdict == Verdict.Pass, $"{id}: {scenarios[id].Verdict} {scenarios[id].Message}");
             Assert.Equal(Verdict.KnownDeviation, scenarios["publish.qos2"].Verdict);
             Assert.All(scenarios.Values.Where(s => s.Suite == "tls"), s => Assert.Equal(Verdict.Skipped, s.Verdict));

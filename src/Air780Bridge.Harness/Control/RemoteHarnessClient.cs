@@ -48,6 +48,7 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
     public Task ReleaseAsync(string packetType, string? conn = null) => Send(new("release", conn, PacketType: packetType));
     public Task RefuseConnectionsAsync(TimeSpan duration) => Send(new("refuse", Ms: (int)duration.TotalMilliseconds));
     public Task KickWithDuplicateClientIdAsync(string conn) => Send(new("kick", conn));
+    public Task MuteClientAsync(string clientId, bool on) => Send(new(on ? "mute-client" : "unmute-client", ClientId: clientId));
     public Task RefuseClientAsync(string clientId, int? returnCode) =>
         Send(returnCode is null ? new("accept-client", ClientId: clientId) : new("refuse-client", ClientId: clientId, Code: returnCode));
 

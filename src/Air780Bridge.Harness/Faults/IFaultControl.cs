@@ -21,10 +21,13 @@ public interface IFaultControl
     /// <summary>Answers CONNECTs carrying <paramref name="clientId"/> with CONNACK return code 1-5 (drives the module's
     /// refusal path); null accepts them again. Needs the embedded broker: an upstream broker writes its own CONNACKs.</summary>
     Task RefuseClientAsync(string clientId, int? returnCode);
+    /// <summary>While on, the tap swallows everything a client with <paramref name="clientId"/> sends from its CONNECT
+    /// on: the broker never answers, as a server that accepts TCP and goes silent (drives conn_timeout).</summary>
+    Task MuteClientAsync(string clientId, bool on);
 }
 
 /// <summary>The JSON command a remote rig publishes on <c>$harness/fault</c>.</summary>
-/// <param name="ClientId">refuse-client / accept-client: the MQTT client id.</param>
+/// <param name="ClientId">refuse-client, accept-client, mute-client, unmute-client: the MQTT client id.</param>
 /// <param name="Code">refuse-client: the CONNACK return code 1-5.</param>
 /// <param name="Token">sync (control channel only): echoed on the timeline to measure the clock offset.</param>
 public sealed record FaultCommand(string Fault, string? Conn = null, int? Ms = null, string? PacketType = null, string? ClientId = null, int? Code = null,
@@ -44,11 +47,13 @@ public sealed record FaultCommand(string Fault, string? Conn = null, int? Ms = n
         "kick" => control.KickWithDuplicateClientIdAsync(Conn ?? throw new ArgumentException("kick needs conn (a tap connection id such as c1)")),
         "refuse-client" => control.RefuseClientAsync(NeedClientId(), Code ?? throw new ArgumentException("refuse-client needs code (CONNACK return code 1-5)")),
         "accept-client" => control.RefuseClientAsync(NeedClientId(), null),
+        "mute-client" => control.MuteClientAsync(NeedClientId(), true),
+        "unmute-client" => control.MuteClientAsync(NeedClientId(), false),
         _ => throw new ArgumentException($"unknown fault '{Fault}'; use {string.Join(", ", Names)}"),
     };
 
     /// <summary>Every fault name <see cref="ApplyAsync"/> knows.</summary>
-    public static readonly IReadOnlyList<string> Names = ["drop", "blackhole", "delay", "withhold", "release", "refuse", "kick", "refuse-client", "accept-client"];
+    public static readonly IReadOnlyList<string> Names = ["drop", "blackhole", "delay", "withhold", "release", "refuse", "kick", "refuse-client", "accept-client", "mute-client", "unmute-client"];
 
     private string NeedClientId() => ClientId ?? throw new ArgumentException($"{Fault} needs clientId");
 

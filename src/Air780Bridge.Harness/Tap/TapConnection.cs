@@ -15,6 +15,7 @@ internal sealed class TapConnection
     private readonly CancellationTokenSource _stop = new();
     private int _closed;
     private volatile bool _untraced;
+    private bool _muted;
 
     public TapConnection(string id, Socket module, Stream moduleStream, TcpClient upstream, Timeline.Timeline timeline, WireTap tap)
     {
@@ -58,8 +59,15 @@ internal sealed class TapConnection
                     {
                         ClientId = frame.Entry.ClientId;
                         _untraced = _tap.UntracedUser is not null && frame.Entry.Username == _tap.UntracedUser;
+                        _muted = ClientId is not null && _tap.MutedClients.ContainsKey(ClientId);
                     }
                     if (!_untraced) _timeline.Append(frame.Entry);
+                    if (dir == "up" && _muted)
+                    {
+                        if (frame.Entry.Type == "CONNECT")
+                            _timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "fault", Conn = Id, Dir = dir, Type = "muted", Detail = $"{ClientId}: not forwarded, no answer" });
+                        continue;
+                    }
                     await HoldAsync();
                     if (dir == "down" && frame.Entry.Type is { } type && IsWithheld(type))
                     {

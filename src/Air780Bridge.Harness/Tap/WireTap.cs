@@ -72,6 +72,7 @@ public sealed class WireTap : IAsyncDisposable
     internal DateTime GlobalBlackholeUntil { get; private set; }
     internal TimeSpan GlobalDelay { get; private set; }
     internal ConcurrentDictionary<string, bool> GlobalWithheld { get; } = new();
+    internal ConcurrentDictionary<string, bool> MutedClients { get; } = new();
 
     /// <summary>Ids of connections still open.</summary>
     public IReadOnlyCollection<string> OpenConnections => _connections.Keys.ToArray();
@@ -191,6 +192,13 @@ public sealed class WireTap : IAsyncDisposable
         RecordFault(on ? "withhold" : "release", conn, type);
         foreach (var set in conn is null ? [GlobalWithheld] : Targets(conn).Select(t => t.Withheld))
             if (on) set[type] = true; else set.TryRemove(type, out _);
+        return Task.CompletedTask;
+    }
+
+    public Task MuteClientAsync(string clientId, bool on)
+    {
+        RecordFault(on ? "mute-client" : "unmute-client", null, clientId);
+        if (on) MutedClients[clientId] = true; else MutedClients.TryRemove(clientId, out _);
         return Task.CompletedTask;
     }
 

@@ -38,53 +38,15 @@ public interface IScenarioHarness
     /// <summary>Refuses CONNECTs of the client id with the given CONNACK return code, until disposed.</summary>
     IDisposable Refuse(string clientId, int returnCode);
 
-    /// <summary>A TCP endpoint that accepts and never answers (drives the connect timeout), until disposed.</summary>
-    SilentEndpoint StartSilentEndpoint();
+    /// <summary>The broker never answers the client id (its CONNECT is swallowed by the tap), until disposed:
+    /// drives the connect timeout on the same endpoint a module dials anyway.</summary>
+    IDisposable Mute(string clientId);
 
     /// <summary>Opens a second session with the same client id, so the broker ends the module's.</summary>
     Task KickWithDuplicateAsync(string clientId, CancellationToken ct);
 
     /// <summary>A test peer on the broker: publishes to the module and observes what the module publishes (wills included).</summary>
     Task<IHarnessPeer> ConnectPeerAsync(string clientId, CancellationToken ct);
-}
-
-/// <summary>A listener that accepts TCP connections and never sends a byte.</summary>
-public sealed class SilentEndpoint : IDisposable
-{
-    private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
-    private readonly List<System.Net.Sockets.Socket> _accepted = [];
-
-    public SilentEndpoint()
-    {
-        _listener.Start();
-        _ = AcceptAsync();
-    }
-
-    public int Port => ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
-
-    private async Task AcceptAsync()
-    {
-        try
-        {
-            while (true)
-            {
-                var socket = await _listener.AcceptSocketAsync();
-                lock (_accepted) _accepted.Add(socket);
-            }
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
-        {
-            // The listener was stopped.
-        }
-    }
-
-    public void Dispose()
-    {
-        _listener.Stop();
-        lock (_accepted)
-            foreach (var socket in _accepted)
-                socket.Dispose();
-    }
 }
 
 public sealed record TlsMaterial(byte[] CaPem, byte[] ClientCertPem, byte[] ClientKeyPem, byte[] OtherCaPem);

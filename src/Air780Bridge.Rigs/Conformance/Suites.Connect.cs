@@ -114,9 +114,10 @@ public static partial class ConformanceSuite
     {
         if (!ctx.Firmware.HasConnTimeout)
             throw new ScenarioSkippedException($"{ctx.Module.Profile} has no connect timeout (V1118+/V2016+)");
-        // A server that accepts TCP and never answers: the module waits for a CONNACK that cannot come.
-        using var silent = ctx.Harness.StartSilentEndpoint();
-        var h = await ctx.Create(null, "127.0.0.1", (long)silent.Port, null, new Dictionary<string, object?> { ["conn_timeout"] = 5L });
+        // The harness accepts TCP and never answers: the module waits for a CONNACK that cannot come.
+        using var mute = ctx.Harness.Mute(ctx.ClientId());
+        var (host, port) = ctx.Harness.Plain;
+        var h = await ctx.Create(null, host, (long)port, null, new Dictionary<string, object?> { ["conn_timeout"] = 5L });
         await ctx.Lua("mqtt.auth", h, ctx.ClientId());
         await ctx.Lua("mqtt.on", h, true);
         var started = TimelineClock.NowUs;

@@ -73,7 +73,11 @@ public sealed class HarnessAdapter : IRigHarness
         return new Undo(() => _harness.RefuseClientAsync(clientId, null).GetAwaiter().GetResult());
     }
 
-    public SilentEndpoint StartSilentEndpoint() => new();
+    public IDisposable Mute(string clientId)
+    {
+        _harness.MuteClientAsync(clientId, true).GetAwaiter().GetResult();
+        return new Undo(() => _harness.MuteClientAsync(clientId, false).GetAwaiter().GetResult());
+    }
 
     public async Task KickWithDuplicateAsync(string clientId, CancellationToken ct)
     {

@@ -37,7 +37,7 @@ internal sealed class DialOverride(IScenarioHarness inner, string host, int port
     public Task DropAsync(string clientId, CancellationToken ct) => inner.DropAsync(clientId, ct);
     public IDisposable WithholdAck(string clientId, string packetType) => inner.WithholdAck(clientId, packetType);
     public IDisposable Refuse(string clientId, int returnCode) => inner.Refuse(clientId, returnCode);
-    public SilentEndpoint StartSilentEndpoint() => inner.StartSilentEndpoint();
+    public IDisposable Mute(string clientId) => inner.Mute(clientId);
     public Task KickWithDuplicateAsync(string clientId, CancellationToken ct) => inner.KickWithDuplicateAsync(clientId, ct);
     public Task<IHarnessPeer> ConnectPeerAsync(string clientId, CancellationToken ct) => inner.ConnectPeerAsync(clientId, ct);
 }

@@ -102,7 +102,11 @@ public sealed class RemoteHarnessAdapter : IRigHarness
         return new Undo(() => Confirmed(() => _remote.RefuseClientAsync(clientId, null), "accept-client", null).GetAwaiter().GetResult());
     }
 
-    public SilentEndpoint StartSilentEndpoint() => new();
+    public IDisposable Mute(string clientId)
+    {
+        Confirmed(() => _remote.MuteClientAsync(clientId, true), "mute-client", null).GetAwaiter().GetResult();
+        return new Undo(() => Confirmed(() => _remote.MuteClientAsync(clientId, false), "unmute-client", null).GetAwaiter().GetResult());
+    }
 
     public async Task KickWithDuplicateAsync(string clientId, CancellationToken ct)
     {
