@@ -1,3 +1,4 @@
+using System.Text;
 using System.Net;
 using Air780Bridge.Harness.Broker;
 using Air780Bridge.Harness.Control;
@@ -39,6 +40,14 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
     public EmbeddedBroker? Broker => _broker;
     /// <summary>Connection ids open on either endpoint.</summary>
     public IReadOnlyCollection<string> OpenConnections => _tap.OpenConnections;
+
+    /// <summary>Where modules dial and the TLS material for mqtt.create, as a remote rig needs them.</summary>
+    public HarnessInfo Info()
+    {
+        var c = Certificates;
+        return new HarnessInfo(Plain.Host, Plain.Port, Tls?.Host, Tls?.Port, c is null ? null : Encoding.ASCII.GetString(c.CaPem),
+            c?.Client is null ? null : Encoding.ASCII.GetString(c.ClientCertificatePem), c?.Client is null ? null : Encoding.ASCII.GetString(c.ClientKeyPem));
+    }
 
     public static async Task<HarnessBroker> StartAsync(HarnessSettings settings)
     {
@@ -87,7 +96,7 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
         var harness = new HarnessBroker(settings, broker, tap, certificates, timeline);
         if (broker is not null && settings.ControlUser is not null)
         {
-            var channel = new ControlChannel(broker.Server, timeline, harness);
+            var channel = new ControlChannel(broker.Server, timeline, harness, harness.Info());
             broker.ControlAdmitted = channel.Admit;
         }
         return harness;

@@ -19,6 +19,8 @@ public sealed class ControlChannel
     public const string Prefix = "$harness/";
     public const string TimelineTopic = "$harness/timeline";
     public const string FaultTopic = "$harness/fault";
+    /// <summary>Retained <see cref="HarnessInfo"/> JSON: endpoints and TLS material for the control user.</summary>
+    public const string InfoTopic = "$harness/info";
     /// <summary>A control command that only echoes its token onto the timeline (clock-offset estimate).</summary>
     public const string SyncFault = "sync";
 
@@ -27,7 +29,7 @@ public sealed class ControlChannel
     private readonly Timeline.Timeline _timeline;
     private readonly ConcurrentDictionary<string, bool> _controlClients = new();
 
-    public ControlChannel(MqttServer server, Timeline.Timeline timeline, IFaultControl faults)
+    public ControlChannel(MqttServer server, Timeline.Timeline timeline, IFaultControl faults, HarnessInfo info)
     {
         _server = server;
         _timeline = timeline;
@@ -36,6 +38,9 @@ public sealed class ControlChannel
         server.InterceptingPublishAsync += OnPublish;
         server.ClientDisconnectedAsync += e => { _controlClients.TryRemove(e.ClientId, out _); return Task.CompletedTask; };
         timeline.Appended += Publish;
+        var announcement = new MqttApplicationMessageBuilder().WithTopic(InfoTopic).WithRetainFlag()
+            .WithPayload(JsonSerializer.Serialize(info, Timeline.Timeline.JsonOptions)).Build();
+        _ = server.InjectApplicationMessage(new InjectedMqttApplicationMessage(announcement) { SenderClientId = "harness" });
     }
 
     /// <summary>Called by the broker's connection validation once the control user authenticated.</summary>
@@ -82,3 +87,7 @@ public sealed class ControlChannel
         }
     }
 }
+
+/// <summary>What a remote rig needs to point modules at a harness: the plain and TLS endpoints as modules dial
+/// them, and the PEM text for mqtt.create (CA; client certificate and key when the harness made them).</summary>
+public sealed record HarnessInfo(string Host, int Port, string? TlsHost, int? TlsPort, string? CaPem, string? ClientCertPem, string? ClientKeyPem);

@@ -15,12 +15,24 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
     /// <summary>Every timeline entry the harness publishes; on MQTTnet's receive thread.</summary>
     public HarnessTimeline Timeline { get; } = new();
 
+    /// <summary>The harness's retained announcement; null from a harness that does not publish one.</summary>
+    public HarnessInfo? Info { get; private set; }
+
+    private readonly TaskCompletionSource _infoSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public static async Task<RemoteHarnessClient> ConnectAsync(string host, int port, string user, string password, CancellationToken ct = default)
     {
         var remote = new RemoteHarnessClient();
         remote._client.ApplicationMessageReceivedAsync += e =>
         {
-            remote.Timeline.Append(HarnessTimeline.FromJson(Encoding.UTF8.GetString(e.ApplicationMessage.Payload)));
+            var json = Encoding.UTF8.GetString(e.ApplicationMessage.Payload);
+            if (e.ApplicationMessage.Topic == ControlChannel.InfoTopic)
+            {
+                remote.Info = JsonSerializer.Deserialize<HarnessInfo>(json, HarnessTimeline.JsonOptions);
+                remote._infoSeen.TrySetResult();
+            }
+            else
+                remote.Timeline.Append(HarnessTimeline.FromJson(json));
             return Task.CompletedTask;
         };
         var options = new MqttClientOptionsBuilder().WithTcpServer(host, port).WithCredentials(user, password)
@@ -32,6 +44,9 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
         var sub = await remote._client.SubscribeAsync(ControlChannel.TimelineTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
         if (sub.Items.Single().ResultCode > MQTTnet.MqttClientSubscribeResultCode.GrantedQoS2)
             throw new InvalidOperationException($"harness refused {ControlChannel.TimelineTopic}; '{user}' is not the control user");
+        await remote._client.SubscribeAsync(ControlChannel.InfoTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
+        // The retained announcement arrives with the subscription; a harness without one simply leaves Info null.
+        await remote._infoSeen.Task.WaitAsync(TimeSpan.FromSeconds(5), ct).ContinueWith(_ => { }, TaskScheduler.Default);
         return remote;
     }
 

@@ -13,11 +13,6 @@ namespace Air780Bridge.Rigs.Run;
 public sealed class HarnessAdapter : IRigHarness
 {
     private readonly HarnessBroker _harness;
-    private readonly Lazy<byte[]> _otherCa = new(() =>
-    {
-        using var other = HarnessCertificates.Generate();
-        return other.CaPem;
-    });
 
     private HarnessAdapter(HarnessBroker harness)
     {
@@ -33,7 +28,7 @@ public sealed class HarnessAdapter : IRigHarness
     public (string Host, int Port)? Tls => _harness.Tls is { } tls ? (tls.Host, tls.Port) : null;
 
     public TlsMaterial? TlsMaterial => _harness.Certificates is { } c
-        ? new TlsMaterial(c.CaPem, c.ClientCertificatePem, c.ClientKeyPem, _otherCa.Value)
+        ? new TlsMaterial(c.CaPem, c.ClientCertificatePem, c.ClientKeyPem, UnrelatedCa.Pem)
         : null;
 
     public IReadOnlyList<TimelineEntry> Snapshot() => _harness.Timeline.Snapshot();

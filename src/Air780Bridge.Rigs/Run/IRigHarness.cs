@@ -41,3 +41,16 @@ internal sealed class DialOverride(IScenarioHarness inner, string host, int port
     public Task KickWithDuplicateAsync(string clientId, CancellationToken ct) => inner.KickWithDuplicateAsync(clientId, ct);
     public Task<IHarnessPeer> ConnectPeerAsync(string clientId, CancellationToken ct) => inner.ConnectPeerAsync(clientId, ct);
 }
+
+/// <summary>A CA that signed nothing the harness serves: the wrong server_cert of the tls.wrong-ca and
+/// tls.optional-verify scenarios.</summary>
+internal static class UnrelatedCa
+{
+    private static readonly Lazy<byte[]> Made = new(() =>
+    {
+        using var other = Air780Bridge.Harness.Broker.HarnessCertificates.Generate();
+        return other.CaPem;
+    });
+
+    public static byte[] Pem => Made.Value;
+}

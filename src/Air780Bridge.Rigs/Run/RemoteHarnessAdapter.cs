@@ -1,3 +1,4 @@
+using System.Text;
 using Air780Bridge.Harness.Control;
 using Air780Bridge.Harness.Timeline;
 using Air780Bridge.Rigs.Conformance;
@@ -50,9 +51,12 @@ public sealed class RemoteHarnessAdapter : IRigHarness
 
     public (string Host, int Port) Plain => (_host, _port);
 
-    // The remote TLS endpoint and its CA are not announced on the control channel: the tls suite skips.
-    public (string Host, int Port)? Tls => null;
-    public TlsMaterial? TlsMaterial => null;
+    // From the harness's announcement; the tls suite skips when the remote has no TLS endpoint or client certificate.
+    public (string Host, int Port)? Tls => _remote.Info is { TlsHost: { } host, TlsPort: { } port } ? (host, port) : null;
+
+    public TlsMaterial? TlsMaterial => _remote.Info is { CaPem: { } ca, ClientCertPem: { } cert, ClientKeyPem: { } key }
+        ? new TlsMaterial(Encoding.ASCII.GetBytes(ca), Encoding.ASCII.GetBytes(cert), Encoding.ASCII.GetBytes(key), UnrelatedCa.Pem)
+        : null;
 
     public IReadOnlyList<TimelineEntry> Snapshot()
     {
