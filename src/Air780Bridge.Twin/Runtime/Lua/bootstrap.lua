@@ -124,27 +124,27 @@ function sys.wait(ms)
     end
 end
 
-function sys.waitUntil(id, ms)
+-- The calling task waits (at most ms) for a publish of id: the message, its first element nil on timeout.
+local function wait_message(id, ms)
     local co = sys.check_task()
     sys.subscribe(id, co)
     local message = ms and { sys.wait(ms) } or { coroutine.yield() }
     sys.unsubscribe(id, co)
+    return message
+end
+
+function sys.waitUntil(id, ms)
+    local message = wait_message(id, ms)
     return message[1] ~= nil, table.unpack(message, 2, #message)
 end
 
 function sys.waitUntilMsg(id)
-    local co = sys.check_task()
-    sys.subscribe(id, co)
-    local message = { coroutine.yield() }
-    sys.unsubscribe(id, co)
+    local message = wait_message(id)
     return table.unpack(message, 2, #message)
 end
 
 function sys.waitUntilExt(id, ms)
-    local co = sys.check_task()
-    sys.subscribe(id, co)
-    local message = ms and { sys.wait(ms) } or { coroutine.yield() }
-    sys.unsubscribe(id, co)
+    local message = wait_message(id, ms)
     if message[1] ~= nil then return table.unpack(message) end
     return false
 end
