@@ -1,3 +1,4 @@
+using Air780Bridge.Tests;
 using System.Text.Json;
 using Air780Bridge.Harness;
 using Air780Bridge.Harness.Broker;
@@ -76,6 +77,36 @@ public sealed class CliTests : IAsyncLifetime
         var sent = await Call(7, $$"""{"id":7,"wait":"sent","handle":{{handle}},"message_id":{{messageId}},"timeout":20}""");
         Assert.False(sent.TryGetProperty("error", out var error), error.ToString());
         Assert.Contains(_harness.Timeline.Snapshot(), e => e.Type == "PUBLISH" && e.Topic == "cli/t" && e.PayloadSize == 2);
+    }
+
+    [Fact]
+    public async Task The_session_example_script_in_rigs_runs_to_the_end()
+    {
+        // The script calls `air780` from PATH: put a shim for the built one first.
+        var bin = Directory.CreateTempSubdirectory("cli-path-").FullName;
+        try
+        {
+            var shim = Path.Combine(bin, "air780");
+            await File.WriteAllTextAsync(shim, $"#!/bin/sh\nexec dotnet \"{Path.Combine(AppContext.BaseDirectory, "air780.dll")}\" \"$@\"\n");
+            File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repository.Root };
+            foreach (var a in new[] { "rigs/session-example.sh", _link.ConnectionString, _harness.Plain.Host, _harness.Plain.Port.ToString() }) start.ArgumentList.Add(a);
+            start.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
+            using var script = System.Diagnostics.Process.Start(start)!;
+            var stdout = script.StandardOutput.ReadToEndAsync();
+            var stderr = script.StandardError.ReadToEndAsync();
+            using var cts = new CancellationTokenSource(Limit);
+            await script.WaitForExitAsync(cts.Token);
+            Assert.True(script.ExitCode == 0, await stderr);
+            var replies = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            Assert.Equal(Enumerable.Range(1, 8), replies.Select(r => r.GetProperty("id").GetInt32()));
+            Assert.All(replies, r => Assert.False(r.TryGetProperty("error", out var e), e.ToString()));
+            Assert.Contains(_harness.Timeline.Snapshot(), e => e.Type == "PUBLISH" && e.Topic == "demo/hello");
+        }
+        finally
+        {
+            Directory.Delete(bin, recursive: true);
+        }
     }
 
     [Fact]
