@@ -36,6 +36,8 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
     public DnsEndPoint? Tls { get; }
     /// <summary>CA, server and client certificates of the TLS endpoint (PEM bytes for mqtt.create); null without TLS.</summary>
     public HarnessCertificates? Certificates { get; }
+    /// <summary>The broker behind the tap (the embedded one on loopback, or the upstream): a client there stays off the timeline.</summary>
+    public required DnsEndPoint Backend { get; init; }
     /// <summary>The embedded broker; null when forwarding to an external upstream.</summary>
     public EmbeddedBroker? Broker => _broker;
     /// <summary>Connection ids open on either endpoint.</summary>
@@ -71,7 +73,7 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
         }
         try
         {
-            return Assemble(settings, broker, upstreamHost, upstreamPort, timeline);
+            return Assemble(settings, broker, new DnsEndPoint(upstreamHost, upstreamPort), timeline);
         }
         catch
         {
@@ -81,19 +83,19 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
         }
     }
 
-    private static HarnessBroker Assemble(HarnessSettings settings, EmbeddedBroker? broker, string upstreamHost, int upstreamPort, Timeline.Timeline timeline)
+    private static HarnessBroker Assemble(HarnessSettings settings, EmbeddedBroker? broker, DnsEndPoint backend, Timeline.Timeline timeline)
     {
         HarnessCertificates? certificates = null;
         if (settings.TlsPort is not null)
             certificates = settings.TlsCertPem is null ? HarnessCertificates.Generate(settings.PublicHost)
                 : HarnessCertificates.LoadPem(settings.TlsCertPem, settings.TlsKeyPem ?? throw new ArgumentException("TlsCertPem needs TlsKeyPem (the private key PEM file)"), settings.TlsCaPem);
         var tls = certificates is null ? null : new TapTls(certificates.Server, settings.MutualTls ? certificates.Ca : null);
-        var tap = new WireTap(settings.BindAddress, settings.Port, upstreamHost, upstreamPort, timeline, tls, settings.TlsPort ?? 0)
+        var tap = new WireTap(settings.BindAddress, settings.Port, backend.Host, backend.Port, timeline, tls, settings.TlsPort ?? 0)
         {
             UntracedUser = settings.ControlUser?.User,
             KickCredentials = settings.Credentials.Count > 0 ? settings.Credentials[0] : null,
         };
-        var harness = new HarnessBroker(settings, broker, tap, certificates, timeline);
+        var harness = new HarnessBroker(settings, broker, tap, certificates, timeline) { Backend = backend };
         if (broker is not null && settings.ControlUser is not null)
         {
             var channel = new ControlChannel(broker.Server, timeline, harness, harness.Info());

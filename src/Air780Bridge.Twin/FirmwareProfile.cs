@@ -124,6 +124,9 @@ public enum TwinDefect
 public static class TwinDefects
 {
     /// <summary>Rig-file names: "sent-before-puback", "slow-ping".</summary>
-    public static IReadOnlyDictionary<string, TwinDefect> ByName { get; } = Enum.GetValues<TwinDefect>()
-        .ToDictionary(d => string.Concat(d.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString())), d => d);
+    public static IReadOnlyDictionary<string, TwinDefect> ByName { get; } = new Dictionary<string, TwinDefect>
+    {
+        ["sent-before-puback"] = TwinDefect.SentBeforePuback,
+        ["slow-ping"] = TwinDefect.SlowPing,
+    };
 }

@@ -43,6 +43,15 @@ public static class Wire
 
     public static double Ms(long fromUs, long toUs) => (toUs - fromUs) / 1000.0;
 
+    /// <summary>The tap connections still open that carried a CONNECT for <paramref name="clientId"/>: the tap names
+    /// connections, a client id is known from its CONNECT, and a connection is open until its close entry.</summary>
+    public static List<string> OpenConnectionsOf(IReadOnlyList<TimelineEntry> t, string clientId)
+    {
+        var closed = t.Where(e => e.IsConnection("close")).Select(e => e.Conn).ToHashSet();
+        return t.Where(e => e.IsPacket("CONNECT") && e.ClientId == clientId && e.Conn is not null && !closed.Contains(e.Conn))
+            .Select(e => e.Conn!).Distinct().ToList();
+    }
+
     /// <summary>
     /// A timeline reduced to one module's side: every wire entry, and the module-side entries (API calls, Lua
     /// events) of <paramref name="module"/> only, and of those only the mqtt clients that authenticated as

@@ -45,8 +45,15 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
         if (sub.Items.Single().ResultCode > MQTTnet.MqttClientSubscribeResultCode.GrantedQoS2)
             throw new InvalidOperationException($"harness refused {ControlChannel.TimelineTopic}; '{user}' is not the control user");
         await remote._client.SubscribeAsync(ControlChannel.InfoTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
-        // The retained announcement arrives with the subscription; a harness without one simply leaves Info null.
-        await remote._infoSeen.Task.WaitAsync(TimeSpan.FromSeconds(5), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        try
+        {
+            // The retained announcement arrives with the subscription.
+            await remote._infoSeen.Task.WaitAsync(TimeSpan.FromSeconds(5), ct);
+        }
+        catch (TimeoutException)
+        {
+            // A harness that publishes none leaves Info null.
+        }
         return remote;
     }
 
@@ -71,21 +78,30 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
     /// The remote clock minus this one, in microseconds, from the round trip with the smallest delay among
     /// <paramref name="samples"/> sync echoes; <c>Uncertainty</c> is half that round trip.
     /// </summary>
-    public async Task<(long OffsetUs, long UncertaintyUs)> MeasureClockOffsetAsync(int samples = 5, CancellationToken ct = default)
+    public async Task<(long OffsetUs, long UncertaintyUs)> MeasureClockOffsetAsync(int samples = 5)
     {
         (long Offset, long Half)? best = null;
         for (var i = 0; i < samples; i++)
         {
-            var token = Guid.NewGuid().ToString("N");
-            var sent = Air780Bridge.Harness.Timeline.TimelineClock.NowUs;
-            var echo = Timeline.WaitForAsync(e => e.Type == ControlChannel.SyncFault && e.Detail == token, TimeSpan.FromSeconds(10));
-            await Send(new(ControlChannel.SyncFault, Token: token));
-            var remote = (await echo).T;
-            var back = Air780Bridge.Harness.Timeline.TimelineClock.NowUs;
+            var (sent, remote, back) = await SyncAsync();
             var half = (back - sent) / 2;
             if (best is null || half < best.Value.Half) best = (remote - (sent + half), half);
         }
         return best!.Value;
+    }
+
+    /// <summary>
+    /// One sync echo: this clock when sent and when back, and the harness's clock in between. The control channel
+    /// delivers entries in order, so once it returns every entry the harness recorded before it is in <see cref="Timeline"/>.
+    /// </summary>
+    public async Task<(long SentUs, long RemoteUs, long BackUs)> SyncAsync()
+    {
+        var token = Guid.NewGuid().ToString("N");
+        var sent = Air780Bridge.Harness.Timeline.TimelineClock.NowUs;
+        var echo = Timeline.WaitForAsync(e => e.Type == ControlChannel.SyncFault && e.Detail == token, TimeSpan.FromSeconds(10));
+        await Send(new(ControlChannel.SyncFault, Token: token));
+        var remote = (await echo).T;
+        return (sent, remote, Air780Bridge.Harness.Timeline.TimelineClock.NowUs);
     }
 
     public async ValueTask DisposeAsync()

@@ -121,14 +121,14 @@ public sealed record RigBroker
     public const string ControlPasswordVariable = "AIR780_CONTROL_PASSWORD";
 
     /// <summary>The remote harness, or null when the rig runs its own.</summary>
-    [JsonIgnore] public HostPort? RemoteEndpoint => Remote is null ? null : HostPort.Parse(Remote["mqtt://".Length..]);
+    [JsonIgnore] public HostPort? RemoteEndpoint => Remote is null ? null : HostPort.ParseMqttUrl(Remote);
 
     [JsonIgnore] public string? EffectiveControlPassword => ControlPassword ?? Environment.GetEnvironmentVariable(ControlPasswordVariable);
 
     [JsonIgnore] public bool IsEmbedded => Upstream == "embedded";
 
     /// <summary>The external broker, or null when embedded.</summary>
-    [JsonIgnore] public HostPort? UpstreamEndpoint => IsEmbedded ? null : HostPort.Parse(Upstream["mqtt://".Length..]);
+    [JsonIgnore] public HostPort? UpstreamEndpoint => IsEmbedded ? null : HostPort.ParseMqttUrl(Upstream);
 }
 
 /// <summary>A suite to run, optionally narrowed with scenario id patterns ('*' and '?' wildcards).</summary>

@@ -307,18 +307,14 @@ internal static partial class RigFileLoader
             var b = rig.Broker;
             if (!b.IsEmbedded)
             {
-                var ok = b.Upstream.StartsWith("mqtt://", StringComparison.Ordinal)
-                         && HostPort.TryParse(b.Upstream["mqtt://".Length..], out var hp, out _) && hp.Port != 0;
-                if (!ok)
+                if (!HostPort.TryParseMqttUrl(b.Upstream, out _))
                     error(lines.Of("broker.upstream"), $"\"broker.upstream\" is \"{b.Upstream}\"; use \"embedded\" or the external broker as mqtt://host:port (the wire tap speaks plain MQTT to it)");
             }
             if (!HostPort.TryParse(b.Listen, out _, out var why))
                 error(lines.Of("broker.listen"), $"\"broker.listen\": {why}");
             if (b.Remote is { } remote)
             {
-                var ok = remote.StartsWith("mqtt://", StringComparison.Ordinal)
-                         && HostPort.TryParse(remote["mqtt://".Length..], out var hp, out _) && hp.Port != 0;
-                if (!ok)
+                if (!HostPort.TryParseMqttUrl(remote, out _))
                     error(lines.Of("broker.remote"), $"\"broker.remote\" is \"{remote}\"; write the remote harness as mqtt://host:port (its plain MQTT port)");
                 if (!b.IsEmbedded)
                     error(lines.Of("broker.remote"), "\"broker.remote\" and \"broker.upstream\" exclude each other: a remote harness has its own broker; remove one");

@@ -1,4 +1,5 @@
 using Air780Bridge.Harness;
+using Air780Bridge.Harness.Checks;
 using Air780Bridge.Harness.Broker;
 using Air780Bridge.Harness.Timeline;
 using Air780Bridge.Rigs.Conformance;
@@ -81,26 +82,10 @@ public sealed class HarnessAdapter : IRigHarness
         await _harness.KickWithDuplicateClientIdAsync(conn);
     }
 
-    public async Task<IHarnessPeer> ConnectPeerAsync(string clientId, CancellationToken ct)
-    {
-        var (host, port) = _harness.Broker is { } broker ? ("127.0.0.1", broker.Port) : Upstream();
-        return await MqttHarnessPeer.ConnectAsync(host, port, clientId, ct);
-    }
+    public async Task<IHarnessPeer> ConnectPeerAsync(string clientId, CancellationToken ct) =>
+        await MqttHarnessPeer.ConnectAsync(_harness.Backend.Host, _harness.Backend.Port, clientId, ct);
 
-    private (string, int) Upstream()
-    {
-        var upstream = _harness.Settings.Upstream!;
-        var colon = upstream.LastIndexOf(':');
-        return (upstream[..colon].Trim('[', ']'), int.Parse(upstream[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    // The tap names connections; a client id is known from the CONNECT it recorded.
-    private List<string> OpenConnectionsOf(string clientId)
-    {
-        var open = _harness.OpenConnections.ToHashSet();
-        return Snapshot().Where(e => e is { Kind: "packet", Type: "CONNECT" } && e.ClientId == clientId && e.Conn is not null && open.Contains(e.Conn))
-            .Select(e => e.Conn!).Distinct().ToList();
-    }
+    private List<string> OpenConnectionsOf(string clientId) => Wire.OpenConnectionsOf(Snapshot(), clientId);
 
     public long ClockUncertaintyUs => 0;
 

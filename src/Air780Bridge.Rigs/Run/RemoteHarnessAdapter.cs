@@ -1,4 +1,5 @@
 using System.Text;
+using Air780Bridge.Harness.Checks;
 using Air780Bridge.Harness.Control;
 using Air780Bridge.Harness.Timeline;
 using Air780Bridge.Rigs.Conformance;
@@ -39,7 +40,7 @@ public sealed class RemoteHarnessAdapter : IRigHarness
         var remote = await RemoteHarnessClient.ConnectAsync(host, port, user, password, ct);
         try
         {
-            var (offset, uncertainty) = await remote.MeasureClockOffsetAsync(ct: ct);
+            var (offset, uncertainty) = await remote.MeasureClockOffsetAsync();
             return new RemoteHarnessAdapter(remote, host, port, offset, uncertainty);
         }
         catch
@@ -64,8 +65,7 @@ public sealed class RemoteHarnessAdapter : IRigHarness
         lock (_gate) return remote.Concat(_local).OrderBy(e => e.T).ToList();
     }
 
-    // The control channel delivers entries in order: once a sync sent now is echoed, everything before it is here.
-    public Task SettleAsync(CancellationToken ct) => _remote.MeasureClockOffsetAsync(samples: 1, ct);
+    public Task SettleAsync(CancellationToken ct) => _remote.SyncAsync();
 
     public void Record(TimelineEntry entry)
     {
@@ -153,13 +153,5 @@ public sealed class RemoteHarnessAdapter : IRigHarness
         return OpenConnectionsOf(clientId);
     }
 
-    // The tap names connections; a client id is known from the CONNECT it recorded, and a connection is open
-    // until its close entry.
-    private List<string> OpenConnectionsOf(string clientId)
-    {
-        var entries = _remote.Timeline.Snapshot();
-        var closed = entries.Where(e => e is { Kind: "connection", Type: "close" }).Select(e => e.Conn).ToHashSet();
-        return entries.Where(e => e is { Kind: "packet", Type: "CONNECT" } && e.ClientId == clientId && e.Conn is not null && !closed.Contains(e.Conn))
-            .Select(e => e.Conn!).Distinct().ToList();
-    }
+    private List<string> OpenConnectionsOf(string clientId) => Wire.OpenConnectionsOf(_remote.Timeline.Snapshot(), clientId);
 }

@@ -75,7 +75,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
     {
         if (rig.Broker.RemoteEndpoint is not { } remote)
             return await HarnessAdapter.StartAsync(HarnessSettings());
-        var adapter = await RemoteHarnessAdapter.ConnectAsync(remote.Host.Trim('[', ']'), remote.Port, rig.Broker.ControlUser!, rig.Broker.EffectiveControlPassword!, ct);
+        var adapter = await RemoteHarnessAdapter.ConnectAsync(remote.Host, remote.Port, rig.Broker.ControlUser!, rig.Broker.EffectiveControlPassword!, ct);
         log.Information("remote harness {Remote}: clock offset {Offset} us +- {Uncertainty} us", rig.Broker.Remote, adapter.ClockOffsetUs, adapter.ClockUncertaintyUs);
         return adapter;
     }
