@@ -11,28 +11,16 @@ namespace Air780Bridge.Cli.Tests;
 public sealed class CliTests : IAsyncLifetime
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
-    private readonly VirtualModule _module = new(new VirtualModuleOptions { Name = "cli-" + Guid.NewGuid().ToString("N")[..6] });
-    private PtyLink _link = null!;
-    private HarnessBroker _harness = null!;
+    private TwinOnPty _twin = null!;
 
-    public async Task InitializeAsync()
-    {
-        _module.Start();
-        _link = new PtyLink(_module.Serial, _module.Name);
-        _harness = await HarnessBroker.StartAsync(new HarnessSettings { BindAddress = System.Net.IPAddress.Loopback, Port = 0 });
-    }
+    public async Task InitializeAsync() => _twin = await TwinOnPty.StartAsync("cli-");
 
-    public async Task DisposeAsync()
-    {
-        _link.Dispose();
-        _module.Dispose();
-        await _harness.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _twin.DisposeAsync();
 
     [Fact]
     public async Task Probe_json_is_the_modules_hello()
     {
-        var (code, stdout, stderr) = await Air780.RunAsync(Limit, "probe", _link.ConnectionString, "--json");
+        var (code, stdout, stderr) = await Air780.RunAsync(Limit, "probe", _twin.Link.ConnectionString, "--json");
         Assert.True(code == 0, stderr);
         var hello = JsonDocument.Parse(stdout).RootElement.GetProperty("hello");
         Assert.Equal("V1120", hello.GetProperty("firmwareVersion").GetString());
@@ -41,11 +29,11 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Mqtt_calls_print_results_and_a_lua_error_exits_4()
     {
-        var (code, stdout, stderr) = await Air780.RunAsync(Limit, "mqtt", _link.ConnectionString, "create", "nil", _harness.Plain.Host, _harness.Plain.Port.ToString());
+        var (code, stdout, stderr) = await Air780.RunAsync(Limit, "mqtt", _twin.Link.ConnectionString, "create", "nil", _twin.Harness.Plain.Host, _twin.Harness.Plain.Port.ToString());
         Assert.True(code == 0, stderr);
         var handle = JsonDocument.Parse(stdout).RootElement[0].GetInt64();
 
-        (code, _, stderr) = await Air780.RunAsync(Limit, "mqtt", _link.ConnectionString, "publish", handle.ToString(), "t", "p", "true");
+        (code, _, stderr) = await Air780.RunAsync(Limit, "mqtt", _twin.Link.ConnectionString, "publish", handle.ToString(), "t", "p", "true");
         Assert.Equal(4, code);
         Assert.Contains("bad argument", stderr);
     }
@@ -53,7 +41,7 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Session_takes_json_null_as_nil_and_drives_a_publish_to_sent()
     {
-        await using var session = Air780.Start("session", _link.ConnectionString);
+        await using var session = Air780.Start("session", _twin.Link.ConnectionString);
         Assert.Contains("hello", await session.NextLineAsync(Limit));
         async Task<JsonElement> Call(int id, string line)
         {
@@ -66,7 +54,7 @@ public sealed class CliTests : IAsyncLifetime
             }
         }
 
-        var created = await Call(1, $$"""{"id":1,"call":"mqtt.create","args":[null,"{{_harness.Plain.Host}}",{{_harness.Plain.Port}}]}""");
+        var created = await Call(1, $$"""{"id":1,"call":"mqtt.create","args":[null,"{{_twin.Harness.Plain.Host}}",{{_twin.Harness.Plain.Port}}]}""");
         var handle = created.GetProperty("result")[0].GetInt64();
         await Call(2, $$"""{"id":2,"call":"mqtt.auth","args":[{{handle}},"cli-session"]}""");
         await Call(3, $$"""{"id":3,"call":"mqtt.on","args":[{{handle}},true]}""");
@@ -76,78 +64,60 @@ public sealed class CliTests : IAsyncLifetime
         var messageId = published.GetProperty("result")[0].GetInt64();
         var sent = await Call(7, $$"""{"id":7,"wait":"sent","handle":{{handle}},"message_id":{{messageId}},"timeout":20}""");
         Assert.False(sent.TryGetProperty("error", out var error), error.ToString());
-        Assert.Contains(_harness.Timeline.Snapshot(), e => e.Type == "PUBLISH" && e.Topic == "cli/t" && e.PayloadSize == 2);
+        Assert.Contains(_twin.Harness.Timeline.Snapshot(), e => e.Type == "PUBLISH" && e.Topic == "cli/t" && e.PayloadSize == 2);
     }
 
     [Fact]
     public async Task The_session_example_script_in_rigs_runs_to_the_end()
     {
         // The script calls `air780` from PATH: put a shim for the built one first.
-        var bin = Directory.CreateTempSubdirectory("cli-path-").FullName;
-        try
-        {
-            var shim = Path.Combine(bin, "air780");
-            await File.WriteAllTextAsync(shim, $"#!/bin/sh\nexec dotnet \"{Path.Combine(AppContext.BaseDirectory, "air780.dll")}\" \"$@\"\n");
-            File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repository.Root };
-            foreach (var a in new[] { "rigs/session-example.sh", _link.ConnectionString, _harness.Plain.Host, _harness.Plain.Port.ToString() }) start.ArgumentList.Add(a);
-            start.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
-            using var script = System.Diagnostics.Process.Start(start)!;
-            var stdout = script.StandardOutput.ReadToEndAsync();
-            var stderr = script.StandardError.ReadToEndAsync();
-            using var cts = new CancellationTokenSource(Limit);
-            await script.WaitForExitAsync(cts.Token);
-            Assert.True(script.ExitCode == 0, await stderr);
-            var replies = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-            Assert.Equal(Enumerable.Range(1, 8), replies.Select(r => r.GetProperty("id").GetInt32()));
-            Assert.All(replies, r => Assert.False(r.TryGetProperty("error", out var e), e.ToString()));
-            Assert.Contains(_harness.Timeline.Snapshot(), e => e.Type == "PUBLISH" && e.Topic == "demo/hello");
-        }
-        finally
-        {
-            Directory.Delete(bin, recursive: true);
-        }
+        using var temp = new TempDirectory("cli-path-");
+        var bin = temp.Path;
+        var shim = Path.Combine(bin, "air780");
+        await File.WriteAllTextAsync(shim, $"#!/bin/sh\nexec dotnet \"{Path.Combine(AppContext.BaseDirectory, "air780.dll")}\" \"$@\"\n");
+        File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repository.Root };
+        foreach (var a in new[] { "rigs/session-example.sh", _twin.Link.ConnectionString, _twin.Harness.Plain.Host, _twin.Harness.Plain.Port.ToString() }) start.ArgumentList.Add(a);
+        start.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
+        using var script = System.Diagnostics.Process.Start(start)!;
+        var stdout = script.StandardOutput.ReadToEndAsync();
+        var stderr = script.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(Limit);
+        await script.WaitForExitAsync(cts.Token);
+        Assert.True(script.ExitCode == 0, await stderr);
+        var replies = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(Enumerable.Range(1, 8), replies.Select(r => r.GetProperty("id").GetInt32()));
+        Assert.All(replies, r => Assert.False(r.TryGetProperty("error", out var e), e.ToString()));
+        Assert.Contains(_twin.Harness.Timeline.Snapshot(), e => e.Type == "PUBLISH" && e.Topic == "demo/hello");
     }
 
     [Fact]
     public async Task Run_exits_1_when_a_module_fails_and_still_writes_the_reports()
     {
-        var dir = Directory.CreateTempSubdirectory("cli-run-").FullName;
-        try
-        {
-            var rig = Path.Combine(dir, "defect.json");
-            await File.WriteAllTextAsync(rig, """
-                { "name": "defect", "modules": [ { "name": "early", "connection": "twin:", "defects": ["sent-before-puback"] } ],
-                  "broker": { "listen": "127.0.0.1:0", "tls": false }, "suites": [ { "name": "publish", "include": ["publish.qos1"] } ] }
-                """);
-            var (code, stdout, stderr) = await Air780.RunAsync(Limit, "run", rig, "--output", Path.Combine(dir, "out"));
-            Assert.True(code == 1, $"exit {code}\n{stdout}\n{stderr}");
-            Assert.Contains("FAIL publish.qos1", stdout);
-            foreach (var file in new[] { "junit.xml", "results.json", "report.html", "timeline.jsonl" })
-                Assert.True(File.Exists(Path.Combine(dir, "out", file)), file);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var temp = new TempDirectory("cli-run-");
+        var dir = temp.Path;
+        var rig = Path.Combine(dir, "defect.json");
+        await File.WriteAllTextAsync(rig, """
+            { "name": "defect", "modules": [ { "name": "early", "connection": "twin:", "defects": ["sent-before-puback"] } ],
+              "broker": { "listen": "127.0.0.1:0", "tls": false }, "suites": [ { "name": "publish", "include": ["publish.qos1"] } ] }
+            """);
+        var (code, stdout, stderr) = await Air780.RunAsync(Limit, "run", rig, "--output", Path.Combine(dir, "out"));
+        Assert.True(code == 1, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("FAIL publish.qos1", stdout);
+        foreach (var file in new[] { "junit.xml", "results.json", "report.html", "timeline.jsonl" })
+            Assert.True(File.Exists(Path.Combine(dir, "out", file)), file);
     }
 
     [Fact]
     public async Task Run_names_the_line_of_a_bad_rig_file_and_exits_2()
     {
-        var dir = Directory.CreateTempSubdirectory("cli-rig-").FullName;
-        try
-        {
-            var rig = Path.Combine(dir, "bad.json");
-            await File.WriteAllTextAsync(rig, "{\n  \"modules\": [\n    { \"name\": \"m1\", \"connection\": \"twin:\", \"profile\": \"air780e-v1121\" }\n  ]\n}\n");
-            var (code, _, stderr) = await Air780.RunAsync(Limit, "run", rig);
-            Assert.Equal(2, code);
-            Assert.Contains("bad.json:3:", stderr);
-            Assert.Contains("did you mean \"air780e-v1120\"", stderr);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var temp = new TempDirectory("cli-rig-");
+        var dir = temp.Path;
+        var rig = Path.Combine(dir, "bad.json");
+        await File.WriteAllTextAsync(rig, "{\n  \"modules\": [\n    { \"name\": \"m1\", \"connection\": \"twin:\", \"profile\": \"air780e-v1121\" }\n  ]\n}\n");
+        var (code, _, stderr) = await Air780.RunAsync(Limit, "run", rig);
+        Assert.Equal(2, code);
+        Assert.Contains("bad.json:3:", stderr);
+        Assert.Contains("did you mean \"air780e-v1120\"", stderr);
     }
 }

@@ -1,3 +1,4 @@
+using Air780Bridge.Tests;
 using Air780Bridge.Client.Mqtt;
 using Air780Bridge.Harness;
 using Air780Bridge.Harness.Broker;
@@ -10,25 +11,19 @@ namespace Air780Bridge.Client.Tests;
 public sealed class TwinEndToEndTests : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
-    private readonly VirtualModule _module = new(new VirtualModuleOptions { Name = "e2e-" + Guid.NewGuid().ToString("N")[..6] });
-    private PtyLink _link = null!;
-    private HarnessBroker _harness = null!;
+    private TwinOnPty _twin = null!;
     private Air780Client _client = null!;
 
     public async Task InitializeAsync()
     {
-        _module.Start();
-        _link = new PtyLink(_module.Serial, _module.Name);
-        _harness = await HarnessBroker.StartAsync(new HarnessSettings { BindAddress = System.Net.IPAddress.Loopback, Port = 0, TlsPort = 0 });
-        _client = await Air780Client.ConnectAsync(_link.ConnectionString);
+        _twin = await TwinOnPty.StartAsync("e2e-", new HarnessSettings { TlsPort = 0 });
+        _client = await Air780Client.ConnectAsync(_twin.Link.ConnectionString);
     }
 
     public async Task DisposeAsync()
     {
         await _client.DisposeAsync();
-        _link.Dispose();
-        _module.Dispose();
-        await _harness.DisposeAsync();
+        await _twin.DisposeAsync();
     }
 
     [Fact]
@@ -46,7 +41,7 @@ public sealed class TwinEndToEndTests : IAsyncLifetime
     [InlineData(2)]
     public async Task Publish_and_subscribe_round_trip_through_the_broker(int qos)
     {
-        var mqtt = (await _client.Mqtt.CreateAsync(_harness.Plain.Host, _harness.Plain.Port))!;
+        var mqtt = (await _client.Mqtt.CreateAsync(_twin.Harness.Plain.Host, _twin.Harness.Plain.Port))!;
         await mqtt.AuthAsync("e2e-" + qos, "user", "pass");
         await mqtt.OnAsync();
         Assert.True(await mqtt.ConnectAsync());
@@ -65,7 +60,7 @@ public sealed class TwinEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task A_lua_argument_error_comes_back_with_the_firmware_text()
     {
-        var mqtt = (await _client.Mqtt.CreateAsync(_harness.Plain.Host, _harness.Plain.Port))!;
+        var mqtt = (await _client.Mqtt.CreateAsync(_twin.Harness.Plain.Host, _twin.Harness.Plain.Port))!;
         var e = await Assert.ThrowsAsync<ModuleErrorException>(() => mqtt.CallAsync("publish", ["t", "p", true]));
         Assert.Contains("bad argument #4 to 'publish' (number expected, got boolean)", e.Text);
     }
@@ -78,8 +73,8 @@ public sealed class TwinEndToEndTests : IAsyncLifetime
     public async Task Tls_verify_modes_decide_whether_a_wrong_ca_may_connect(int verify, bool rightCa, bool connects)
     {
         using var other = HarnessCertificates.Generate();
-        var ca = rightCa ? _harness.Certificates!.CaPem : other.CaPem;
-        var mqtt = (await _client.Mqtt.CreateAsync(_harness.Tls!.Host, _harness.Tls.Port, new MqttSsl { ServerCert = ca, Verify = verify }))!;
+        var ca = rightCa ? _twin.Harness.Certificates!.CaPem : other.CaPem;
+        var mqtt = (await _client.Mqtt.CreateAsync(_twin.Harness.Tls!.Host, _twin.Harness.Tls.Port, new MqttSsl { ServerCert = ca, Verify = verify }))!;
         await mqtt.AuthAsync($"e2e-tls-{verify}-{rightCa}");
         await mqtt.OnAsync();
         await mqtt.ConnectAsync();
@@ -91,14 +86,14 @@ public sealed class TwinEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task Mutual_tls_presents_the_client_certificate()
     {
-        var c = _harness.Certificates!;
-        var mqtt = (await _client.Mqtt.CreateAsync(_harness.Tls!.Host, _harness.Tls.Port,
+        var c = _twin.Harness.Certificates!;
+        var mqtt = (await _client.Mqtt.CreateAsync(_twin.Harness.Tls!.Host, _twin.Harness.Tls.Port,
             new MqttSsl { ServerCert = c.CaPem, ClientCert = c.ClientCertificatePem, ClientKey = c.ClientKeyPem }))!;
         await mqtt.AuthAsync("e2e-mtls");
         await mqtt.OnAsync();
         await mqtt.ConnectAsync();
         await mqtt.WaitForConnAckAsync(Wait);
-        Assert.Contains(_harness.Timeline.Snapshot(), e => e.Type == "tls" && e.Detail!.Contains("CN=air780 module"));
+        Assert.Contains(_twin.Harness.Timeline.Snapshot(), e => e.Type == "tls" && e.Detail!.Contains("CN=air780 module"));
         await mqtt.CloseAsync();
     }
 
@@ -108,16 +103,16 @@ public sealed class TwinEndToEndTests : IAsyncLifetime
         using var watcher = new MQTTnet.MqttClientFactory().CreateMqttClient();
         var will = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         watcher.ApplicationMessageReceivedAsync += e => { will.TrySetResult(System.Buffers.BuffersExtensions.ToArray(e.ApplicationMessage.Payload)); return Task.CompletedTask; };
-        await watcher.ConnectAsync(new MQTTnet.MqttClientOptionsBuilder().WithTcpServer(_harness.Plain.Host, _harness.Plain.Port).WithClientId("e2e-will-watcher").Build());
+        await watcher.ConnectAsync(new MQTTnet.MqttClientOptionsBuilder().WithTcpServer(_twin.Harness.Plain.Host, _twin.Harness.Plain.Port).WithClientId("e2e-will-watcher").Build());
         await watcher.SubscribeAsync(new MQTTnet.MqttClientSubscribeOptionsBuilder().WithTopicFilter("e2e/will/gone").Build());
 
-        var mqtt = (await _client.Mqtt.CreateAsync(_harness.Plain.Host, _harness.Plain.Port))!;
+        var mqtt = (await _client.Mqtt.CreateAsync(_twin.Harness.Plain.Host, _twin.Harness.Plain.Port))!;
         await mqtt.AuthAsync("e2e-will");
         await mqtt.WillAsync("e2e/will/gone", "bye"u8.ToArray(), qos: 1);
         await mqtt.OnAsync();
         await mqtt.ConnectAsync();
         await mqtt.WaitForConnAckAsync(Wait);
-        await _harness.DropAsync(ModuleConnection("e2e-will"));
+        await _twin.Harness.DropAsync(ModuleConnection("e2e-will"));
 
         Assert.Equal("bye"u8.ToArray(), await will.Task.WaitAsync(Wait));
         Assert.Equal(0L, (await mqtt.WaitForAsync(e => e.Name == "disconnect", Wait)).Args[0]);
@@ -127,7 +122,7 @@ public sealed class TwinEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task Autoreconnect_comes_back_after_a_drop()
     {
-        var mqtt = (await _client.Mqtt.CreateAsync(_harness.Plain.Host, _harness.Plain.Port))!;
+        var mqtt = (await _client.Mqtt.CreateAsync(_twin.Harness.Plain.Host, _twin.Harness.Plain.Port))!;
         await mqtt.AuthAsync("e2e-reconnect");
         await mqtt.AutoreconnAsync(true, 1000);
         await mqtt.OnAsync();
@@ -135,10 +130,10 @@ public sealed class TwinEndToEndTests : IAsyncLifetime
         await mqtt.WaitForConnAckAsync(Wait);
         Assert.Equal(MqttState.Ready, await mqtt.StateAsync()); // also moves the proxy's event mark past the first conack
 
-        await _harness.DropAsync(ModuleConnection("e2e-reconnect"));
+        await _twin.Harness.DropAsync(ModuleConnection("e2e-reconnect"));
         await mqtt.WaitForAsync(e => e.Name == "disconnect", Wait);
         await mqtt.WaitForAsync(e => e.Name == "conack", Wait);
-        var connects = _harness.Timeline.Snapshot().Where(e => e.Type == "CONNECT" && e.ClientId == "e2e-reconnect").ToList();
+        var connects = _twin.Harness.Timeline.Snapshot().Where(e => e.Type == "CONNECT" && e.ClientId == "e2e-reconnect").ToList();
         Assert.Equal(2, connects.Count);
         Assert.InRange((connects[1].T - connects[0].T) / 1000.0, 1000, 5000);
         await mqtt.CloseAsync();
@@ -146,5 +141,5 @@ public sealed class TwinEndToEndTests : IAsyncLifetime
 
     /// <summary>The tap connection that carried the module's CONNECT for <paramref name="clientId"/>.</summary>
     private string ModuleConnection(string clientId) =>
-        _harness.Timeline.Snapshot().Last(e => e.Type == "CONNECT" && e.ClientId == clientId).Conn!;
+        _twin.Harness.Timeline.Snapshot().Last(e => e.Type == "CONNECT" && e.ClientId == clientId).Conn!;
 }

@@ -97,32 +97,26 @@ public sealed class PlantedDefectTests
               "parallelism": 3
             }
             """, "defects.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites });
-        var output = Directory.CreateTempSubdirectory("rigs-defects-").FullName;
-        try
-        {
-            var (result, _) = await RigRuns.RunAsync(rig, output);
-            ScenarioResult Scenario(string module, string id) => result.Modules.Single(m => m.Name == module).Scenarios.Single(s => s.Id == id);
+        using var temp = new TempDirectory("rigs-defects-");
+        var output = temp.Path;
+        var (result, _) = await RigRuns.RunAsync(rig, output);
+        ScenarioResult Scenario(string module, string id) => result.Modules.Single(m => m.Name == module).Scenarios.Single(s => s.Id == id);
 
-            Assert.All(result.Modules.Single(m => m.Name == "healthy").Scenarios, s => Assert.Equal(Verdict.Pass, s.Verdict));
+        Assert.All(result.Modules.Single(m => m.Name == "healthy").Scenarios, s => Assert.Equal(Verdict.Pass, s.Verdict));
 
-            var early = Scenario("early-sent", "publish.qos1");
-            Assert.Equal(Verdict.Fail, early.Verdict);
-            var sentCheck = Assert.Single(early.Checks, c => c.Id == "publish.qos1-sent-after-puback");
-            Assert.Equal(Verdict.Fail, sentCheck.Verdict);
-            Assert.Contains("before", sentCheck.Explanation);
-            Assert.Contains(early.Timeline, step => step.Label.StartsWith("PUBACK", StringComparison.Ordinal));
-            Assert.Equal(Verdict.Pass, Scenario("early-sent", "keepalive.ping-period").Verdict);
+        var early = Scenario("early-sent", "publish.qos1");
+        Assert.Equal(Verdict.Fail, early.Verdict);
+        var sentCheck = Assert.Single(early.Checks, c => c.Id == "publish.qos1-sent-after-puback");
+        Assert.Equal(Verdict.Fail, sentCheck.Verdict);
+        Assert.Contains("before", sentCheck.Explanation);
+        Assert.Contains(early.Timeline, step => step.Label.StartsWith("PUBACK", StringComparison.Ordinal));
+        Assert.Equal(Verdict.Pass, Scenario("early-sent", "keepalive.ping-period").Verdict);
 
-            var slow = Scenario("slow-ping", "keepalive.ping-period");
-            Assert.Equal(Verdict.Fail, slow.Verdict);
-            var series = Assert.Single(slow.Timings, t => t.Name == "PINGREQ interval");
-            Assert.Contains(series.ValuesMs, v => !series.IsAllowed(v));
-            Assert.Equal(Verdict.Pass, Scenario("slow-ping", "publish.qos1").Verdict);
-        }
-        finally
-        {
-            Directory.Delete(output, recursive: true);
-        }
+        var slow = Scenario("slow-ping", "keepalive.ping-period");
+        Assert.Equal(Verdict.Fail, slow.Verdict);
+        var series = Assert.Single(slow.Timings, t => t.Name == "PINGREQ interval");
+        Assert.Contains(series.ValuesMs, v => !series.IsAllowed(v));
+        Assert.Equal(Verdict.Pass, Scenario("slow-ping", "publish.qos1").Verdict);
     }
 
     [Fact]
@@ -155,22 +149,16 @@ public sealed class StoppedRunTests
             { "name": "stop", "modules": [ { "name": "t1", "connection": "twin:" } ], "broker": { "listen": "127.0.0.1:0", "tls": false },
               "suites": [ { "name": "connect", "include": ["connect.basic"] }, { "name": "keepalive" }, { "name": "reconnect" } ] }
             """, "stop.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites });
-        var output = Directory.CreateTempSubdirectory("rigs-stop-").FullName;
-        try
-        {
-            using var stop = new CancellationTokenSource();
-            var runner = new RigRunner(rig, new TwinLauncher(), new LoggerConfiguration().CreateLogger());
-            var (result, dir) = await runner.RunAsync(output, (_, body) => body(new StopAfterFirstScenario(stop)), stop.Token);
-            var scenarios = Assert.Single(result.Modules).Scenarios;
-            Assert.Equal(Verdict.Pass, scenarios[0].Verdict);
-            Assert.All(scenarios.Skip(1), s => Assert.Equal(Verdict.Error, s.Verdict));
-            Assert.All(scenarios.Skip(1), s => Assert.Contains("stopped", s.Message));
-            Assert.True(File.Exists(Path.Combine(dir, "timeline.jsonl")));
-        }
-        finally
-        {
-            Directory.Delete(output, recursive: true);
-        }
+        using var temp = new TempDirectory("rigs-stop-");
+        var output = temp.Path;
+        using var stop = new CancellationTokenSource();
+        var runner = new RigRunner(rig, new TwinLauncher(), new LoggerConfiguration().CreateLogger());
+        var (result, dir) = await runner.RunAsync(output, (_, body) => body(new StopAfterFirstScenario(stop)), stop.Token);
+        var scenarios = Assert.Single(result.Modules).Scenarios;
+        Assert.Equal(Verdict.Pass, scenarios[0].Verdict);
+        Assert.All(scenarios.Skip(1), s => Assert.Equal(Verdict.Error, s.Verdict));
+        Assert.All(scenarios.Skip(1), s => Assert.Contains("stopped", s.Message));
+        Assert.True(File.Exists(Path.Combine(dir, "timeline.jsonl")));
     }
 }
 
@@ -192,25 +180,19 @@ public sealed class RemoteHarnessRunTests
                           { "name": "reconnect", "include": ["reconnect.period"] }, { "name": "will", "include": ["will.abrupt-loss"] },
                           { "name": "robustness", "include": ["robust.duplicate-client-id"] }, { "name": "tls" } ] }
             """, "remote.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites });
-        var output = Directory.CreateTempSubdirectory("rigs-remote-").FullName;
-        try
-        {
-            var (result, _) = await RigRuns.RunAsync(rig, output);
-            var scenarios = Assert.Single(result.Modules).Scenarios.ToDictionary(s => s.Id);
-            foreach (var id in new[] { "connect.basic", "connect.refused", "connect.timeout", "publish.qos1", "reconnect.period", "will.abrupt-loss", "robust.duplicate-client-id" })
-                Assert.True(scenarios[id].Verdict == Verdict.Pass, $"{id}: {scenarios[id].Verdict} {scenarios[id].Message}");
-            Assert.Equal(Verdict.KnownDeviation, scenarios["publish.qos2"].Verdict);
-            // The TLS endpoint and its CA come from the harness's announcement on the control channel.
-            Assert.All(scenarios.Values.Where(s => s.Suite == "tls"), s => Assert.True(s.Verdict == Verdict.Pass, $"{s.Id}: {s.Verdict} {s.Message}"));
-            // The module's wire came from the remote tap, its events from here, on one clock.
-            var qos1 = scenarios["publish.qos1"].Timeline;
-            Assert.Contains(qos1, step => step.Dir == StepDir.Up && step.Label.StartsWith("PUBLISH", StringComparison.Ordinal));
-            Assert.Contains(qos1, step => step.Dir == StepDir.Module && step.Label == "sent");
-        }
-        finally
-        {
-            Directory.Delete(output, recursive: true);
-        }
+        using var temp = new TempDirectory("rigs-remote-");
+        var output = temp.Path;
+        var (result, _) = await RigRuns.RunAsync(rig, output);
+        var scenarios = Assert.Single(result.Modules).Scenarios.ToDictionary(s => s.Id);
+        foreach (var id in new[] { "connect.basic", "connect.refused", "connect.timeout", "publish.qos1", "reconnect.period", "will.abrupt-loss", "robust.duplicate-client-id" })
+            Assert.True(scenarios[id].Verdict == Verdict.Pass, $"{id}: {scenarios[id].Verdict} {scenarios[id].Message}");
+        Assert.Equal(Verdict.KnownDeviation, scenarios["publish.qos2"].Verdict);
+        // The TLS endpoint and its CA come from the harness's announcement on the control channel.
+        Assert.All(scenarios.Values.Where(s => s.Suite == "tls"), s => Assert.True(s.Verdict == Verdict.Pass, $"{s.Id}: {s.Verdict} {s.Message}"));
+        // The module's wire came from the remote tap, its events from here, on one clock.
+        var qos1 = scenarios["publish.qos1"].Timeline;
+        Assert.Contains(qos1, step => step.Dir == StepDir.Up && step.Label.StartsWith("PUBLISH", StringComparison.Ordinal));
+        Assert.Contains(qos1, step => step.Dir == StepDir.Module && step.Label == "sent");
     }
 
     [Fact]
