@@ -23,7 +23,8 @@ internal static class ExitCodes
         {
             return await body();
         }
-        catch (Exception e) when (e is FormatException or ArgumentException or FileNotFoundException)
+        // InvalidOperationException: a harness or rig that cannot do what was asked (refused login, no such connection), said in its message.
+        catch (Exception e) when (e is FormatException or ArgumentException or FileNotFoundException or InvalidOperationException)
         {
             return Fail(Usage, e.Message);
         }

@@ -109,6 +109,21 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_against_a_remote_harness_nobody_listens_on_says_so_and_exits_3()
+    {
+        using var temp = new TempDirectory("cli-remote-");
+        var rig = Path.Combine(temp.Path, "remote.json");
+        await File.WriteAllTextAsync(rig, """
+            { "modules": [ { "name": "t1", "connection": "twin:" } ],
+              "broker": { "remote": "mqtt://127.0.0.1:1", "controlUser": "rig", "controlPassword": "x" } }
+            """);
+        var (code, _, stderr) = await Air780.RunAsync(Limit, "run", rig, "--output", Path.Combine(temp.Path, "out"));
+        Assert.Equal(3, code);
+        Assert.Contains("cannot reach the harness at 127.0.0.1:1", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
     public async Task Run_names_the_line_of_a_bad_rig_file_and_exits_2()
     {
         using var temp = new TempDirectory("cli-rig-");

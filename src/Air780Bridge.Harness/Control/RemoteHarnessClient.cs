@@ -38,12 +38,20 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
         var options = new MqttClientOptionsBuilder().WithTcpServer(host, port).WithCredentials(user, password)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311)
             .WithClientId($"harness-rig-{Guid.NewGuid():N}").Build();
-        var connect = await remote._client.ConnectAsync(options, ct);
-        if (connect.ResultCode != MQTTnet.MqttClientConnectResultCode.Success)
-            throw new InvalidOperationException($"harness control login refused ({connect.ResultCode}); check the control user and password");
+        MqttClientConnectResult connect;
+        try
+        {
+            connect = await remote._client.ConnectAsync(options, ct);
+        }
+        catch (MQTTnet.Exceptions.MqttCommunicationException e)
+        {
+            throw new IOException($"cannot reach the harness at {host}:{port} ({e.InnerException?.Message ?? e.Message}); is `air780 broker --control-user ...` running there and the port open?", e);
+        }
+        if (connect.ResultCode != MqttClientConnectResultCode.Success)
+            throw new InvalidOperationException($"the harness at {host}:{port} refused the control login ({connect.ResultCode}); check the control user and password given to `air780 broker --control-user`");
         var sub = await remote._client.SubscribeAsync(ControlChannel.TimelineTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
         if (sub.Items.Single().ResultCode > MQTTnet.MqttClientSubscribeResultCode.GrantedQoS2)
-            throw new InvalidOperationException($"harness refused {ControlChannel.TimelineTopic}; '{user}' is not the control user");
+            throw new InvalidOperationException($"the harness at {host}:{port} refused {ControlChannel.TimelineTopic}; '{user}' is not its control user");
         await remote._client.SubscribeAsync(ControlChannel.InfoTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
         try
         {

@@ -45,7 +45,7 @@ public sealed record FaultCommand(string Fault, string? Conn = null, int? Ms = n
         "release" => control.ReleaseAsync(PacketType ?? throw new ArgumentException("release needs packetType"), Conn),
         "refuse" => control.RefuseConnectionsAsync(Duration()),
         "kick" => control.KickWithDuplicateClientIdAsync(Conn ?? throw new ArgumentException("kick needs conn (a tap connection id such as c1)")),
-        "refuse-client" => control.RefuseClientAsync(NeedClientId(), Code ?? throw new ArgumentException("refuse-client needs code (CONNACK return code 1-5)")),
+        "refuse-client" => control.RefuseClientAsync(NeedClientId(), Code ?? throw new ArgumentException("refuse-client needs the CONNACK return code 1-5 (--code N, or \"code\" in a control message)")),
         "accept-client" => control.RefuseClientAsync(NeedClientId(), null),
         "mute-client" => control.MuteClientAsync(NeedClientId(), true),
         "unmute-client" => control.MuteClientAsync(NeedClientId(), false),
@@ -55,7 +55,7 @@ public sealed record FaultCommand(string Fault, string? Conn = null, int? Ms = n
     /// <summary>Every fault name <see cref="ApplyAsync"/> knows.</summary>
     public static readonly IReadOnlyList<string> Names = ["drop", "blackhole", "delay", "withhold", "release", "refuse", "kick", "refuse-client", "accept-client", "mute-client", "unmute-client"];
 
-    private string NeedClientId() => ClientId ?? throw new ArgumentException($"{Fault} needs clientId");
+    private string NeedClientId() => ClientId ?? throw new ArgumentException($"{Fault} needs the MQTT client id (--client-id ID, or \"clientId\" in a control message)");
 
     private TimeSpan Duration() => TimeSpan.FromMilliseconds(Ms ?? throw new ArgumentException($"{Fault} needs ms (duration in milliseconds)"));
 }
