@@ -37,6 +37,7 @@ public sealed class LuatMqttClient
     bool _closed;
     MqttWill? _will;
     int _seq;
+    bool _raced; // TwinDefect.TlsHandshakeRace: the first TLS attempt has lost its CONNECT
 
     LuatMqttClient(IModuleBus bus, FirmwareProfile profile, MqttCreateOptions options, MqttTlsSettings? tls)
     {
@@ -368,6 +369,13 @@ public sealed class LuatMqttClient
             }
             _connection = connection;
             _state = StateMqtt;
+            if (_tls is not null && !_raced && Profile.Defects.Contains(TwinDefect.TlsHandshakeRace))
+            {
+                // network_tx refuses while the socket is still in SHAKEHAND: luat_mqtt_send_packet closes.
+                _raced = true;
+                CloseSocket();
+                return;
+            }
             var connect = MqttCodec.EncodeConnect(ClientId, Username, Password, CleanSession, KeepaliveSeconds, _will);
             if (!SendPacket(connect)) return;
             if (!Profile.ConnTimeout) _pingTimer.Start(PingPeriodMs, repeat: true);
