@@ -74,7 +74,7 @@ public static partial class ConformanceSuite
             return;
         }
         ctx.Check(id, title, statements, closed && firmwareCloses, measured: closed ? "the module closed the connection" : "the connection stayed open",
-            allowed: firmwareCloses ? "closed" : $"open (as {cSource} does)",
+            allowed: firmwareCloses ? "closed" : "open, as this firmware stays",
             explanation: closed == firmwareCloses ? null : $"{ctx.Module.Profile} should {(firmwareCloses ? "close" : "stay open")} here per {cSource}");
     }
 

@@ -14,17 +14,7 @@ public class ServerFaultReactionTests
     static readonly FirmwareProfile V2028 = FirmwareProfile.Air780epV2028;
     static readonly FirmwareProfile V1112 = FirmwareProfile.Get("air780e-v1112");
 
-    static async Task<(ClientProbe probe, ScriptedBroker broker, ScriptedBroker.Peer peer)> ReadyAsync(FirmwareProfile profile)
-    {
-        var broker = new ScriptedBroker();
-        var probe = new ClientProbe(profile, broker.Port);
-        probe.Client.Auth(B("twin"), null, null, true);
-        probe.Client.Connect();
-        var peer = await broker.AcceptAsync();
-        await peer.HandshakeAsync();
-        probe.WaitFor("conack");
-        return (probe, broker, peer);
-    }
+    static Task<(ClientProbe probe, ScriptedBroker broker, ScriptedBroker.Peer peer)> ReadyAsync(FirmwareProfile profile) => ClientProbe.ReadyAsync(profile);
 
     static byte[] Publish(byte first, byte[] topic, int? id, byte[] payload)
     {
