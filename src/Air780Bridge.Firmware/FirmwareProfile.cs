@@ -126,14 +126,18 @@ public enum TwinDefect
     SentBeforePuback,
     /// <summary>PINGREQ every 100% of the keepalive instead of 75%.</summary>
     SlowPing,
+    /// <summary>The first TLS connect of each client loses its CONNECT after a complete handshake, as the firmware's race
+    /// does (luatos-mqtt-behaviour.md §8, luat_network_adapter.c network_state_connecting): disconnect(0), close.</summary>
+    TlsHandshakeRace,
 }
 
 public static class TwinDefects
 {
-    /// <summary>Rig-file names: "sent-before-puback", "slow-ping".</summary>
+    /// <summary>Rig-file names: "sent-before-puback", "slow-ping", "tls-handshake-race".</summary>
     public static IReadOnlyDictionary<string, TwinDefect> ByName { get; } = new Dictionary<string, TwinDefect>
     {
         ["sent-before-puback"] = TwinDefect.SentBeforePuback,
         ["slow-ping"] = TwinDefect.SlowPing,
+        ["tls-handshake-race"] = TwinDefect.TlsHandshakeRace,
     };
 }

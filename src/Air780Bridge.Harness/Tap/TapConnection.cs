@@ -13,6 +13,8 @@ internal sealed class TapConnection
     private readonly Timeline.Timeline _timeline;
     private readonly WireTap _tap;
     private readonly CancellationTokenSource _stop = new();
+    // The down pump and injected faults both write toward the module; one writer at a time keeps packets whole.
+    private readonly SemaphoreSlim _downWrite = new(1, 1);
     private int _closed;
     private volatile bool _untraced;
     private bool _muted;
@@ -75,7 +77,8 @@ internal sealed class TapConnection
                         continue;
                     }
                     // Bytes go out exactly as they came in, malformed or not.
-                    await to.WriteAsync(frame.Bytes, _stop.Token);
+                    if (dir == "down") await WriteDownAsync([frame.Bytes], TimeSpan.Zero);
+                    else await to.WriteAsync(frame.Bytes, _stop.Token);
                 }
             }
         }
@@ -83,6 +86,25 @@ internal sealed class TapConnection
         {
             return _stop.IsCancellationRequested ? "closed by tap" : $"{dir} stream error: {ex.Message}";
         }
+    }
+
+    /// <summary>Writes <paramref name="segments"/> toward the module, each flushed as its own TCP segment when
+    /// <paramref name="gap"/> is set (Nagle off while they go).</summary>
+    internal async Task WriteDownAsync(IReadOnlyList<byte[]> segments, TimeSpan gap)
+    {
+        await _downWrite.WaitAsync(_stop.Token);
+        try
+        {
+            foreach (var segment in segments)
+            {
+                if (gap > TimeSpan.Zero) _module.NoDelay = true;
+                await _moduleStream.WriteAsync(segment, _stop.Token);
+                if (gap <= TimeSpan.Zero) continue;
+                await _moduleStream.FlushAsync(_stop.Token);
+                await Task.Delay(gap, _stop.Token);
+            }
+        }
+        finally { _downWrite.Release(); }
     }
 
     private bool IsWithheld(string type) => Withheld.ContainsKey(type) || _tap.GlobalWithheld.ContainsKey(type);
