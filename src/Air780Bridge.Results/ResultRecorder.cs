@@ -1,3 +1,4 @@
+using System.Reflection;
 using Air780Bridge.Rigs.Reports;
 using Air780Bridge.Rigs.Results;
 
@@ -6,6 +7,14 @@ namespace Air780Bridge.Results;
 /// <summary>Stores a finished run without ever failing it: a failed write is said, and results.json stays to replay it.</summary>
 public static class ResultRecorder
 {
+    /// <summary>The air780 version stored with each run.</summary>
+    public static string ToolVersion { get; } =
+        typeof(ResultRecorder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    /// <summary>The run as it is written and stored: which station and operator ran it, with which air780.</summary>
+    public static RunResult Stamp(RunResult run, string? station, string? @operator) =>
+        run with { Station = station ?? Environment.MachineName, Operator = @operator ?? Environment.UserName, ToolVersion = ToolVersion };
+
     /// <returns>The stored run, or null with <paramref name="report"/> told why and how to replay.</returns>
     public static async Task<SavedRun?> TryStoreAsync(StoreLocation location, RunResult run, string outputDir, Action<string> report, CancellationToken ct = default)
     {

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Air780Bridge.Results;
 using Air780Bridge.Rigs.Progress;
 using Air780Bridge.Rigs.Reports;
@@ -151,7 +150,7 @@ public sealed class StationRunner
             Update(slot, v => v with { ScenariosTotal = plan.Modules[0].Scenarios });
             return body(progress);
         }, cycle.Token);
-        run = run with { Station = _options.Station, Operator = _options.Operator, ToolVersion = ToolVersion };
+        run = ResultRecorder.Stamp(run, _options.Station, _options.Operator);
         var paths = ReportWriter.WriteAll(run, dir);
         string? storeError = null;
         var saved = await ResultRecorder.TryStoreAsync(_options.Store, run, dir, e => storeError = e, CancellationToken.None);
@@ -166,10 +165,6 @@ public sealed class StationRunner
             State = SlotState.RemoveModule, Message = "take the module out", CurrentScenario = null, Tested = v.Tested + 1, Last = result,
         });
     }
-
-    /// <summary>The air780 version stored with each run.</summary>
-    public static string ToolVersion { get; } =
-        typeof(StationRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     private void Update(RigModule slot, Func<SlotView, SlotView> change)
     {
