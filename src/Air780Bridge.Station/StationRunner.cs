@@ -153,7 +153,12 @@ public sealed class StationRunner
         run = ResultRecorder.Stamp(run, _options.Station, _options.Operator);
         var paths = ReportWriter.WriteAll(run, dir);
         string? storeError = null;
-        var saved = await ResultRecorder.TryStoreAsync(_options.Store, run, dir, e => storeError = e, CancellationToken.None);
+        SavedRun? saved = null;
+        // A test cut short by Stop or the station's end says nothing about the module: kept on disk, left out of the yield.
+        if (cycle.IsCancellationRequested)
+            storeError = $"stopped before the end, so not stored; `air780 results import {dir}` stores it anyway";
+        else
+            saved = await ResultRecorder.TryStoreAsync(_options.Store, run, dir, e => storeError = e, CancellationToken.None);
         if (storeError is not null)
             _log.Error("station {Station} slot {Slot}: {Error}", _options.Station, slot.Name, storeError);
         var module = run.Modules[0];

@@ -38,13 +38,15 @@ internal static class HistoryCommand
             Console.Error.WriteLine($"{who}: never tested according to {location.Display}");
             return;
         }
-        var table = new Table().AddColumns("run", "started (UTC)", "station", "rig", "operator", "firmware", "bsp", "ICCID", "boot", "verdict", "pass", "fail", "dev", "time", "report");
+        // The columns an operator scans; boot id, BSP, agent and timings are in --json.
+        var table = new Table().AddColumns("run", "started (UTC)", "station", "rig", "firmware", "ICCID", "verdict", "pass", "fail", "dev");
         foreach (var r in rows)
-            table.AddRow(Markup.Escape(r.RunId.ToString()), r.Started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"), Markup.Escape(r.Station ?? ""), Markup.Escape(r.Rig),
-                Markup.Escape(r.Operator ?? ""), Markup.Escape(r.Firmware ?? ""), Markup.Escape(r.Bsp ?? ""), Markup.Escape(r.Iccid ?? ""), Markup.Escape(r.BootId ?? ""),
-                VerdictMarkup(r.Verdict, r.Error), r.Passed.ToString(), r.Failed.ToString(), r.KnownDeviations.ToString(),
-                VerdictText.Duration(TimeSpan.FromSeconds(r.DurationSeconds)), Markup.Escape(r.Report ?? ""));
+            table.AddRow(r.RunId.ToString(), r.Started.UtcDateTime.ToString("yyyy-MM-dd HH:mm"), Markup.Escape(r.Station ?? ""), Markup.Escape(r.Rig),
+                Markup.Escape(r.Firmware ?? ""), Markup.Escape(r.Iccid ?? ""), VerdictMarkup(r.Verdict, r.Error), r.Passed.ToString(), r.Failed.ToString(),
+                r.KnownDeviations.ToString());
         AnsiConsole.Write(table);
+        foreach (var r in rows.Where(r => r.Report is not null))
+            Console.WriteLine($"run {r.RunId}: {r.Report}");
         AnsiConsole.WriteLine($"{rows.Count} tests of {who} in {location.Display}");
     }
 
