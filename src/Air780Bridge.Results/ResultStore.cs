@@ -19,12 +19,16 @@ public sealed class ResultStore : IResultStore
     public StoreLocation Location { get; }
 
     /// <summary>Opens the store and brings its schema to the latest version.</summary>
-    public static async Task<IResultStore> OpenAsync(StoreLocation location, CancellationToken ct = default)
+    public static async Task<IResultStore> OpenAsync(StoreLocation location, CancellationToken ct = default) =>
+        await OpenAsync(location, Migrations.Latest, ct);
+
+    /// <summary>Opens with the schema brought to <paramref name="upTo"/> at most: how tests build a store an older air780 left.</summary>
+    internal static async Task<ResultStore> OpenAsync(StoreLocation location, int upTo, CancellationToken ct)
     {
         var store = new ResultStore(location);
         try
         {
-            await store.MigrateAsync(ct);
+            await store.MigrateAsync(upTo, ct);
         }
         catch (DbException e)
         {
@@ -40,7 +44,7 @@ public sealed class ResultStore : IResultStore
         return Convert.ToInt32(await Scalar(db, null, "SELECT COALESCE(MAX(version), 0) FROM schema_version", ct));
     }
 
-    private async Task MigrateAsync(CancellationToken ct)
+    private async Task MigrateAsync(int upTo, CancellationToken ct)
     {
         await using var db = await ConnectAsync(ct);
         await Execute(db, null, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_ms BIGINT NOT NULL)", ct);
@@ -50,7 +54,7 @@ public sealed class ResultStore : IResultStore
         var current = Convert.ToInt32(await Scalar(db, tx, "SELECT COALESCE(MAX(version), 0) FROM schema_version", ct));
         if (current > Migrations.Latest)
             throw new ResultStoreException($"the results store {Location.Display} has schema version {current}, newer than this air780 knows ({Migrations.Latest}); update air780");
-        foreach (var (version, description, sql) in Migrations.All.Where(m => m.Version > current))
+        foreach (var (version, description, sql) in Migrations.All.Where(m => m.Version > current && m.Version <= upTo))
         {
             await Execute(db, tx, _dialect.Ddl(sql), ct);
             await Execute(db, tx, "INSERT INTO schema_version (version, description, applied_ms) VALUES (@v, @d, @t)", ct,
@@ -169,7 +173,7 @@ public sealed class ResultStore : IResultStore
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private async Task<DbConnection> ConnectAsync(CancellationToken ct)
+    internal async Task<DbConnection> ConnectAsync(CancellationToken ct)
     {
         var db = _dialect.Connect(Location.ConnectionString);
         try

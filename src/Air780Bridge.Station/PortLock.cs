@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Air780Bridge.Station;
 
 /// <summary>
@@ -32,10 +30,8 @@ public sealed class PortLock : IDisposable
         {
             // FileShare.None is an exclusive flock(2) on Unix and a sharing lock on Windows, both dropped when the process dies.
             var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            file.SetLength(0);
-            var text = Encoding.UTF8.GetBytes($"{holderDescription} (pid {Environment.ProcessId}, since {DateTimeOffset.UtcNow:u})\n");
-            file.Write(text);
-            file.Flush();
+            // Who holds it goes next to the lock: the locked file itself cannot be read by the process that is refused.
+            File.WriteAllText(path + ".holder", $"{holderDescription} (pid {Environment.ProcessId}, since {DateTimeOffset.UtcNow:u})");
             holder = null;
             return new PortLock(file, path);
         }
@@ -50,9 +46,7 @@ public sealed class PortLock : IDisposable
     {
         try
         {
-            using var shared = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var reader = new StreamReader(shared);
-            return reader.ReadToEnd().Trim() is { Length: > 0 } text ? text : $"another process (lock file {path})";
+            return File.ReadAllText(path + ".holder").Trim() is { Length: > 0 } text ? text : $"another process (lock file {path})";
         }
         catch (IOException)
         {
