@@ -73,7 +73,7 @@ public sealed class StationTests : IDisposable
         Assert.Empty(await store.YieldAsync(new YieldQuery(Since: DateTimeOffset.UtcNow.AddMinutes(1))));
     }
 
-    [ChromiumFact]
+    [ChromiumRequiredFact]
     public async Task The_operator_page_shows_each_slot_live_and_its_last_result_in_chromium()
     {
         RequiredTools.RequireChromium();

@@ -1,10 +1,7 @@
-using Air780Bridge.Results;
-using Npgsql;
-
-namespace Air780Bridge.Results.Tests;
+namespace Air780Bridge.Tests;
 
 /// <summary>
-/// The tools these tests need: a PostgreSQL server (AIR780_TEST_POSTGRES, which .ci/run starts and exports) and
+/// Tools some tests need: a PostgreSQL server (AIR780_TEST_POSTGRES, which .ci/run starts and exports) and
 /// Debian's chromium. Missing on a developer's PC the test is skipped, saying how to get it; under CI (CI=true)
 /// it runs and fails, so a CI that lost a tool can never go green.
 /// </summary>
@@ -32,48 +29,12 @@ public sealed class PostgresFactAttribute : FactAttribute
     }
 }
 
-public sealed class ChromiumFactAttribute : FactAttribute
+/// <summary>Needs chromium; unlike a plain skip, fails under CI when it is missing.</summary>
+public sealed class ChromiumRequiredFactAttribute : FactAttribute
 {
-    public ChromiumFactAttribute()
+    public ChromiumRequiredFactAttribute()
     {
         if (!File.Exists(HeadlessChromium.Executable) && !RequiredTools.UnderCi)
             Skip = $"{HeadlessChromium.Executable} is not installed (apt-get install -y chromium); under CI this fails instead";
-    }
-}
-
-/// <summary>A database of its own on the test server, created for one test and dropped after it, so every test migrates from nothing.</summary>
-internal sealed class ScratchPostgres : IAsyncDisposable
-{
-    private readonly string _admin;
-    private readonly string _name;
-
-    private ScratchPostgres(string admin, string name)
-    {
-        _admin = admin;
-        _name = name;
-        Location = StoreLocation.Parse(new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString);
-    }
-
-    public StoreLocation Location { get; }
-
-    public static async Task<ScratchPostgres> CreateAsync()
-    {
-        var scratch = new ScratchPostgres(RequiredTools.RequirePostgres(), "air780_t_" + Guid.NewGuid().ToString("N")[..12]);
-        await scratch.ExecuteAsync($"CREATE DATABASE {scratch._name}");
-        return scratch;
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var db = new NpgsqlConnection(_admin);
-        await db.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, db);
-        await cmd.ExecuteNonQueryAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await ExecuteAsync($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)");
     }
 }
