@@ -24,5 +24,6 @@ internal static class ResultsOptions
     public static StoreLocation Resolve(string? option, string? defaultFolder = null) =>
         StoreLocation.Resolve(option, Program.Config[StoreLocation.SettingKey], defaultFolder ?? StoreLocation.DefaultFolderOf(RigFile.DefaultOutput));
 
-    public static string? StationName(string? option) => option ?? Program.Config["Results:Station"];
+    public static string? StationName(string? option) =>
+        !string.IsNullOrWhiteSpace(option) ? option : Program.Config["Results:Station"] is { Length: > 0 } s && !string.IsNullOrWhiteSpace(s) ? s : null;
 }

@@ -32,17 +32,8 @@ internal static class RunCommand
         };
         command.SetAction((result, ct) => ExitCodes.Guard(async () =>
         {
-            RigFile rig;
-            try
-            {
-                rig = RigFile.Load(result.GetValue(rigPath)!, new RigLoadOptions { KnownSuites = Air780Bridge.Rigs.Conformance.ConformanceSuite.Suites });
-            }
-            catch (RigFileException e)
-            {
-                foreach (var error in e.Errors)
-                    Console.Error.WriteLine(error);
+            if (!RigArgument.TryLoad(result.GetValue(rigPath)!, out var rig))
                 return ExitCodes.Usage;
-            }
             var storeOption = result.GetValue(store);
             var retest = result.GetResult(onlyFailed) is null ? null
                 : await RunSelection.FailedAsync(rig, result.GetValue(onlyFailed), ResultsOptions.Resolve(storeOption, RunSelection.StoreFolder(rig, result.GetValue(output))), ct);

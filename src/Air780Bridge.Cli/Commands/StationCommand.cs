@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Net;
 using Air780Bridge.Results;
-using Air780Bridge.Rigs.Conformance;
 using Air780Bridge.Rigs.RigFiles;
 using Air780Bridge.Rigs.Run;
 using Air780Bridge.Station;
@@ -30,17 +29,8 @@ internal static class StationCommand
         };
         command.SetAction((result, ct) => ExitCodes.Guard(async () =>
         {
-            RigFile rig;
-            try
-            {
-                rig = RigFile.Load(result.GetValue(rigPath)!, new RigLoadOptions { KnownSuites = ConformanceSuite.Suites });
-            }
-            catch (RigFileException e)
-            {
-                foreach (var error in e.Errors)
-                    Console.Error.WriteLine(error);
+            if (!RigArgument.TryLoad(result.GetValue(rigPath)!, out var rig))
                 return ExitCodes.Usage;
-            }
             var outputRoot = Path.GetFullPath(result.GetValue(output) ?? rig.ResolveOutput(DateTimeOffset.UtcNow));
             using var feeder = TwinSlots(ref rig, outputRoot);
             var options = new StationOptions
