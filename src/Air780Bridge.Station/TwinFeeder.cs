@@ -23,7 +23,9 @@ public sealed class TwinFeeder : IDisposable
     /// <param name="nextImei">The IMEI of the n-th module (1-based) of a slot, or null when that slot gets no more modules.</param>
     public TwinFeeder(RigFile rig, string directory, Func<string, int, string?>? nextImei = null)
     {
-        _nextImei = nextImei ?? ((slot, n) => VirtualModule.Imei($"{slot}#{n}"));
+        // Default: IMEIs of this feeder alone, so a restarted station does not replay the modules of the last one.
+        var session = Guid.NewGuid();
+        _nextImei = nextImei ?? ((slot, n) => VirtualModule.Imei($"{session}/{slot}/{n}"));
         var modules = new List<RigModule>();
         foreach (var m in rig.Modules)
         {

@@ -22,6 +22,7 @@ internal static class RunCommand
         {
             Description = "run again only what was not green in RUN: a run folder, a stored run id, or (without RUN) the rig's newest stored run",
             Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "RUN",
         };
         var store = ResultsOptions.Store();
         var station = ResultsOptions.Station();
