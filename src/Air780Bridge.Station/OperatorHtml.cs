@@ -105,7 +105,7 @@ internal static class OperatorHtml
     {
         SlotState.Testing => "Testing",
         SlotState.WaitingForModule => "Plug the next module in",
-        SlotState.RemoveModule => "Done: take the module out",
+        SlotState.RemoveModule => slot.Message ?? "Done: take the module out",
         SlotState.PortBusy => slot.Message ?? "port busy",
         _ => "Stopped",
     };

@@ -124,7 +124,16 @@ public sealed class StationRunner
                 CancellationToken stop;
                 lock (_gate)
                     stop = _stop.Token;
-                await TestModuleAsync(slot, stop, ct);
+                try
+                {
+                    await TestModuleAsync(slot, stop, ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // The harness could not start, the output folder is not writable...: the slot says so; the other slots go on.
+                    _log.Error(e, "station slot {Slot}: the test could not be run", slot.Name);
+                    Update(slot, v => v with { State = SlotState.RemoveModule, Message = $"not tested: {e.Message}; take the module out and plug it in again", CurrentScenario = null });
+                }
                 portLock.Dispose();
                 // The same module stays on the port until it is taken out; only then is the slot free for the next.
                 while (!ct.IsCancellationRequested && await PortPresence.IsPresentAsync(connection, ct))
@@ -167,7 +176,7 @@ public sealed class StationRunner
         _log.Information("station slot {Slot}: IMEI {Imei} {Verdict}", slot.Name, result.Imei, result.Word);
         Update(slot, v => v with
         {
-            State = SlotState.RemoveModule, Message = "take the module out", CurrentScenario = null, Tested = v.Tested + 1, Last = result,
+            State = SlotState.RemoveModule, Message = "Done: take the module out", CurrentScenario = null, Tested = v.Tested + 1, Last = result,
         });
     }
 
