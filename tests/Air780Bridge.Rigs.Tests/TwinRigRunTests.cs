@@ -55,7 +55,7 @@ public sealed class TwinRigRunTests(TwinRigRun run) : IClassFixture<TwinRigRun>
         string[] legacyOnly = ["server.publish-qos3", "server.second-connack", "server.late-connack"];
         foreach (var module in run.Result.Modules)
         {
-            var legacy = !Air780Bridge.Twin.FirmwareProfile.Get(module.Profile).DefensiveParsing;
+            var legacy = !FirmwareProfile.Get(module.Profile).DefensiveParsing;
             var server = module.Scenarios.Where(s => s.Id.StartsWith("server.", StringComparison.Ordinal)).ToList();
             Assert.Equal(17, server.Count);
             foreach (var scenario in server)
