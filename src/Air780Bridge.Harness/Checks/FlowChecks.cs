@@ -272,9 +272,10 @@ public sealed class SessionResendCheck(bool order) : Check
                 }
                 if (resent.Count < 2) continue;
                 orderJudged++;
-                var byResend = resent.OrderBy(r => r.Resend.T).ToList();
+                // Positions, not times: packets in one TCP segment share a timestamp.
+                var byResend = resent.OrderBy(r => IndexIn(next, r.Resend)).ToList();
                 for (var k = 1; k < byResend.Count; k++)
-                    if (byResend[k].Original.T < byResend[k - 1].Original.T)
+                    if (IndexIn(prev, byResend[k].Original) < IndexIn(prev, byResend[k - 1].Original))
                         inversions.Add(($"{Wire.Cite(byResend[k].Resend)} (first sent {Wire.Cite(byResend[k].Original)}) re-sent after {Wire.Cite(byResend[k - 1].Resend)} (first sent later)",
                             [byResend[k - 1].Resend, byResend[k].Resend]));
             }
@@ -294,6 +295,8 @@ public sealed class SessionResendCheck(bool order) : Check
             ? Result(CheckVerdict.KnownDeviation, $"{missing.Count} message(s) not re-sent: the firmware keeps no outbound session (luatos-mqtt-behaviour.md §5)", allowed, measured, missing.Select(m => m.E))
             : Result(CheckVerdict.Fail, string.Join("; ", missing.Select(m => m.Why)), allowed, measured, missing.Select(m => m.E));
     }
+
+    private static int IndexIn(ClientConnection c, TimelineEntry e) => c.Entries.ToList().IndexOf(e);
 
     /// <summary>What the client still owes when <paramref name="c"/> ends: its PUBLISHes not finally acknowledged (or not
     /// yet PUBREC'd) and, for a PUBREC'd QoS 2 id, the PUBREL.</summary>

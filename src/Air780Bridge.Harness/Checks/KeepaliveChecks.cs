@@ -27,7 +27,7 @@ public sealed class PingPeriodCheck : Check
         var measured = intervals.Select(i => $"{i.Ms:0} ms");
         return bad.Count == 0
             ? Result(CheckVerdict.Pass, $"{intervals.Count} ping interval(s) within tolerance", allowed, measured, intervals.SelectMany(i => new[] { i.From, i.To }).Distinct())
-            : Result(CheckVerdict.Fail, $"{bad.Count} of {intervals.Count} ping interval(s) outside {allowed}", allowed, measured, bad.SelectMany(i => new[] { i.From, i.To }).Distinct());
+            : Result(CheckVerdict.Fail, $"{bad.Count} of {intervals.Count} ping interval(s) outside {allowed}: " + string.Join("; ", bad.Select(i => $"{Wire.Cite(i.From)} → {Wire.Cite(i.To)} {i.Ms:0} ms")), allowed, measured, bad.SelectMany(i => new[] { i.From, i.To }).Distinct());
     }
 }
 

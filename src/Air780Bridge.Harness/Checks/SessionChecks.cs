@@ -160,7 +160,7 @@ public sealed class SubscribePerTopicCheck : Check
         if (matching.Select(s => s.PacketId).Distinct().Count() != matching.Count) problems.Add("SUBSCRIBE packets share a packet id");
         return problems.Count == 0
             ? Result(CheckVerdict.Pass, $"one SUBSCRIBE per topic ({topics.Count})", allowed, measured, matching)
-            : Result(CheckVerdict.Fail, string.Join("; ", problems), allowed, measured, subs);
+            : Result(CheckVerdict.Fail, string.Join("; ", problems), allowed, [.. measured, .. subs.Select(Wire.Cite)], subs);
     }
 }
 
@@ -183,7 +183,7 @@ public sealed class RetainedDeliveryCheck : Check
         var delivered = t.FirstOrDefault(e => e.T > sub.T && e.IsPacket("PUBLISH", "down") && moduleConns.Contains(e.Conn!) && e.Retain == true &&
                                               retainedSet.Any(r => r.Topic == e.Topic));
         if (delivered is null)
-            return Result(CheckVerdict.Fail, "no retained PUBLISH reached the module after SUBSCRIBE", allowed, ["none delivered"], [.. retainedSet, sub]);
+            return Result(CheckVerdict.Fail, $"no retained PUBLISH reached the module after {Wire.Cite(sub)} (retained: {string.Join(", ", retainedSet.Select(Wire.Cite))})", allowed, ["none delivered"], [.. retainedSet, sub]);
         var recv = t.FirstOrDefault(e => e.T >= delivered.T - ctx.Tolerances.ClockSkewUs && e.IsModule("recv") && (e.Topic is null || e.Topic == delivered.Topic));
         var measured = new[] { $"retained {delivered.Topic} delivered {Wire.Ms(sub.T, delivered.T):0} ms after SUBSCRIBE", recv is null ? "no module recv entry" : "module recv seen" };
         return recv is null && t.Any(e => e.Kind == "module")
@@ -216,7 +216,7 @@ public sealed class DuplicateClientIdCheck : Check
         if (takeover is not { } tk) return Inconclusive("no second connection with the same client id while the first was open", allowed);
         var close = t.FirstOrDefault(e => e.T >= tk.New.T && e.Conn == tk.Old.Conn && e.IsConnection("close"));
         var evt = t.FirstOrDefault(e => e.T >= tk.New.T && e.IsModule("disconnect"));
-        var measured = new[] { close is null ? "older connection not closed" : $"older closed {Wire.Ms(tk.New.T, close.T):0} ms after takeover", evt is null ? "no module disconnect" : "module disconnect seen" };
+        var measured = new[] { $"{Wire.Cite(tk.New)} takes over the session of {Wire.Cite(tk.Old)}", close is null ? "older connection not closed" : $"older closed {Wire.Ms(tk.New.T, close.T):0} ms after takeover", evt is null ? "no module disconnect" : "module disconnect seen" };
         var evidence = new[] { tk.Old, tk.New, close, evt }.OfType<TimelineEntry>();
         return close is not null && evt is not null
             ? Result(CheckVerdict.Pass, "older session ended and the module saw it", allowed, measured, evidence)

@@ -45,6 +45,16 @@ public sealed class TimelineBuilder
     public TimelineBuilder Module(string type, int? id = null, string? topic = null) =>
         Add(new() { Kind = "module", Conn = "m1", Type = type, PacketId = id, Topic = topic });
 
+    /// <summary>Bytes the client (<paramref name="dir"/> "up") or the broker sent, decoded by the tap's own decoder.</summary>
+    public TimelineBuilder Raw(string conn, string dir, params byte[][] packets)
+    {
+        var decoder = new Tap.MqttDecoder();
+        foreach (var frame in packets.SelectMany(p => decoder.Feed(p, conn, dir))) Add(frame.Entry);
+        return this;
+    }
+
+    public TimelineBuilder Sent(string conn, params byte[][] packets) => Raw(conn, "up", packets);
+
     public IReadOnlyList<TimelineEntry> Build() => _entries.ToList();
 
     public CheckContext Context(CheckExpectation? expectation = null) => new(Build(), expectation ?? new CheckExpectation { ClientId = "mod" });
