@@ -36,7 +36,8 @@ public static class CheckDocs
         foreach (var check in CheckCatalogue.All)
         {
             var cites = string.Join(", ", check.Statements.Select(s => s.Cite));
-            var other = string.Join("; ", check.Source.Split("; ").Where(p => !p.StartsWith("[MQTT-", StringComparison.Ordinal) || p.Contains(' ')));
+            // Source is the cites, then the other references (Check.Source).
+            var other = cites.Length == 0 ? check.Source : check.Source == cites ? "" : check.Source[(cites.Length + 2)..];
             md.AppendLine($"| `{check.Id}` | {Subject(check.Subject)} | **{Cell(check.Title)}**: {Cell(check.Statement)} | {Cell(cites)} | {Cell(other)} |");
         }
 
