@@ -134,25 +134,15 @@ public sealed class SubscribeTopicFiltersCheck : PacketRuleCheck
     }
 }
 
-public sealed class SubscribeNotEmptyCheck : PacketRuleCheck
+/// <summary>3.8.3-3 / 3.10.3-2: a SUBSCRIBE or UNSUBSCRIBE carries at least one topic filter.</summary>
+public sealed class FiltersNotEmptyCheck(string type) : PacketRuleCheck
 {
-    public override string Id => CheckIds.SubscribeNotEmpty;
-    public override string Title => "SUBSCRIBE carries at least one filter";
-    public override string Statement => "Every SUBSCRIBE holds at least one topic filter / requested QoS pair.";
-    protected override string AppliesToText => "SUBSCRIBE";
+    public override string Id => type == "SUBSCRIBE" ? CheckIds.SubscribeNotEmpty : CheckIds.UnsubscribeNotEmpty;
+    public override string Title => $"{type} carries at least one filter";
+    public override string Statement => type == "SUBSCRIBE" ? "Every SUBSCRIBE holds at least one topic filter / requested QoS pair." : "Every UNSUBSCRIBE holds at least one topic filter.";
+    protected override string AppliesToText => type;
     protected override string Allowed => "≥ 1 topic filter";
-    protected override bool AppliesTo(TimelineEntry e) => e.Type == "SUBSCRIBE" && e.Filters is not null;
-    protected override string? Violation(TimelineEntry e) => e.Filters!.Count == 0 ? "no topic filter" : null;
-}
-
-public sealed class UnsubscribeNotEmptyCheck : PacketRuleCheck
-{
-    public override string Id => CheckIds.UnsubscribeNotEmpty;
-    public override string Title => "UNSUBSCRIBE carries at least one filter";
-    public override string Statement => "Every UNSUBSCRIBE holds at least one topic filter.";
-    protected override string AppliesToText => "UNSUBSCRIBE";
-    protected override string Allowed => "≥ 1 topic filter";
-    protected override bool AppliesTo(TimelineEntry e) => e.Type == "UNSUBSCRIBE" && e.Filters is not null;
+    protected override bool AppliesTo(TimelineEntry e) => e.Type == type && e.Filters is not null;
     protected override string? Violation(TimelineEntry e) => e.Filters!.Count == 0 ? "no topic filter" : null;
 }
 
