@@ -8,8 +8,8 @@ public static class CheckCatalogue
         // The client's own packets against plain MQTT 3.1.1: these judge any client, no profile needed.
         new PacketWellFormedCheck(),
         new PacketReservedFlagsCheck(),
-        new StringsUtf8Check(),
-        new StringsNoNullCheck(),
+        new StringsCheck(nullCharacter: false),
+        new StringsCheck(nullCharacter: true),
         new ConnectOrderCheck(once: false),
         new ConnectOrderCheck(once: true),
         new ConnectProtocolCheck(),

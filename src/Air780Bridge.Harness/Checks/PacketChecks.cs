@@ -43,29 +43,22 @@ public sealed class PacketReservedFlagsCheck : PacketRuleCheck
     }
 }
 
-/// <summary>Every string the client sends (client id, will topic, user name, topic, filters) is well-formed UTF-8.</summary>
-public sealed class StringsUtf8Check : PacketRuleCheck
+/// <summary>Every string the client sends (client id, will topic, user name, topic, filters): well-formed UTF-8, or free of U+0000.</summary>
+public sealed class StringsCheck(bool nullCharacter) : PacketRuleCheck
 {
-    public override string Id => CheckIds.StringsUtf8;
-    public override string Title => "Strings are well-formed UTF-8";
-    public override string Statement => "Every UTF-8 string field the client sends (client identifier, will topic, user name, topic name, topic filters) is well-formed UTF-8 without encoded surrogates.";
+    public override string Id => nullCharacter ? CheckIds.StringsNoNull : CheckIds.StringsUtf8;
+    public override string Title => nullCharacter ? "Strings contain no U+0000" : "Strings are well-formed UTF-8";
+    public override string Statement => nullCharacter
+        ? "No UTF-8 string field the client sends encodes the null character U+0000 (topic names and filters included)."
+        : "Every UTF-8 string field the client sends (client identifier, will topic, user name, topic name, topic filters) is well-formed UTF-8 without encoded surrogates.";
     protected override string AppliesToText => "packet(s) with strings";
-    protected override string Allowed => "well-formed UTF-8 (RFC 3629)";
+    protected override string Allowed => nullCharacter ? "no U+0000 in any string" : "well-formed UTF-8 (RFC 3629)";
     protected override bool AppliesTo(TimelineEntry e) => e.Type is "CONNECT" or "PUBLISH" or "SUBSCRIBE" or "UNSUBSCRIBE";
-    protected override string? Violation(TimelineEntry e) =>
-        e.Defects?.FirstOrDefault(PacketDefects.IsIllFormedUtf8) is { } d ? $"{PacketDefects.Field(d)} is not well-formed UTF-8" : null;
-}
 
-public sealed class StringsNoNullCheck : PacketRuleCheck
-{
-    public override string Id => CheckIds.StringsNoNull;
-    public override string Title => "Strings contain no U+0000";
-    public override string Statement => "No UTF-8 string field the client sends encodes the null character U+0000 (topic names and filters included).";
-    protected override string AppliesToText => "packet(s) with strings";
-    protected override string Allowed => "no U+0000 in any string";
-    protected override bool AppliesTo(TimelineEntry e) => e.Type is "CONNECT" or "PUBLISH" or "SUBSCRIBE" or "UNSUBSCRIBE";
     protected override string? Violation(TimelineEntry e) =>
-        e.Defects?.FirstOrDefault(PacketDefects.IsNullCharacter) is { } d ? $"{PacketDefects.Field(d)} contains U+0000" : null;
+        e.Defects?.FirstOrDefault(nullCharacter ? PacketDefects.IsNullCharacter : PacketDefects.IsIllFormedUtf8) is { } d
+            ? $"{PacketDefects.Field(d)} {(nullCharacter ? "contains U+0000" : "is not well-formed UTF-8")}"
+            : null;
 }
 
 public sealed class PublishQosValidCheck : PacketRuleCheck
