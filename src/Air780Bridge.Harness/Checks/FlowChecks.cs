@@ -99,7 +99,10 @@ public sealed class AckPacketIdCheck : Check
         const string allowed = "each acknowledgement carries the id of a packet it answers";
         var bad = new List<(string Why, TimelineEntry E)>();
         var acks = 0;
-        HashSet<int> q1 = [], q2 = [], pubrelIn = [], pubrecIn = [];
+        // q1 and pubrelIn count copies: a broker that re-delivers a QoS 1 PUBLISH or repeats a PUBREL (one per PUBREC
+        // of a duplicate delivery) is answered once per copy, and each answer is legitimate.
+        HashSet<int> q2 = [], pubrecIn = [];
+        Dictionary<int, int> q1 = [], pubrelIn = [];
         ClientSessions.Walk(ctx, () => { q1.Clear(); q2.Clear(); pubrelIn.Clear(); pubrecIn.Clear(); }, (c, known) =>
         {
             foreach (var e in c.Entries)
@@ -109,9 +112,9 @@ public sealed class AckPacketIdCheck : Check
                 {
                     switch (e.Type)
                     {
-                        case "PUBLISH" when e.Qos == 1: q1.Add(id); break;
+                        case "PUBLISH" when e.Qos == 1: Copies.Add(q1, id); break;
                         case "PUBLISH" when e.Qos == 2: q2.Add(id); break;
-                        case "PUBREL": pubrelIn.Add(id); q2.Remove(id); break;
+                        case "PUBREL": Copies.Add(pubrelIn, id); q2.Remove(id); break;
                         case "PUBREC": pubrecIn.Add(id); break;
                         case "PUBCOMP": pubrecIn.Remove(id); break;
                     }
@@ -119,9 +122,9 @@ public sealed class AckPacketIdCheck : Check
                 }
                 string? why = e.Type switch
                 {
-                    "PUBACK" => q1.Remove(id) ? null : q2.Contains(id) ? "answers a QoS 2 PUBLISH with PUBACK (needs PUBREC)" : "answers no QoS 1 PUBLISH received with that id",
-                    "PUBREC" => q2.Contains(id) ? null : q1.Contains(id) ? "answers a QoS 1 PUBLISH with PUBREC (needs PUBACK)" : "answers no QoS 2 PUBLISH received with that id",
-                    "PUBCOMP" => pubrelIn.Remove(id) ? null : "answers no PUBREL received with that id",
+                    "PUBACK" => Copies.Take(q1, id) ? null : q2.Contains(id) ? "answers a QoS 2 PUBLISH with PUBACK (needs PUBREC)" : "answers no QoS 1 PUBLISH received with that id",
+                    "PUBREC" => q2.Contains(id) ? null : q1.ContainsKey(id) ? "answers a QoS 1 PUBLISH with PUBREC (needs PUBACK)" : "answers no QoS 2 PUBLISH received with that id",
+                    "PUBCOMP" => Copies.Take(pubrelIn, id) ? null : "answers no PUBREL received with that id",
                     "PUBREL" => pubrecIn.Contains(id) ? null : "answers no PUBREC received with that id",
                     _ => "",
                 };
@@ -135,6 +138,19 @@ public sealed class AckPacketIdCheck : Check
         return bad.Count == 0
             ? Result(CheckVerdict.Pass, $"{acks} acknowledgement(s) each answer a packet with their id", allowed, [$"{acks} acknowledgement(s)"])
             : Result(CheckVerdict.Fail, string.Join("; ", bad.Select(b => b.Why)), allowed, bad.Select(b => b.Why), bad.Select(b => b.E));
+    }
+}
+
+/// <summary>A multiset of packet ids: how many received copies of each are still unanswered.</summary>
+internal static class Copies
+{
+    public static void Add(Dictionary<int, int> copies, int id) => copies[id] = copies.GetValueOrDefault(id) + 1;
+
+    public static bool Take(Dictionary<int, int> copies, int id)
+    {
+        if (!copies.TryGetValue(id, out var n)) return false;
+        if (n == 1) copies.Remove(id); else copies[id] = n - 1;
+        return true;
     }
 }
 

@@ -161,3 +161,34 @@ public class PublishChecksTests
         Assert.Equal(CheckVerdict.Inconclusive, check.Evaluate(new TimelineBuilder().Connect("c1").Publish("c1", "down", "t", 1, 1).Context()).Verdict);
     }
 }
+
+public class AckCopiesTests
+{
+    // Regression (twin rig run, server.qos2-duplicate): a duplicate QoS 2 delivery is answered with two PUBRECs, the
+    // broker answers each with a PUBREL, and the client's second PUBCOMP was judged as answering no PUBREL.
+    [Fact]
+    public void Each_repeated_PUBREL_may_be_answered_and_one_answer_too_many_fails()
+    {
+        TimelineBuilder Trace(int pubcomps)
+        {
+            var b = new TimelineBuilder().Connect("c1").At(10).Publish("c1", "down", "a/b", 2, 258).At(11).Publish("c1", "down", "a/b", 2, 258, dup: true)
+                .At(12).Up("c1", "PUBREC", 258).Up("c1", "PUBREC", 258).At(13).Down("c1", "PUBREL", 258).Down("c1", "PUBREL", 258);
+            for (var i = 0; i < pubcomps; i++) b.At(14 + i).Up("c1", "PUBCOMP", 258);
+            return b;
+        }
+        var check = new AckPacketIdCheck();
+        Assert.Equal(CheckVerdict.Pass, check.Evaluate(Trace(2).Context()).Verdict);
+        var extra = check.Evaluate(Trace(3).Context());
+        Assert.Equal(CheckVerdict.Fail, extra.Verdict);
+        Assert.Contains("PUBCOMP id 258 answers no PUBREL", extra.Explanation);
+    }
+
+    [Fact]
+    public void A_redelivered_QoS1_PUBLISH_may_be_acknowledged_per_copy()
+    {
+        var b = new TimelineBuilder().Connect("c1").At(10).Publish("c1", "down", "a/b", 1, 7).At(11).Publish("c1", "down", "a/b", 1, 7, dup: true)
+            .At(12).Up("c1", "PUBACK", 7).Up("c1", "PUBACK", 7);
+        Assert.Equal(CheckVerdict.Pass, new AckPacketIdCheck().Evaluate(b.Context()).Verdict);
+        Assert.Equal(CheckVerdict.Fail, new AckPacketIdCheck().Evaluate(b.At(13).Up("c1", "PUBACK", 7).Context()).Verdict);
+    }
+}
