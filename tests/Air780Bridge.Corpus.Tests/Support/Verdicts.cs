@@ -1,0 +1,40 @@
+namespace Air780Bridge.Corpus.Tests.Support;
+
+/// <summary>What `air780 check` said about one client, with assertions that print the verdicts and the trace on failure.</summary>
+public sealed class Verdicts(IReadOnlyList<Outcome> outcomes, string command, IReadOnlyList<string> timeline)
+{
+    public IReadOnlyList<Outcome> All { get; } = outcomes;
+    public IReadOnlySet<string> Failed { get; } = outcomes.Where(o => o.Verdict == "Fail").Select(o => o.Id).ToHashSet();
+
+    public string Of(string id) => All.SingleOrDefault(o => o.Id == id)?.Verdict
+        ?? throw new InvalidOperationException($"`{command}` reported no check '{id}'; it reported {string.Join(", ", All.Select(o => o.Id))}");
+
+    /// <summary>A compliant client: no Fail at all, except the false verdicts <paramref name="known"/> lists (each
+    /// written up in README.md and corpus-findings.md), which must still occur so a fixed check gets its entry removed.</summary>
+    public void AssertNoFail(params FalseVerdict[] known)
+    {
+        var expected = known.Select(k => k.CheckId).ToHashSet();
+        Assert.True(Failed.SetEquals(expected), Describe(expected.Count == 0
+            ? "a compliant third-party client got a Fail"
+            : $"expected exactly the known false verdict(s) {{{string.Join(", ", expected)}}} ({string.Join("; ", known.Select(k => k.Finding))})"));
+    }
+
+    /// <summary>A misbehaving client: exactly the Fail it earned, and no other.</summary>
+    public void AssertFailedExactly(string id)
+    {
+        Assert.True(Failed.SetEquals([id]), Describe($"expected exactly {{{id}}} to fail"));
+        Assert.NotEmpty(All.Single(o => o.Id == id).Explanation);
+    }
+
+    /// <summary>The session exercised these rules: a Pass shows the corpus judged them, not that nothing was checked.</summary>
+    public void AssertPassed(params string[] ids)
+    {
+        var notPassed = ids.Where(id => Of(id) != "Pass").ToList();
+        Assert.True(notPassed.Count == 0, Describe($"expected Pass for {string.Join(", ", notPassed)}"));
+    }
+
+    private string Describe(string what) =>
+        $"{what}; failed: {{{string.Join(", ", Failed)}}}\n`{command}`:\n" +
+        string.Join("\n", All.Select(o => $"  {o.Verdict,-14} {o.Id}: {o.Explanation} [{string.Join("; ", o.Measured)}]")) +
+        "\ntimeline:\n  " + string.Join("\n  ", timeline);
+}
