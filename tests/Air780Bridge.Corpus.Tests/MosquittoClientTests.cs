@@ -1,3 +1,4 @@
+using Air780Bridge.Harness.Checks;
 using Air780Bridge.Corpus.Tests.Support;
 
 namespace Air780Bridge.Corpus.Tests;
@@ -36,10 +37,10 @@ public sealed class MosquittoClientTests
             (await s.JudgeAsync($"mq-pub-q{qos}")).AssertNoFail();
             var sub = await s.JudgeAsync($"mq-sub-q{qos}");
             sub.AssertNoFail();
-            sub.AssertPassed("packet-id.non-zero", "packet-id.not-reused-in-flight");
+            sub.AssertPassed(CheckIds.PacketIdNonZero, CheckIds.PacketIdNotReusedInFlight);
         }
-        (await s.JudgeAsync("mq-sub-q1")).AssertPassed("inbound.qos1-puback");
-        (await s.JudgeAsync("mq-sub-q2")).AssertPassed("inbound.qos2-pubrec-pubcomp");
+        (await s.JudgeAsync("mq-sub-q1")).AssertPassed(CheckIds.InboundQos1Puback);
+        (await s.JudgeAsync("mq-sub-q2")).AssertPassed(CheckIds.InboundQos2PubrecPubcomp);
     }
 
     [ToolFact("mosquitto")]
@@ -52,7 +53,7 @@ public sealed class MosquittoClientTests
         (await s.JudgeAsync("mq-retain-pub")).AssertNoFail();
         var verdicts = await s.JudgeAsync("mq-retain-sub");
         verdicts.AssertNoFail();
-        verdicts.AssertPassed("subscribe.retained-delivered", "inbound.qos1-puback");
+        verdicts.AssertPassed(CheckIds.SubscribeRetainedDelivered, CheckIds.InboundQos1Puback);
     }
 
     [ToolFact("mosquitto")]
@@ -62,7 +63,7 @@ public sealed class MosquittoClientTests
         await Tool.MosquittoPub.RunAsync(Dial(s, "mq-auth", "-u", "corpus", "-P", "s3cret", "-t", "corpus/mq/auth", "-q", "1", "-m", "signed in"));
         var verdicts = await s.JudgeAsync("mq-auth");
         verdicts.AssertNoFail();
-        verdicts.AssertPassed("connect.password-without-username");
+        verdicts.AssertPassed(CheckIds.ConnectPasswordWithoutUsername);
     }
 
     [ToolFact("mosquitto")]
@@ -79,7 +80,7 @@ public sealed class MosquittoClientTests
         (await s.JudgeAsync("mq-will-clean")).AssertNoFail(Findings.WillBlamedOnCleanDisconnect);
         var lost = await s.JudgeAsync("mq-will-lost");
         lost.AssertNoFail();
-        lost.AssertPassed("will.on-abrupt-loss-only");
+        lost.AssertPassed(CheckIds.WillOnAbruptLossOnly);
         (await s.JudgeAsync("mq-will-watch")).AssertNoFail();
     }
 
@@ -94,7 +95,7 @@ public sealed class MosquittoClientTests
         await sub.SucceededAsync();
         var verdicts = await s.JudgeAsync("mq-keepalive", "--keepalive", "5");
         verdicts.AssertNoFail();
-        verdicts.AssertPassed("keepalive.limit", "connect.fields");
+        verdicts.AssertPassed(CheckIds.KeepaliveLimit, CheckIds.ConnectFields);
     }
 
     [ToolFact("mosquitto")]
@@ -112,7 +113,7 @@ public sealed class MosquittoClientTests
         }
         var verdicts = await s.JudgeAsync("mq-persist");
         verdicts.AssertNoFail();
-        verdicts.AssertPassed("inbound.qos1-puback", "connect.fields");
+        verdicts.AssertPassed(CheckIds.InboundQos1Puback, CheckIds.ConnectFields);
         (await s.JudgeAsync("mq-persist-pub")).AssertNoFail();
     }
 }

@@ -19,6 +19,13 @@ public sealed class Verdicts(IReadOnlyList<Outcome> outcomes, string command, IR
             : $"expected exactly the known false verdict(s) {{{string.Join(", ", expected)}}} ({string.Join("; ", known.Select(k => k.Finding))})"));
     }
 
+    /// <summary>A misbehaving client the check still passes (a known false Pass): no Fail at all. When the check is
+    /// fixed this fails, naming the finding, and the misbehaviour's Missed entry goes.</summary>
+    public void AssertStillMissed(FalseVerdict missed) =>
+        Assert.True(Failed.Count == 0, Describe(Failed.SetEquals([missed.CheckId])
+            ? $"{missed.Finding}: fixed, the violation now fails; remove Missed from the misbehaviour and {missed.CheckId} from Findings"
+            : $"expected no Fail while {missed.Finding} stands"));
+
     /// <summary>A misbehaving client: exactly the Fail it earned, and no other.</summary>
     public void AssertFailedExactly(string id)
     {
