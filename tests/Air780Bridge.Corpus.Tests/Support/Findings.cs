@@ -18,4 +18,14 @@ public static class Findings
     /// broker closes it is never judged (issue 9 lists it; the corpus reproduces it with a raw client).</summary>
     public static readonly FalseVerdict SilenceUntilCloseNotMeasured = new(CheckIds.KeepaliveLimit,
         "F4: the silence up to the broker's close is not measured, so a silent client passes");
+
+    /// <summary>F3: the LuatOS 3/4-keepalive ping timer is judged without a firmware profile, so a plain MQTT 3.1.1
+    /// client that pings at its keepalive fails it.</summary>
+    public static readonly FalseVerdict LuatosPingPeriodWithoutProfile = new(CheckIds.KeepalivePingPeriod,
+        "F3: the LuatOS 3/4-keepalive ping period is applied without a firmware profile");
+
+    /// <summary>F5: reconnect.no-resend (LuatOS keeps no session) is judged without a firmware profile, so a client
+    /// that re-sends an unacknowledged QoS 1 PUBLISH with DUP, as [MQTT-4.4.0-1] requires, fails it.</summary>
+    public static readonly FalseVerdict ResendJudgedByLuatosRule = new(CheckIds.ReconnectNoResend,
+        "F5: the LuatOS no-resend rule is applied without a firmware profile and fails the re-send [MQTT-4.4.0-1] requires");
 }
