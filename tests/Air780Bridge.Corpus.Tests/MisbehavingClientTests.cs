@@ -1,93 +1,174 @@
 using Air780Bridge.Corpus.Tests.Support;
 using Air780Bridge.Harness.Checks;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
 using static Air780Bridge.Corpus.Tests.Support.Packet;
 
 namespace Air780Bridge.Corpus.Tests;
 
 /// <summary>
 /// One deliberately misbehaving raw-socket client per check that judges a client's own packets: each breaks exactly
-/// one rule, behaves otherwise, and must get exactly that check's Fail from `air780 check`, no other.
+/// one rule against the live harness broker, behaves otherwise, and must get exactly that check's Fail from
+/// `air780 check` (no profile), no other. The broker may close on the violation; that is part of the trace.
 /// </summary>
 public sealed class MisbehavingClientTests
 {
-    /// <summary>A raw client that breaks one rule: what it does, then CONNECT (unless <paramref name="Connect"/> is the fault) and its misbehaviour.</summary>
-    /// <remarks><paramref name="Missed"/>: a known false Pass (Findings) the check still gives this client.</remarks>
-    public sealed record Misbehaviour(string Breaks, Func<RawClient, Task> Act, byte[]? Connect = null, string[]? Options = null, FalseVerdict? Missed = null);
+    private const string Id = "raw";
+    private const string Topic = "corpus/raw";
 
-    /// <summary>Client checks a raw socket client cannot make fail, and why; every other client check needs a misbehaviour.</summary>
+    /// <summary>What the client breaks (the statement), and the whole session after the TCP connect; judged as <paramref name="ClientId"/>.</summary>
+    public sealed record Misbehaviour(string Breaks, Func<RawClient, CorpusSession, Task> Act, string[]? Options = null, string ClientId = Id);
+
+    /// <summary>Client checks no raw client can make fail against this broker, and why.</summary>
     public static readonly IReadOnlyDictionary<string, string> Unreachable = new Dictionary<string, string>
     {
-        [CheckIds.PublishQos1SentAfterPuback] = "fails only on a module \"sent\" event before the PUBACK: module events come from the Air780 agent, not from the wire",
-        [CheckIds.KeepalivePingPeriod] = "the LuatOS 3/4-keepalive ping timer is a firmware rule, not an MQTT 3.1.1 client rule: a client pinging at the full keepalive complies (finding F3)",
+        [CheckIds.SessionResendUnacked] = "needs a resumed session (CONNACK session present 1); the embedded broker keeps no session for CleanSession 0 (finding F2)",
+        [CheckIds.OrderResend] = "needs a resumed session (CONNACK session present 1); the embedded broker keeps no session for CleanSession 0 (finding F2)",
+        [CheckIds.DisconnectCloses] = "the broker closes the connection as soon as it reads DISCONNECT, so no client can hold it open afterwards",
     };
+
+    private static Misbehaviour Plain(string breaks, Func<RawClient, Task> act, string[]? options = null) =>
+        new(breaks, async (c, _) => { await Open(c); await act(c); }, options);
+
+    /// <summary>The violation is in the CONNECT itself: send it, take the broker's answer (CONNACK or a close), leave.</summary>
+    private static Misbehaviour InConnect(string breaks, byte[] connect, string[]? options = null) =>
+        new(breaks, async (c, _) => { await c.SendAsync(connect, Disconnect); await c.BrokerClosedAsync(); }, options);
+
+    /// <summary>A packet that breaks the rule, then DISCONNECT in the same write (the broker may close on the first).</summary>
+    private static Misbehaviour Sends(string breaks, params byte[][] packets) =>
+        Plain(breaks, async c => { await c.SendAsync([.. packets, Disconnect]); await c.BrokerClosedAsync(); });
 
     public static readonly IReadOnlyDictionary<string, Misbehaviour> ByCheck = new Dictionary<string, Misbehaviour>
     {
-        [CheckIds.ConnectPasswordWithoutUsername] = new("[MQTT-3.1.2-22] Password Flag 1 with User Name Flag 0", Bye,
-            Connect: Connect("raw", password: "secret")),
-
-        [CheckIds.PacketIdNonZero] = new("[MQTT-2.3.1-1] SUBSCRIBE with packet id 0", async c =>
+        [CheckIds.PacketWellFormed] = Sends("[MQTT-2.2.2-2]/§2.2.3 a PINGREQ with remaining length 1", [0xC0, 0x01, 0x00]),
+        [CheckIds.PacketReservedFlags] = Plain("[MQTT-3.6.1-1] PUBREL with fixed-header flags 0000 (first byte 0x60, not 0x62)", async c =>
         {
-            // The embedded broker (MQTTnet) never answers a SUBSCRIBE with id 0, so the client does not wait for a SUBACK.
-            await c.SendAsync(Subscribe(0, "corpus/raw", 0), Disconnect);
+            await c.SendAsync(Publish(Topic, 2, 1));
+            await c.ExpectAsync("PUBREC");
+            await c.SendAsync(Ack("PUBREL", 1, flags: 0x0), Disconnect);
             await c.BrokerClosedAsync();
         }),
-
-        [CheckIds.PacketIdNotReusedInFlight] = new("[MQTT-2.3.1-2] a new QoS 2 PUBLISH (DUP 0) on an id that has had PUBREC but not PUBCOMP", async c =>
+        [CheckIds.StringsUtf8] = Sends("[MQTT-1.5.3-1] a topic ending in a lone UTF-8 lead byte (61 2F C3)", Publish("", 0, topicBytes: [0x61, 0x2F, 0xC3])),
+        [CheckIds.StringsNoNull] = Sends("[MQTT-1.5.3-2] a topic with U+0000", Publish("corpus/\0raw", 0)),
+        [CheckIds.ConnectFirstPacket] = new("[MQTT-3.1.0-1] PINGREQ before CONNECT", async (c, _) =>
         {
-            await c.SendAsync(Publish("corpus/raw", 2, 7, "first"));
+            await c.SendAsync(PingReq, Connect(Id), Disconnect);
+            await c.BrokerClosedAsync();
+        }),
+        [CheckIds.ConnectOnce] = Sends("[MQTT-3.1.0-2] a second CONNECT on the connection", Connect(Id)),
+        [CheckIds.ConnectProtocol] = InConnect("[MQTT-3.1.2-1]/[MQTT-3.1.2-2] protocol MQIsdp level 3 (MQTT 3.1) on a 3.1.1 judge", Connect(Id, protocol: "MQIsdp", level: 3)),
+        [CheckIds.ConnectReservedFlag] = InConnect("[MQTT-3.1.2-3] connect flags bit 0 (reserved) set", Connect(Id, flags: 0x03)),
+        [CheckIds.ConnectWillFlags] = InConnect("[MQTT-3.1.2-13] Will QoS 1 with the Will Flag 0", Connect(Id, flags: 0x0A)),
+        [CheckIds.ConnectPayloadFields] = InConnect("[MQTT-3.1.2-18] a user name in the payload with the User Name Flag 0", Connect(Id, extra: Str("user"))),
+        [CheckIds.ConnectPasswordWithoutUsername] = InConnect("[MQTT-3.1.2-22] Password Flag 1 with User Name Flag 0", Connect(Id, password: "secret")),
+        [CheckIds.ConnectEmptyClientId] = new("[MQTT-3.1.3-7] an empty client id with CleanSession 0 (the broker refuses it, CONNACK 2)", async (c, _) =>
+        {
+            await c.SendAsync(Connect("", clean: false));
+            await c.BrokerClosedAsync();
+        }, ClientId: ""),
+        [CheckIds.KeepaliveLimit] = new("[MQTT-3.1.2-23] keep alive 1 s, then silent until the broker gives up on it", async (c, _) =>
+        {
+            await Open(c, Connect(Id, keepAlive: 1));
+            await c.SendAsync(Subscribe(1, Topic, 0));
+            await c.ExpectAsync("SUBACK");
+            await c.BrokerClosedAsync();
+        }, ["--keepalive", "1"]),
+        [CheckIds.PublishQosValid] = Sends("[MQTT-3.3.1-4] a PUBLISH with both QoS bits set", Frame(0x36, Str(Topic), U16(1), "x"u8.ToArray())),
+        [CheckIds.PublishQos0Dup] = Sends("[MQTT-3.3.1-2] a QoS 0 PUBLISH with DUP 1", Publish(Topic, 0, dup: true)),
+        [CheckIds.PublishTopicName] = Sends("[MQTT-3.3.2-2] a wildcard in a PUBLISH topic name", Publish("corpus/#", 0)),
+        [CheckIds.PublishDupFlag] = Plain("[MQTT-3.3.1-1] DUP 1 on the first send of a QoS 1 message", async c =>
+        {
+            await c.SendAsync(Publish(Topic, 1, 2, dup: true));
+            await c.ExpectAsync("PUBACK");
+            await Bye(c);
+        }),
+        [CheckIds.PublishQos2Pubrel] = Plain("[MQTT-4.3.3-1] a QoS 2 PUBREC never answered with PUBREL", async c =>
+        {
+            await c.SendAsync(Publish(Topic, 2, 3));
             await c.ExpectAsync("PUBREC");
-            await c.SendAsync(Publish("corpus/raw", 2, 7, "second"));
+            await StayPastResponseWindow(c);
+            await Bye(c);
+        }),
+        [CheckIds.SubscribeNotEmpty] = Sends("[MQTT-3.8.3-3] a SUBSCRIBE without a topic filter", Subscribe(1)),
+        [CheckIds.SubscribeRequestedQos] = Sends("[MQTT-3-8.3-4] a requested QoS of 3", Subscribe(1, Topic, 3)),
+        [CheckIds.SubscribeTopicFilters] = Sends("[MQTT-4.7.1-2] '#' not the last level of a filter", Subscribe(1, "corpus/#/raw", 1)),
+        [CheckIds.UnsubscribeNotEmpty] = Sends("[MQTT-3.10.3-2] an UNSUBSCRIBE without a topic filter", Unsubscribe(1)),
+        [CheckIds.PacketIdNonZero] = Sends("[MQTT-2.3.1-1] a SUBSCRIBE with packet id 0 (the broker never answers it)", Subscribe(0, Topic, 0)),
+        [CheckIds.PacketIdNotReusedInFlight] = Plain("[MQTT-2.3.1-2] a new QoS 2 PUBLISH (DUP 0) on an id that has had PUBREC but not PUBCOMP", async c =>
+        {
+            await c.SendAsync(Publish(Topic, 2, 7, "first"));
+            await c.ExpectAsync("PUBREC");
+            await c.SendAsync(Publish(Topic, 2, 7, "second"));
             await c.ExpectAsync("PUBREC");
             await c.SendAsync(Ack("PUBREL", 7));
             await c.ExpectAsync("PUBCOMP");
             await Bye(c);
         }),
-
-        [CheckIds.PublishQos2SentAfterPubcomp] = new("[MQTT-3.6.1-1] PUBREL with fixed-header flags 0000 (first byte 0x60, not 0x62)", async c =>
+        [CheckIds.AckPacketIdMatches] = Plain("[MQTT-2.3.1-6] a PUBACK for an id the broker never sent", async c =>
         {
-            await c.SendAsync(Publish("corpus/raw", 2, 1));
-            await c.ExpectAsync("PUBREC");
-            await c.SendAsync(Ack("PUBREL", 1, flags: 0x0), Disconnect);
-            await c.BrokerClosedAsync();
+            await c.SendAsync(Ack("PUBACK", 99), PingReq);
+            await c.ExpectAsync("PINGRESP");
+            await Bye(c);
         }),
-
-        [CheckIds.InboundQos1Puback] = new("[MQTT-4.3.2-2] receives its own QoS 1 message and never sends PUBACK", async c =>
+        [CheckIds.InboundQos1Puback] = new("[MQTT-4.3.2-2] receives a QoS 1 message and never sends PUBACK", async (c, s) =>
         {
-            await c.SendAsync(Subscribe(1, "corpus/raw/q1", 1));
-            await c.ExpectAsync("SUBACK");
-            await c.SendAsync(Publish("corpus/raw/q1", 1, 2));
+            await Open(c);
+            await Subscribed(c, 1);
+            await PublishFromAnother(s, 1, 1);
             await c.ExpectAsync("PUBLISH");
+            await StayPastResponseWindow(c);
             await Bye(c);
         }),
-
-        [CheckIds.InboundQos2PubrecPubcomp] = new("[MQTT-4.3.3-2] answers an inbound QoS 2 PUBLISH with PUBREC, then never answers PUBREL with PUBCOMP", async c =>
+        [CheckIds.InboundQos2PubrecPubcomp] = new("[MQTT-4.3.3-2] answers a QoS 2 PUBLISH with PUBREC, then never answers PUBREL with PUBCOMP", async (c, s) =>
         {
-            await c.SendAsync(Subscribe(1, "corpus/raw/q2", 2));
-            await c.ExpectAsync("SUBACK");
-            await c.SendAsync(Publish("corpus/raw/q2", 2, 2));
-            bool completed = false, released = false;
-            // Its own publish's PUBREC/PUBCOMP and the delivery to itself (PUBLISH, then the broker's PUBREL) interleave.
-            while (!completed || !released)
-            {
-                var p = await c.ReadAsync();
-                if (p.Type == "PUBREC") await c.SendAsync(Ack("PUBREL", p.PacketId));
-                else if (p.Type == "PUBCOMP") completed = true;
-                else if (p.Type == "PUBLISH") await c.SendAsync(Ack("PUBREC", p.PacketId));
-                else if (p.Type == "PUBREL") released = true;
-            }
+            await Open(c);
+            await Subscribed(c, 2);
+            await PublishFromAnother(s, 2, 1);
+            var p = await c.ExpectAsync("PUBLISH");
+            await c.SendAsync(Ack("PUBREC", p.PacketId));
+            await c.ExpectAsync("PUBREL");
+            await StayPastResponseWindow(c);
             await Bye(c);
         }),
-
-        [CheckIds.KeepaliveLimit] = new("[MQTT-3.1.2-23] keepalive 1 s, then silent until the broker gives up on it", async c =>
+        [CheckIds.OrderPuback] = new("[MQTT-4.6.0-2] acknowledges two QoS 1 messages in reverse order", async (c, s) =>
         {
-            await c.SendAsync(Subscribe(1, "corpus/raw/ka", 0));
-            await c.ExpectAsync("SUBACK");
+            await Open(c);
+            await Subscribed(c, 1);
+            await PublishFromAnother(s, 1, 2);
+            var first = await c.ExpectAsync("PUBLISH");
+            var second = await c.ExpectAsync("PUBLISH");
+            await c.SendAsync(Ack("PUBACK", second.PacketId), Ack("PUBACK", first.PacketId));
+            await Bye(c);
+        }),
+        [CheckIds.OrderPubrec] = new("[MQTT-4.6.0-3] answers two QoS 2 messages with PUBRECs in reverse order", async (c, s) =>
+        {
+            await Open(c);
+            await Subscribed(c, 2);
+            await PublishFromAnother(s, 2, 2);
+            var first = await c.ExpectAsync("PUBLISH");
+            var second = await c.ExpectAsync("PUBLISH");
+            await c.SendAsync(Ack("PUBREC", second.PacketId), Ack("PUBREC", first.PacketId));
+            for (var i = 0; i < 2; i++) await c.SendAsync(Ack("PUBCOMP", (await c.ExpectAsync("PUBREL")).PacketId));
+            await Bye(c);
+        }),
+        [CheckIds.OrderPubrel] = Plain("[MQTT-4.6.0-4] sends PUBRELs for two QoS 2 messages in reverse order", async c =>
+        {
+            await c.SendAsync(Publish(Topic, 2, 4), Publish(Topic, 2, 5));
+            await c.ExpectAsync("PUBREC");
+            await c.ExpectAsync("PUBREC");
+            await c.SendAsync(Ack("PUBREL", 5), Ack("PUBREL", 4));
+            await c.ExpectAsync("PUBCOMP");
+            await c.ExpectAsync("PUBCOMP");
+            await Bye(c);
+        }),
+        [CheckIds.DisconnectLastPacket] = Plain("[MQTT-3.14.4-1]/[MQTT-3.14.4-2] a PINGREQ after DISCONNECT", async c =>
+        {
+            await c.SendAsync(Disconnect, PingReq);
             await c.BrokerClosedAsync();
-        }, Connect: Connect("raw", keepAlive: 1), Options: ["--keepalive", "1"], Missed: Findings.SilenceUntilCloseNotMeasured),
-
-        [CheckIds.ConnectFields] = new("not an MQTT rule but the configuration: `--keepalive 30` configured, the CONNECT says 60", Bye,
-            Connect: Connect("raw", keepAlive: 60), Options: ["--keepalive", "30"]),
+        }),
+        [CheckIds.ConnectFields] = InConnect("not an MQTT rule but the configuration: `--keepalive 30` configured, the CONNECT says 60",
+            Connect(Id, keepAlive: 60), ["--keepalive", "30"]),
     };
 
     public static TheoryData<string> Checks => new(ByCheck.Keys);
@@ -98,15 +179,8 @@ public sealed class MisbehavingClientTests
     {
         var m = ByCheck[checkId];
         await using var corpus = await CorpusSession.StartAsync();
-        await using (var client = await RawClient.ConnectAsync(corpus))
-        {
-            await client.SendAsync(m.Connect ?? Connect("raw"));
-            await client.ExpectAsync("CONNACK");
-            await m.Act(client);
-        }
-        var verdicts = await corpus.JudgeAsync("raw", m.Options ?? []);
-        if (m.Missed is { } missed) verdicts.AssertStillMissed(missed);
-        else verdicts.AssertFailedExactly(checkId);
+        await using (var client = await RawClient.ConnectAsync(corpus)) await m.Act(client, corpus);
+        (await corpus.JudgeAsync(m.ClientId, m.Options ?? [])).AssertFailedExactly(checkId);
     }
 
     [Fact]
@@ -115,8 +189,41 @@ public sealed class MisbehavingClientTests
         var client = CheckCatalogue.All.Where(c => c.Subject == CheckSubject.Client).Select(c => c.Id).ToHashSet();
         var missing = client.Except(ByCheck.Keys).Except(Unreachable.Keys).Order().ToList();
         Assert.True(missing.Count == 0, $"client checks without a misbehaving client: {string.Join(", ", missing)}; add one to {nameof(ByCheck)} (or a reason to {nameof(Unreachable)})");
-        var stale = ByCheck.Keys.Concat(Unreachable.Keys).Where(id => CheckCatalogue.Find(id) is null).ToList();
-        Assert.True(stale.Count == 0, $"no such check in the catalogue: {string.Join(", ", stale)}");
+        var notClient = ByCheck.Keys.Concat(Unreachable.Keys).Where(id => !client.Contains(id)).ToList();
+        Assert.True(notClient.Count == 0, $"not a client check in the catalogue: {string.Join(", ", notClient)}");
+    }
+
+    private static async Task Open(RawClient c, byte[]? connect = null)
+    {
+        await c.SendAsync(connect ?? Connect(Id));
+        await c.ExpectAsync("CONNACK");
+    }
+
+    private static async Task Subscribed(RawClient c, int qos)
+    {
+        await c.SendAsync(Subscribe(1, Topic, qos));
+        await c.ExpectAsync("SUBACK");
+    }
+
+    /// <summary>A compliant MQTTnet client (another client id, so not judged) publishes <paramref name="count"/> messages to the raw client's topic.</summary>
+    private static async Task PublishFromAnother(CorpusSession s, int qos, int count)
+    {
+        using var publisher = new MqttClientFactory().CreateMqttClient();
+        await publisher.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(s.Host, s.Port).WithClientId("raw-publisher")
+            .WithProtocolVersion(MqttProtocolVersion.V311).WithTimeout(CorpusSession.Timeout).Build());
+        for (var i = 0; i < count; i++)
+            await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(Topic).WithPayload($"m{i}").WithQualityOfServiceLevel((MqttQualityOfServiceLevel)qos).Build());
+        await publisher.DisconnectAsync();
+    }
+
+    /// <summary>MQTT sets no deadline for an answer, so the checks call one missing only on a connection that stayed
+    /// open <see cref="CheckTolerances.ResponseWindowMs"/> after it was due: the client waits that out (a duration is the
+    /// rule here, not a race), then shows it is alive with a PINGREQ before it leaves.</summary>
+    private static async Task StayPastResponseWindow(RawClient c)
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(new CheckTolerances().ResponseWindowMs + 250));
+        await c.SendAsync(PingReq);
+        await c.ExpectAsync("PINGRESP");
     }
 
     private static async Task Bye(RawClient client)

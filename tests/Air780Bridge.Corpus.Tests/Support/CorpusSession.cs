@@ -65,12 +65,33 @@ public sealed class CorpusSession : IAsyncDisposable
         return Timeline.Snapshot().Where(e => e.IsPacket(type, dir) && conns.Contains(e.Conn!)).ToList();
     }
 
+    /// <summary>How late a ping at exactly the keep alive may be seen on a loaded host before the corpus calls the client
+    /// silent (finding F6): well inside the server's 1.5 × keep alive grace.</summary>
+    public const double PingLatenessMs = 1000;
+
+    /// <summary>The corpus's own bound while F6 stands: no gap between two packets <paramref name="clientId"/> sent exceeds
+    /// its keep alive by more than <see cref="PingLatenessMs"/>, so tolerating keepalive.limit's Fail masks no real silence.</summary>
+    public void AssertSilenceAtMost(string clientId, int keepAliveSeconds)
+    {
+        var t = Timeline.Snapshot();
+        foreach (var conn in ConnectionsOf(clientId))
+        {
+            var sent = t.Where(e => e.Conn == conn && e.IsUp()).ToList();
+            for (var i = 1; i < sent.Count; i++)
+            {
+                var gap = Wire.Ms(sent[i - 1].T, sent[i].T);
+                Assert.True(gap <= keepAliveSeconds * 1000 + PingLatenessMs,
+                    $"{clientId} silent {gap:0} ms on {conn} between {sent[i - 1].Type} and {sent[i].Type}, keep alive {keepAliveSeconds} s");
+            }
+        }
+    }
+
     /// <summary>Saves the timeline as `air780 broker --timeline` does and judges <paramref name="clientId"/> with
     /// `air780 check --client-id` and no firmware profile: plain MQTT 3.1.1.</summary>
     public async Task<Verdicts> JudgeAsync(string clientId, params string[] options)
     {
         await ClosedAsync(clientId);
-        var path = Path.Combine(_dir.Path, $"{clientId}.jsonl");
+        var path = Path.Combine(_dir.Path, $"judged-{clientId}.jsonl");
         await Timeline.SaveAsync(path);
         return await Air780Check.RunAsync(path, ["--client-id", clientId, .. options]);
     }

@@ -1,31 +1,22 @@
 using Air780Bridge.Harness.Checks;
+
 namespace Air780Bridge.Corpus.Tests.Support;
 
-/// <summary>A false verdict the corpus found: a Fail on a compliant client, or a Pass on a violation. It is a defect
-/// of the check, written up in README.md and /work/notes/corpus-findings.md.</summary>
-public sealed record FalseVerdict(string CheckId, string Finding);
+/// <summary>A false verdict the corpus found: a Fail on a compliant client, written up in README.md and
+/// /work/notes/corpus-findings.md. <paramref name="Intermittent"/>: it depends on the machine's load, so a test
+/// tolerates it without requiring it (and bounds it by its own measurement).</summary>
+public sealed record FalseVerdict(string CheckId, string Finding, bool Intermittent = false);
 
-/// <summary>The false verdicts found so far. The test that finds one expects it until the check is fixed; a fixed
-/// check then fails that test until its entry here is removed, so this list is always the current truth.</summary>
+/// <summary>The false verdicts still open. The test that finds one expects it until the check is fixed; a fixed
+/// check then fails that test until its entry here is removed, so this list is always the current truth.
+/// Fixed so far (wip/judge a574f02, confirmed by this corpus): F1 will blamed on another client's clean DISCONNECT,
+/// F3 LuatOS ping period without a profile, F4 silence up to the close not measured, F5 LuatOS no-resend rule
+/// failing a compliant DUP re-send.</summary>
 public static class Findings
 {
-    /// <summary>F1: the will check takes the will topic from any CONNECT and, with --client-id, blames another
-    /// client's will delivery (after an abrupt loss) on the judged client's clean DISCONNECT.</summary>
-    public static readonly FalseVerdict WillBlamedOnCleanDisconnect = new(CheckIds.WillOnAbruptLossOnly,
-        "F1: another client's will delivery is blamed on this client's clean DISCONNECT");
-
-    /// <summary>F4: keepalive.limit measures only gaps between two client packets, so a client silent until the
-    /// broker closes it is never judged (issue 9 lists it; the corpus reproduces it with a raw client).</summary>
-    public static readonly FalseVerdict SilenceUntilCloseNotMeasured = new(CheckIds.KeepaliveLimit,
-        "F4: the silence up to the broker's close is not measured, so a silent client passes");
-
-    /// <summary>F3: the LuatOS 3/4-keepalive ping timer is judged without a firmware profile, so a plain MQTT 3.1.1
-    /// client that pings at its keepalive fails it.</summary>
-    public static readonly FalseVerdict LuatosPingPeriodWithoutProfile = new(CheckIds.KeepalivePingPeriod,
-        "F3: the LuatOS 3/4-keepalive ping period is applied without a firmware profile");
-
-    /// <summary>F5: reconnect.no-resend (LuatOS keeps no session) is judged without a firmware profile, so a client
-    /// that re-sends an unacknowledged QoS 1 PUBLISH with DUP, as [MQTT-4.4.0-1] requires, fails it.</summary>
-    public static readonly FalseVerdict ResendJudgedByLuatosRule = new(CheckIds.ReconnectNoResend,
-        "F5: the LuatOS no-resend rule is applied without a firmware profile and fails the re-send [MQTT-4.4.0-1] requires");
+    /// <summary>F6: keepalive.limit allows keep alive + max(250 ms, 5 %). mosquitto, paho and MQTTnet all ping when
+    /// exactly the keep alive has passed since their last packet, so the tap's timestamps, taken on a loaded host,
+    /// put the gap a few hundred ms beyond it (MQTTnet: 2309 ms for keep alive 2 s).</summary>
+    public static readonly FalseVerdict KeepaliveJitter = new(CheckIds.KeepaliveLimit,
+        "F6: a client pinging at exactly its keep alive is measured beyond keep alive + 250 ms on a loaded host", Intermittent: true);
 }

@@ -36,9 +36,10 @@ public static class Packet
         return b;
     }
 
-    /// <summary>CONNECT; <paramref name="flags"/> overrides the connect-flags byte the other arguments imply.</summary>
+    /// <summary>CONNECT; <paramref name="flags"/> overrides the connect-flags byte the other arguments imply,
+    /// <paramref name="extra"/> is appended to the payload.</summary>
     public static byte[] Connect(string clientId, int keepAlive = 60, bool clean = true, string? username = null, string? password = null,
-        (string Topic, string Message, int Qos, bool Retain)? will = null, byte? flags = null)
+        (string Topic, string Message, int Qos, bool Retain)? will = null, byte? flags = null, string protocol = "MQTT", byte level = 4, byte[]? extra = null)
     {
         byte implied = (byte)((clean ? 0x02 : 0) | (username is null ? 0 : 0x80) | (password is null ? 0 : 0x40));
         if (will is { } w) implied |= (byte)(0x04 | (w.Qos << 3) | (w.Retain ? 0x20 : 0));
@@ -46,16 +47,22 @@ public static class Packet
         if (will is { } wp) { payload.Add(Str(wp.Topic)); payload.Add(Str(wp.Message)); }
         if (username is not null) payload.Add(Str(username));
         if (password is not null) payload.Add(Str(password));
-        return Frame(0x10, [Str("MQTT"), [4, flags ?? implied], U16(keepAlive), .. payload]);
+        if (extra is not null) payload.Add(extra);
+        return Frame(0x10, [Str(protocol), [level, flags ?? implied], U16(keepAlive), .. payload]);
     }
 
-    public static byte[] Publish(string topic, int qos, int packetId = 0, string payload = "x", bool dup = false, bool retain = false) =>
-        Frame((byte)(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0)), Str(topic), qos > 0 ? U16(packetId) : [], Encoding.UTF8.GetBytes(payload));
+    /// <summary>PUBLISH; <paramref name="topicBytes"/> replaces the topic's UTF-8 (for ill-formed strings).</summary>
+    public static byte[] Publish(string topic, int qos, int packetId = 0, string payload = "x", bool dup = false, bool retain = false, byte[]? topicBytes = null) =>
+        Frame((byte)(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0)), topicBytes is null ? Str(topic) : Bytes(topicBytes), qos > 0 ? U16(packetId) : [], Encoding.UTF8.GetBytes(payload));
 
-    public static byte[] Subscribe(int packetId, string topic, int qos, byte flags = 0x2) =>
-        Frame((byte)(0x80 | flags), U16(packetId), Str(topic), [(byte)qos]);
+    /// <summary>SUBSCRIBE with the given filters (none: an empty payload).</summary>
+    public static byte[] Subscribe(int packetId, params (string Filter, int Qos)[] filters) =>
+        Frame(0x82, [U16(packetId), .. filters.SelectMany(f => new byte[][] { Str(f.Filter), [(byte)f.Qos] })]);
 
-    public static byte[] Unsubscribe(int packetId, string topic, byte flags = 0x2) => Frame((byte)(0xA0 | flags), U16(packetId), Str(topic));
+    public static byte[] Subscribe(int packetId, string topic, int qos) => Subscribe(packetId, (topic, qos));
+
+    /// <summary>UNSUBSCRIBE with the given filters (none: an empty payload).</summary>
+    public static byte[] Unsubscribe(int packetId, params string[] filters) => Frame(0xA2, [U16(packetId), .. filters.Select(Str)]);
 
     public static byte[] Ack(string type, int packetId, byte? flags = null)
     {

@@ -56,14 +56,18 @@ public sealed class ToolRun : IAsyncDisposable
 
     public string CommandLine { get; }
 
-    /// <summary>Waits for the process to end by itself (every corpus command ends on an event: a message, a count, a disconnect).</summary>
+    /// <summary>Waits for the process to end by itself (every corpus command ends on an event: a message, a count, a
+    /// disconnect); past the limit it is killed and its output shown.</summary>
     public async Task<(int Code, string Out, string Err)> ExitAsync(TimeSpan? limit = null)
     {
-        using var cts = new CancellationTokenSource(limit ?? CorpusSession.Timeout);
+        // Longer than the clients' own waits, so a client that gives up says why before this kills it.
+        var wait = limit ?? CorpusSession.Timeout * 1.5;
+        using var cts = new CancellationTokenSource(wait);
         try { await _process.WaitForExitAsync(cts.Token); }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"`{CommandLine}` still running after {(limit ?? CorpusSession.Timeout).TotalSeconds:0} s; output so far is lost with the kill");
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"`{CommandLine}` still running after {wait.TotalSeconds:0} s, killed\nstdout: {await _stdout}\nstderr: {await _stderr}");
         }
         return (_process.ExitCode, await _stdout, await _stderr);
     }
