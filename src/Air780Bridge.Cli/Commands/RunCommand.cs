@@ -34,7 +34,7 @@ internal static class RunCommand
             var paths = ReportWriter.WriteAll(run, dir);
             var counts = run.Counts;
             Console.WriteLine($"{VerdictText.Word(run.Verdict)}: {counts.Pass} passed, {counts.Fail} failed, {counts.KnownDeviation} known deviations, " +
-                              $"{counts.Skipped} skipped, {counts.Error} errors in {VerdictText.Duration(run.Duration)}");
+                              $"{counts.Inconclusive} inconclusive, {counts.Skipped} skipped, {counts.Error} errors in {VerdictText.Duration(run.Duration)}");
             Console.WriteLine($"report: {paths.Html}\njunit:  {paths.JUnit}\njson:   {paths.Json}\nwire:   {Path.Combine(dir, "timeline.jsonl")}");
             return run.Verdict.IsSuccess() ? ExitCodes.Ok : ExitCodes.Failed;
         }));

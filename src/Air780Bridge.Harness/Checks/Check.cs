@@ -12,8 +12,8 @@ public abstract class Check : ICheck
     public abstract CheckResult Evaluate(CheckContext ctx);
 
     protected CheckResult Result(CheckVerdict verdict, string explanation, string allowed,
-        IEnumerable<string>? measured = null, IEnumerable<TimelineEntry>? evidence = null) =>
-        new(Id, Title, Statement, Source, verdict, measured?.ToArray() ?? [], allowed, explanation, evidence?.ToArray() ?? []);
+        IEnumerable<string>? measured = null, IEnumerable<TimelineEntry>? evidence = null, CheckTiming? timing = null) =>
+        new(Id, Title, Statement, Source, verdict, measured?.ToArray() ?? [], allowed, explanation, evidence?.ToArray() ?? []) { Timing = timing };
 
     protected CheckResult Inconclusive(string reason, string allowed) => Result(CheckVerdict.Inconclusive, reason, allowed);
 }

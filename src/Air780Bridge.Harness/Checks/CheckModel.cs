@@ -14,7 +14,33 @@ public sealed record CheckResult(
     IReadOnlyList<string> Measured,
     string Allowed,
     string Explanation,
-    IReadOnlyList<TimelineEntry> Evidence);
+    IReadOnlyList<TimelineEntry> Evidence)
+{
+    /// <summary>The measured series and the range it was judged against, for checks that judge a timing: a report
+    /// draws exactly this, so its chart cannot disagree with the verdict. Null for checks without a numeric range.</summary>
+    public CheckTiming? Timing { get; init; }
+}
+
+/// <summary>An allowed interval; an open side is null. The one place "inside the range" is decided, for verdicts and charts alike.</summary>
+public sealed record AllowedRange(double? Min, double? Max)
+{
+    public static AllowedRange Between(double min, double max) => new(min, max);
+    public static AllowedRange AtMost(double max) => new(null, max);
+
+    public bool Contains(double value) => (Min is not { } min || value >= min) && (Max is not { } max || value <= max);
+
+    /// <summary>"4500..7000 ms", "≤ 22500 ms", "≥ 0 ms".</summary>
+    public string Text(string unit) => (Min, Max) switch
+    {
+        ({ } min, { } max) => $"{min:0.#}..{max:0.#} {unit}",
+        (null, { } max) => $"≤ {max:0.#} {unit}",
+        ({ } min, null) => $"≥ {min:0.#} {unit}",
+        _ => "any",
+    };
+}
+
+/// <summary>What a timing check measured (one value per interval, in ms) and the range it allowed.</summary>
+public sealed record CheckTiming(string Name, IReadOnlyList<double> ValuesMs, AllowedRange Allowed);
 
 public sealed record WillExpectation(string Topic, int Qos, bool Retain, int PayloadSize);
 
@@ -53,7 +79,8 @@ public sealed record CheckTolerances
     public long ClockSkewUs { get; init; }
 
     public double AllowanceMs(double expectedMs) => Math.Max(TimingMinMs, TimingFraction * expectedMs);
-    public bool Within(double expectedMs, double measuredMs) => Math.Abs(measuredMs - expectedMs) <= AllowanceMs(expectedMs);
+    public AllowedRange RangeFor(double expectedMs) => AllowedRange.Between(expectedMs - AllowanceMs(expectedMs), expectedMs + AllowanceMs(expectedMs));
+    public bool Within(double expectedMs, double measuredMs) => RangeFor(expectedMs).Contains(measuredMs);
     public string Range(double expectedMs) => $"{expectedMs:0} ms ± {AllowanceMs(expectedMs):0} ms";
 }
 

@@ -21,9 +21,10 @@ public sealed class PingPeriodCheck : Check
         if (intervals.Count == 0) return Inconclusive("fewer than two PINGREQ on one connection; record longer than 1.5 periods", allowed);
         var bad = intervals.Where(i => !ctx.Tolerances.Within(period, i.Ms)).ToList();
         var measured = intervals.Select(i => $"{i.Ms:0} ms");
+        var timing = new CheckTiming("PINGREQ interval", intervals.Select(i => i.Ms).ToList(), ctx.Tolerances.RangeFor(period));
         return bad.Count == 0
-            ? Result(CheckVerdict.Pass, $"{intervals.Count} ping interval(s) within tolerance", allowed, measured, intervals.SelectMany(i => new[] { i.From, i.To }).Distinct())
-            : Result(CheckVerdict.Fail, $"{bad.Count} of {intervals.Count} ping interval(s) outside {allowed}", allowed, measured, bad.SelectMany(i => new[] { i.From, i.To }).Distinct());
+            ? Result(CheckVerdict.Pass, $"{intervals.Count} ping interval(s) within tolerance", allowed, measured, intervals.SelectMany(i => new[] { i.From, i.To }).Distinct(), timing)
+            : Result(CheckVerdict.Fail, $"{bad.Count} of {intervals.Count} ping interval(s) outside {allowed}", allowed, measured, bad.SelectMany(i => new[] { i.From, i.To }).Distinct(), timing);
     }
 }
 
@@ -48,8 +49,9 @@ public sealed class KeepaliveLimitCheck : Check
         if (gaps.Count == 0) return Inconclusive("fewer than two module-to-broker packets on one connection", allowed);
         var worst = gaps.MaxBy(g => g.Ms);
         var measured = new[] { $"longest gap {worst.Ms:0} ms over {gaps.Count} gap(s)" };
-        return worst.Ms <= limit
-            ? Result(CheckVerdict.Pass, "module never silent beyond the limit", allowed, measured, [worst.From, worst.To])
-            : Result(CheckVerdict.Fail, $"module silent for {worst.Ms:0} ms, beyond 1.5 × {ka} s", allowed, measured, [worst.From, worst.To]);
+        var timing = new CheckTiming("gap between module packets", gaps.Select(g => g.Ms).ToList(), AllowedRange.AtMost(limit));
+        return timing.Allowed.Contains(worst.Ms)
+            ? Result(CheckVerdict.Pass, "module never silent beyond the limit", allowed, measured, [worst.From, worst.To], timing)
+            : Result(CheckVerdict.Fail, $"module silent for {worst.Ms:0} ms, beyond 1.5 × {ka} s", allowed, measured, [worst.From, worst.To], timing);
     }
 }

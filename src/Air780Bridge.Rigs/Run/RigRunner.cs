@@ -133,7 +133,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
                     continue;
                 }
                 progress.ScenarioStarted(module.Name, scenario.Id, scenario.Title);
-                var result = await ScenarioRunner.RunAsync(scenario, driver, view, events, rig.ScenarioTimeout(module), ct);
+                var result = await ScenarioRunner.RunAsync(scenario, driver, view, events, rig.ScenarioTimeout(module), ct, rig.Strict);
                 moduleLog.Information("{Module} {Scenario}: {Verdict} {Message}", module.Name, scenario.Id, result.Verdict, result.Message);
                 results.Add(result);
                 progress.ScenarioFinished(module.Name, result);
