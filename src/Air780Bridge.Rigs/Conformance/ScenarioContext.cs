@@ -160,10 +160,13 @@ public sealed class ScenarioContext
         {
             var r = check.Evaluate(context);
             _checks.Add(Judged(r));
-            if (r.Timing is { } t)
-                _timings.Add(new TimingSeries(t.Name, t.ValuesMs, t.Allowed.Min, t.Allowed.Max) { CheckId = r.Id });
+            if (Series(r) is { } series) _timings.Add(series);
         }
     }
+
+    /// <summary>The chart of a timing check: its own measurements against its own allowed range.</summary>
+    public static TimingSeries? Series(CheckResult r) =>
+        r.Timing is { } t ? new TimingSeries(t.Name, t.ValuesMs, t.Allowed.Min, t.Allowed.Max) { CheckId = r.Id } : null;
 
     /// <summary>A harness check result as the reports carry it.</summary>
     public static JudgedCheck Judged(CheckResult r) =>

@@ -9,11 +9,20 @@ namespace Air780Bridge.Rigs.Reports;
 /// <summary>
 /// report.html: one self-contained file (inline CSS and SVG, no scripts, no external assets). Summary and a
 /// scenario x module matrix on top, then every scenario with its checks, timing charts and sequence diagram.
-/// Scenarios that did not pass are expanded; passed ones are collapsed &lt;details&gt; (opens without JS).
+/// Scenarios that did not pass are expanded; passed ones are collapsed &lt;details&gt; (opens without JS). A check's
+/// evidence is listed under it and marked in the sequence diagram; a timing chart draws the check's own range.
 /// </summary>
-public static partial class HtmlReport
+public sealed partial class HtmlReport : IReportWriter
 {
-    public static void Write(RunResult run, string path) => File.WriteAllText(path, Render(run), new UTF8Encoding(false));
+    public const string File = "report.html";
+
+    public string FileName => File;
+
+    public void Write(RunResult run, Stream output)
+    {
+        using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true);
+        writer.Write(Render(run));
+    }
 
     public static string Render(RunResult run)
     {
@@ -117,11 +126,19 @@ public static partial class HtmlReport
         if (s.Checks.Count > 0)
         {
             h.Append("<table class=\"checks\"><thead><tr><th></th><th>Check</th><th>Measured</th><th>Allowed</th><th>Source</th></tr></thead><tbody>");
+            var t0 = s.Timeline.Count > 0 ? s.Timeline[0].TUs : 0;
             foreach (var c in s.Checks)
             {
                 h.Append($"<tr class=\"v-{Slug(c.Verdict)}\"><td><span class=\"pill sm v-{Slug(c.Verdict)}\">{VerdictText.Word(c.Verdict)}</span></td>")
                  .Append($"<td><code>{E(c.Id)}</code> {E(c.Title)}");
                 if (c.Explanation is not null) h.Append($"<div class=\"expl\">{E(c.Explanation)}</div>");
+                if (c.Verdict != Verdict.Pass && c.Evidence.Count > 0)
+                {
+                    h.Append("<ul class=\"ev\">");
+                    foreach (var step in c.Evidence)
+                        h.Append($"<li><code>{E(Stamp((step.TUs - t0) / 1000.0))} {E(step.Conn)} {E(step.Label)}</code>{(step.Detail is null ? "" : " " + E(step.Detail))}</li>");
+                    h.Append("</ul>");
+                }
                 h.Append($"</td><td class=\"num\">{E(c.Measured ?? "—")}</td><td class=\"num\">{E(c.Allowed ?? "—")}</td><td class=\"src\">{E(c.Source)}</td></tr>");
             }
             h.Append("</tbody></table>");
@@ -137,7 +154,7 @@ public static partial class HtmlReport
             var note = s.Timeline.Count > SequenceDiagram.MaxSteps
                 ? $" · showing first {SequenceDiagram.Head} and last {SequenceDiagram.Tail}" : "";
             h.Append($"<figure class=\"seqf\"><figcaption>Wire timeline · {s.Timeline.Count} steps{note}</figcaption><div class=\"scroll\">")
-             .Append(SequenceDiagram.Render(s.Timeline, $"sq{++figure}-")).Append("</div></figure>");
+             .Append(SequenceDiagram.Render(s.Timeline, $"sq{++figure}-", s.Checks)).Append("</div></figure>");
         }
         if (s.Checks.Count == 0 && s.Timings.Count == 0 && s.Timeline.Count == 0)
             h.Append("<div class=\"muted\">No checks, timings or wire timeline recorded.</div>");
@@ -162,7 +179,7 @@ public static partial class HtmlReport
     }
 
     private static IEnumerable<(Verdict Verdict, int Count)> Segments(VerdictCounts c) =>
-        [(Verdict.Pass, c.Pass), (Verdict.KnownDeviation, c.KnownDeviation), (Verdict.Fail, c.Fail), (Verdict.Error, c.Error), (Verdict.Skipped, c.Skipped)];
+        [(Verdict.Pass, c.Pass), (Verdict.KnownDeviation, c.KnownDeviation), (Verdict.Inconclusive, c.Inconclusive), (Verdict.Fail, c.Fail), (Verdict.Error, c.Error), (Verdict.Skipped, c.Skipped)];
 
     private static string Word(Verdict v) => v switch
     {
@@ -170,6 +187,7 @@ public static partial class HtmlReport
         Verdict.Fail => "Fail",
         Verdict.Error => "Error",
         Verdict.Skipped => "Skipped",
+        Verdict.Inconclusive => "Inconclusive",
         _ => "Known deviation",
     };
 
@@ -183,7 +201,7 @@ public static partial class HtmlReport
 
     private const string Css = """
         :root{--pass:#1a7f37;--pass-bg:#dafbe1;--fail:#cf222e;--fail-bg:#ffebe9;--error:#8250df;--error-bg:#fbefff;
-          --dev:#9a6700;--dev-bg:#fff8c5;--skip:#6e7781;--skip-bg:#eaeef2;--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#f6f8fa}
+          --dev:#9a6700;--dev-bg:#fff8c5;--skip:#6e7781;--skip-bg:#eaeef2;--inc:#0969da;--inc-bg:#ddf4ff;--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#f6f8fa}
         *{box-sizing:border-box}
         body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:var(--ink);background:var(--bg)}
         code,.mono{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.5px}
@@ -204,12 +222,13 @@ public static partial class HtmlReport
         .pill.v-error,.chip.v-error,.cell.v-error{background:var(--error-bg);color:var(--error);border-color:#ecd8ff}
         .pill.v-knowndeviation,.chip.v-knowndeviation,.cell.v-knowndeviation{background:var(--dev-bg);color:var(--dev);border-color:#f5e0a0}
         .pill.v-skipped,.chip.v-skipped,.cell.v-skipped{background:var(--skip-bg);color:var(--skip);border-color:var(--line)}
+        .pill.v-inconclusive,.chip.v-inconclusive,.cell.v-inconclusive{background:var(--inc-bg);color:var(--inc);border-color:#b6e3ff}
         .chips{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0}
         .chip{border-radius:6px;padding:2px 9px;font-size:12.5px;border:1px solid}
         .chip b{font-size:14px;margin-right:2px} .chip.zero{opacity:.38}
         .bar{display:flex;border-radius:4px;overflow:hidden;background:var(--skip-bg);gap:2px}
         .bar span.v-pass{background:var(--pass)} .bar span.v-fail{background:var(--fail)} .bar span.v-error{background:var(--error)}
-        .bar span.v-knowndeviation{background:#d4a72c} .bar span.v-skipped{background:#afb8c1}
+        .bar span.v-knowndeviation{background:#d4a72c} .bar span.v-skipped{background:#afb8c1} .bar span.v-inconclusive{background:#54aeff}
         .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px}
         .card{display:block;background:#fff;border:1px solid var(--line);border-left:5px solid var(--skip);border-radius:8px;padding:12px 14px;color:inherit;text-decoration:none}
         .card:hover{box-shadow:0 2px 10px rgba(31,35,40,.1)}
@@ -234,7 +253,7 @@ public static partial class HtmlReport
         .muted{color:var(--muted)}
         details.scn{background:#fff;border:1px solid var(--line);border-left:4px solid var(--skip);border-radius:8px;margin:8px 0;overflow:hidden}
         details.scn.v-pass{border-left-color:var(--pass)} details.scn.v-fail{border-left-color:var(--fail)}
-        details.scn.v-error{border-left-color:var(--error)} details.scn.v-knowndeviation{border-left-color:#d4a72c}
+        details.scn.v-error{border-left-color:var(--error)} details.scn.v-knowndeviation{border-left-color:#d4a72c} details.scn.v-inconclusive{border-left-color:#54aeff}
         details.scn>summary{cursor:pointer;padding:9px 14px;display:flex;flex-wrap:wrap;align-items:center;gap:4px 10px;list-style:none}
         details.scn>summary::-webkit-details-marker{display:none}
         details.scn>summary::before{content:"▸";color:var(--muted);width:10px}
@@ -253,6 +272,8 @@ public static partial class HtmlReport
         .checks td.num{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;font-size:12.5px;white-space:nowrap}
         .checks td.src{font-size:12px;color:var(--muted)}
         .expl{color:var(--muted);font-size:12.5px;margin-top:2px}
+        ul.ev{margin:4px 0 0;padding-left:18px;font-size:12px;color:var(--muted)} ul.ev code{color:var(--ink);font-size:11.5px}
+        .checks tr.v-inconclusive td{background:#f5fbff}
         .charts{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:12px}
         svg.chart{background:#fff;border:1px solid #eaeef2;border-radius:8px}
         svg.chart .ct{font:600 13px system-ui,sans-serif;fill:var(--ink)} svg.chart .cs{font:11.5px system-ui,sans-serif;fill:var(--muted)}
@@ -278,6 +299,8 @@ public static partial class HtmlReport
         svg.seq .t{font:11px ui-monospace,"DejaVu Sans Mono",Menlo,monospace;fill:var(--ink)}
         svg.seq .conn{font:600 10px ui-monospace,"DejaVu Sans Mono",monospace}
         svg.seq .note{fill:#fff8c5;stroke:#d4a72c}
+        svg.seq .hl{fill:#ffebe9} svg.seq .ev-knowndeviation .hl{fill:#fff8c5} svg.seq .ev-inconclusive .hl{fill:#ddf4ff}
+        svg.seq .flag{font:600 10.5px system-ui,sans-serif;fill:var(--fail)} svg.seq .ev-knowndeviation .flag{fill:var(--dev)} svg.seq .ev-inconclusive .flag{fill:var(--inc)}
         svg.seq .msg:hover .lbl{fill:#0969da}
         svg.seq .gap{font:italic 10.5px system-ui,sans-serif;fill:var(--muted)}
         svg.seq .brk{stroke:#d1d9e0;stroke-dasharray:1 5;stroke-width:2}

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Air780Bridge.Harness.Timeline;
 
 namespace Air780Bridge.Rigs.Results;
 
@@ -48,6 +49,8 @@ public sealed record RunResult
     public DateTimeOffset Started { get; init; }
     public DateTimeOffset Finished { get; init; }
     public IReadOnlyList<ModuleResult> Modules { get; init; } = [];
+    /// <summary>Every entry the harness recorded in the run (all modules' wire and events); timeline.jsonl, not results.json.</summary>
+    [JsonIgnore] public IReadOnlyList<TimelineEntry> Wire { get; init; } = [];
 
     [JsonIgnore] public TimeSpan Duration => Finished - Started;
     [JsonIgnore] public Verdict Verdict => Verdicts.Combine(Modules.Select(m => m.Verdict));
