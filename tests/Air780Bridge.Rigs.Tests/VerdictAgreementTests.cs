@@ -105,7 +105,6 @@ public sealed class VerdictAgreementTests
         public override string Id => "made.up";
         public override string Title => "t";
         public override string Statement => "s";
-        public override string Source => "nowhere";
         public override CheckResult Evaluate(CheckContext ctx) => Inconclusive("never", "n/a");
     }
 
@@ -150,6 +149,37 @@ public sealed class VerdictAgreementTests
         Assert.Contains("⚑ keepalive.ping-period", svg);
         Assert.Contains("<ul class=\"ev\">", HtmlReport.Render(run));
         Assert.Contains("evidence:", JUnitReport.Build(run).Descendants("failure").Single().Value);
+    }
+
+    [Fact]
+    public void Results_json_and_html_show_per_statement_what_the_run_judged_and_how()
+    {
+        TimelineEntry[] connect = [new() { T = 1, Kind = "packet", Dir = "up", Conn = "c1", Type = "CONNECT", ClientId = "mod", PasswordFlag = true }];
+        var judged = ScenarioContext.Judged(new ConnectPasswordWithoutUsernameCheck().Evaluate(new CheckContext(connect, new CheckExpectation())));
+        Assert.Equal((Verdict.Fail, "3.1.2-22"), (judged.Verdict, Assert.Single(judged.Statements)));
+        var run = new RunResult
+        {
+            Rig = "r",
+            Modules = [new ModuleResult { Name = "m1", Connection = "twin:", Scenarios = [new ScenarioResult { Id = "connect.basic", Title = "t", Suite = "connect", Verdict = Verdict.Fail, Checks = [judged] }] }],
+        };
+        var statement = run.Statements.Single(s => s.Id == "3.1.2-22");
+        Assert.Equal(Verdict.Fail, statement.Verdict);
+        Assert.Equal(new StatementJudgement("m1", "connect.basic", CheckIds.ConnectPasswordWithoutUsername, Verdict.Fail), Assert.Single(statement.Judgements));
+        Assert.Contains(CheckIds.ConnectPasswordWithoutUsername, statement.Checks);
+        Assert.Equal(SpecStatements.ClientSide.Count, run.Statements.Count);
+        Assert.All(run.Statements.Where(s => s.Id != "3.1.2-22" && s.Judgements.Count == 0), s => Assert.Null(s.Verdict));
+        // An unjudgeable statement says why.
+        Assert.All(run.Statements.Where(s => s.Coverage == "Explained"), s => Assert.False(string.IsNullOrWhiteSpace(s.NotJudged?.Reason), s.Id));
+
+        var json = System.Text.Json.JsonDocument.Parse(ResultJson.Serialize(run)).RootElement;
+        var row = json.GetProperty("statements").EnumerateArray().Single(s => s.GetProperty("id").GetString() == "3.1.2-22");
+        Assert.Equal("Fail", row.GetProperty("verdict").GetString());
+        Assert.Equal("connect.basic", row.GetProperty("judgements")[0].GetProperty("scenario").GetString());
+        Assert.Equal(ResultJson.Serialize(run), ResultJson.Serialize(ResultJson.Deserialize(ResultJson.Serialize(run))));
+
+        var html = HtmlReport.Render(run);
+        Assert.Contains("MQTT 3.1.1 statements", html);
+        Assert.Matches("<tr class=\"v-fail\"><td><code>\\[MQTT-3\\.1\\.2-22\\]</code>", html);
     }
 
     private sealed class NoModule : IModuleDriver

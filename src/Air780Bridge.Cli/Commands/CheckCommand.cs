@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Air780Bridge.Harness.Checks;
 using Air780Bridge.Harness.Timeline;
-using Air780Bridge.Rigs.Results;
 using Spectre.Console;
 using TimelineFile = Air780Bridge.Harness.Timeline.Timeline;
 
@@ -85,7 +84,7 @@ internal static class CheckCommand
         CheckTiming? Timing, string Explanation, IReadOnlyList<TimelineEntry> Evidence, IReadOnlyList<string> Statements, bool Expected)
     {
         public static Output Of(CheckResult r, bool expected) =>
-            new(r.Id, r.Title, r.Statement, r.Source, r.Verdict, r.Measured, r.Allowed, r.Timing, r.Explanation, r.Evidence, Citations.Of(r.Source), expected);
+            new(r.Id, r.Title, r.Statement, r.Source, r.Verdict, r.Measured, r.Allowed, r.Timing, r.Explanation, r.Evidence, r.Statements, expected);
     }
 
     private static async Task<CheckExpectation> LoadExpectation(FileInfo? file)

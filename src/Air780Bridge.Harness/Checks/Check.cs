@@ -8,12 +8,24 @@ public abstract class Check : ICheck
     public abstract string Id { get; }
     public abstract string Title { get; }
     public abstract string Statement { get; }
-    public abstract string Source { get; }
+    public virtual CheckSubject Subject => CheckSubject.Client;
+
+    /// <summary>The spec ids come from <see cref="SpecStatements"/> (the one place a citation lives), then <see cref="Reference"/>.</summary>
+    public string Source => string.Join("; ", new[] { string.Join(", ", SpecStatements.ForCheck(Id).Select(s => s.Cite)), Reference ?? "" }.Where(p => p.Length > 0));
+
+    /// <summary>Citations other than numbered 3.1.1 statements: reference sections, untagged spec clauses.</summary>
+    protected virtual string? Reference => null;
+
     public abstract CheckResult Evaluate(CheckContext ctx);
 
     protected CheckResult Result(CheckVerdict verdict, string explanation, string allowed,
         IEnumerable<string>? measured = null, IEnumerable<TimelineEntry>? evidence = null, CheckTiming? timing = null) =>
-        new(Id, Title, Statement, Source, verdict, measured?.ToArray() ?? [], allowed, explanation, evidence?.ToArray() ?? []) { Timing = timing };
+        new(Id, Title, Statement, Source, verdict, measured?.ToArray() ?? [], allowed, explanation, evidence?.ToArray() ?? [])
+        {
+            Subject = Subject,
+            Statements = SpecStatements.ForCheck(Id).Select(s => s.Id).ToList(),
+            Timing = timing,
+        };
 
     protected CheckResult Inconclusive(string reason, string allowed) => Result(CheckVerdict.Inconclusive, reason, allowed);
 }

@@ -16,9 +16,29 @@ public sealed record CheckResult(
     string Explanation,
     IReadOnlyList<TimelineEntry> Evidence)
 {
+    /// <summary>What the verdict is about: the client against MQTT 3.1.1, the firmware against its reference, or the broker.</summary>
+    public CheckSubject Subject { get; init; }
+
     /// <summary>The measured series and the range it was judged against, for checks that judge a timing: a report
     /// draws exactly this, so its chart cannot disagree with the verdict. Null for checks without a numeric range.</summary>
     public CheckTiming? Timing { get; init; }
+
+    /// <summary>Ids ("3.1.2-23") of the MQTT 3.1.1 statements the check judges (<see cref="SpecStatements.ForCheck"/>).</summary>
+    public IReadOnlyList<string> Statements { get; init; } = [];
+}
+
+/// <summary>
+/// Whom a check judges. Only <see cref="Client"/> and <see cref="Firmware"/> verdicts are about the module; a
+/// <see cref="Broker"/> check judges the harness broker on a statement that binds the Server.
+/// </summary>
+public enum CheckSubject
+{
+    /// <summary>The client's own packets against MQTT 3.1.1; runs without a firmware profile.</summary>
+    Client,
+    /// <summary>What luatos-mqtt-behaviour.md documents for the firmware (module events, LuatOS timers); needs a profile or module entries.</summary>
+    Firmware,
+    /// <summary>The broker the module talks to (a statement that binds the Server): a Fail blames the harness, not the module.</summary>
+    Broker,
 }
 
 /// <summary>An allowed interval; an open side is null. The one place "inside the range" is decided, for verdicts and charts alike.</summary>
@@ -94,6 +114,10 @@ public interface ICheck
     string Id { get; }
     string Title { get; }
     string Statement { get; }
+    /// <summary>Citations: the MQTT 3.1.1 statements (from <see cref="SpecStatements"/>) and the reference sections.</summary>
     string Source { get; }
     CheckResult Evaluate(CheckContext ctx);
+    CheckSubject Subject => CheckSubject.Client;
+    /// <summary>The MQTT 3.1.1 statements this check judges.</summary>
+    IReadOnlyList<SpecStatement> Statements => SpecStatements.ForCheck(Id);
 }

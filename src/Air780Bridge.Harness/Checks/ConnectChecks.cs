@@ -2,10 +2,10 @@ namespace Air780Bridge.Harness.Checks;
 
 public sealed class ConnectFieldsCheck : Check
 {
-    public override string Id => "connect.fields";
+    public override string Id => CheckIds.ConnectFields;
     public override string Title => "CONNECT carries the configured fields";
     public override string Statement => "Every CONNECT carries the configured client id, username/password flags, clean session, keepalive and will.";
-    public override string Source => "luatos-mqtt-behaviour.md §2";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §2";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -50,10 +50,10 @@ public sealed class ConnectFieldsCheck : Check
 
 public sealed class ConnectPasswordWithoutUsernameCheck : Check
 {
-    public override string Id => "connect.password-without-username";
+    public override string Id => CheckIds.ConnectPasswordWithoutUsername;
     public override string Title => "No password flag without username flag";
     public override string Statement => "If the User Name Flag is 0, the Password Flag MUST be 0. LuatOS sets the flags independently (empty username + password violates this).";
-    public override string Source => "[MQTT-3.1.2-22]; luatos-mqtt-behaviour.md §2";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §2 (LuatOS sets the flags independently)";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {

@@ -2,10 +2,10 @@ namespace Air780Bridge.Harness.Checks;
 
 public sealed class PingPeriodCheck : Check
 {
-    public override string Id => "keepalive.ping-period";
+    public override string Id => CheckIds.KeepalivePingPeriod;
     public override string Title => "PINGREQ every 3/4 of keepalive";
     public override string Statement => "PINGREQ is sent by a periodic timer of keepalive*1000*3/4 ms, not reset by other traffic.";
-    public override string Source => "luatos-mqtt-behaviour.md §7";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §7";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -30,10 +30,9 @@ public sealed class PingPeriodCheck : Check
 
 public sealed class KeepaliveLimitCheck : Check
 {
-    public override string Id => "keepalive.limit";
+    public override string Id => CheckIds.KeepaliveLimit;
     public override string Title => "Never silent for 1.5x keepalive";
     public override string Statement => "The gap between two module-to-broker packets never exceeds 1.5 times the keepalive.";
-    public override string Source => "[MQTT-3.1.2-24]";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {

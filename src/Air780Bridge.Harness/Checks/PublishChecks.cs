@@ -6,12 +6,12 @@ namespace Air780Bridge.Harness.Checks;
 public sealed class OutboundFlowCheck(int qos) : Check
 {
     private string Final => qos == 1 ? "PUBACK" : "PUBCOMP";
-    public override string Id => qos == 1 ? "publish.qos1-sent-after-puback" : "publish.qos2-sent-after-pubcomp";
+    public override string Id => qos == 1 ? CheckIds.PublishQos1SentAfterPuback : CheckIds.PublishQos2SentAfterPubcomp;
     public override string Title => qos == 1 ? "QoS1: sent only after PUBACK" : "QoS2: PUBREC → PUBREL (first byte 0x62) → PUBCOMP, sent after PUBCOMP";
     public override string Statement => qos == 1
         ? "For each QoS1 PUBLISH the module raises \"sent\" for that id only after the broker's PUBACK."
         : "For each QoS2 PUBLISH the module answers PUBREC with PUBREL (fixed-header flags 0010, first byte 0x62) and raises \"sent\" only after PUBCOMP.";
-    public override string Source => qos == 1 ? "[MQTT-4.3.2-1]; luatos-mqtt-behaviour.md §4" : "[MQTT-4.3.3-1], [MQTT-3.6.1-1]; luatos-mqtt-behaviour.md §6";
+    protected override string? Reference => qos == 1 ? "luatos-mqtt-behaviour.md §4" : "luatos-mqtt-behaviour.md §6";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -53,10 +53,10 @@ public sealed class OutboundFlowCheck(int qos) : Check
 
 public sealed class PacketIdNonZeroCheck : Check
 {
-    public override string Id => "packet-id.non-zero";
+    public override string Id => CheckIds.PacketIdNonZero;
     public override string Title => "Packet ids are non-zero";
     public override string Statement => "SUBSCRIBE, UNSUBSCRIBE and PUBLISH (QoS>0) carry a non-zero packet identifier.";
-    public override string Source => "[MQTT-2.3.1-1]; luatos-mqtt-behaviour.md §5 (EC618 ≤V1120, EC7xx ≤V2024 wrap to 0)";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §5 (EC618 ≤V1120, EC7xx ≤V2024 wrap to 0)";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -75,10 +75,9 @@ public sealed class PacketIdNonZeroCheck : Check
 
 public sealed class PacketIdInFlightCheck : Check
 {
-    public override string Id => "packet-id.not-reused-in-flight";
+    public override string Id => CheckIds.PacketIdNotReusedInFlight;
     public override string Title => "Packet ids not reused while in flight";
     public override string Statement => "A packet id is not used for a new QoS>0 PUBLISH/SUBSCRIBE/UNSUBSCRIBE while its previous use is unacknowledged.";
-    public override string Source => "[MQTT-2.3.1-2]";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -109,12 +108,12 @@ public sealed class PacketIdInFlightCheck : Check
 /// <summary>Inbound QoS1 → PUBACK; inbound QoS2 → PUBREC, then PUBCOMP after the broker's PUBREL.</summary>
 public sealed class InboundAckCheck(int qos) : Check
 {
-    public override string Id => qos == 1 ? "inbound.qos1-puback" : "inbound.qos2-pubrec-pubcomp";
+    public override string Id => qos == 1 ? CheckIds.InboundQos1Puback : CheckIds.InboundQos2PubrecPubcomp;
     public override string Title => qos == 1 ? "Inbound QoS1 answered with PUBACK" : "Inbound QoS2 answered with PUBREC, then PUBCOMP";
     public override string Statement => qos == 1
         ? "The receiver of a QoS1 PUBLISH responds with a PUBACK carrying its packet id."
         : "The receiver of a QoS2 PUBLISH responds with PUBREC, and with PUBCOMP after the PUBREL, carrying its packet id.";
-    public override string Source => qos == 1 ? "[MQTT-4.3.2-2]; luatos-mqtt-behaviour.md §6" : "[MQTT-4.3.3-2]; luatos-mqtt-behaviour.md §6";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §6";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {

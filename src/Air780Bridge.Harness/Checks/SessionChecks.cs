@@ -8,10 +8,10 @@ namespace Air780Bridge.Harness.Checks;
 /// </summary>
 public sealed class WillCheck : Check
 {
-    public override string Id => "will.on-abrupt-loss-only";
+    public override string Id => CheckIds.WillOnAbruptLossOnly;
     public override string Title => "Will published on abrupt loss, not after DISCONNECT";
     public override string Statement => "The will is published when the connection closes without DISCONNECT and discarded when DISCONNECT was sent.";
-    public override string Source => "[MQTT-3.1.2-8], [MQTT-3.1.2-10]";
+    public override CheckSubject Subject => CheckSubject.Broker;
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -48,10 +48,11 @@ public sealed class WillCheck : Check
 
 public sealed class ReconnectPeriodCheck : Check
 {
-    public override string Id => "reconnect.period";
+    public override string Id => CheckIds.ReconnectPeriod;
     public override string Title => "Reconnect at the autoreconn period, no backoff";
     public override string Statement => "After every close (including failed attempts) the next connection attempt opens after exactly the autoreconn period (one-shot timer, no backoff, no jitter).";
-    public override string Source => "luatos-mqtt-behaviour.md §2 (autoreconn)";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §2 (autoreconn)";
+    public override CheckSubject Subject => CheckSubject.Firmware;
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -86,10 +87,11 @@ public sealed class ReconnectPeriodCheck : Check
 /// </summary>
 public sealed class NoResendAfterReconnectCheck : Check
 {
-    public override string Id => "reconnect.no-resend";
+    public override string Id => CheckIds.ReconnectNoResend;
     public override string Title => "No re-send of unacknowledged publishes, DUP never set";
     public override string Statement => "The firmware keeps no outbound session state: after a reconnect nothing unacknowledged is re-sent and DUP is never set (deviates from [MQTT-4.4.0-1]).";
-    public override string Source => "luatos-mqtt-behaviour.md §5; [MQTT-4.4.0-1]";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §5 (deviates from [MQTT-4.4.0-1])";
+    public override CheckSubject Subject => CheckSubject.Firmware;
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -120,10 +122,11 @@ public sealed class NoResendAfterReconnectCheck : Check
 
 public sealed class SubscribePerTopicCheck : Check
 {
-    public override string Id => "subscribe.per-topic";
+    public override string Id => CheckIds.SubscribePerTopic;
     public override string Title => "Table subscribe sends one SUBSCRIBE per topic";
     public override string Statement => "subscribe({[topic]=qos,...}) sends one SUBSCRIBE packet per topic, each with its own id.";
-    public override string Source => "luatos-mqtt-behaviour.md §5";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §5";
+    public override CheckSubject Subject => CheckSubject.Firmware;
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -149,10 +152,10 @@ public sealed class SubscribePerTopicCheck : Check
 
 public sealed class RetainedDeliveryCheck : Check
 {
-    public override string Id => "subscribe.retained-delivered";
+    public override string Id => CheckIds.SubscribeRetainedDelivered;
     public override string Title => "Retained message delivered after SUBSCRIBE";
     public override string Statement => "After a SUBSCRIBE matching a retained message, the broker delivers it with RETAIN=1 and the module raises \"recv\".";
-    public override string Source => "[MQTT-3.3.1-6]";
+    public override CheckSubject Subject => CheckSubject.Broker;
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -177,10 +180,11 @@ public sealed class RetainedDeliveryCheck : Check
 
 public sealed class DuplicateClientIdCheck : Check
 {
-    public override string Id => "session.duplicate-client-id";
+    public override string Id => CheckIds.SessionDuplicateClientId;
     public override string Title => "Duplicate client id ends the older session";
     public override string Statement => "When a second client connects with the same client id the broker closes the first, and the module (holder of the older session) raises \"disconnect\".";
-    public override string Source => "[MQTT-3.1.4-2]; luatos-mqtt-behaviour.md §4";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §4";
+    public override CheckSubject Subject => CheckSubject.Broker;
 
     public override CheckResult Evaluate(CheckContext ctx)
     {

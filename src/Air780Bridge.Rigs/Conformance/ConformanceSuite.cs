@@ -13,6 +13,10 @@ public static partial class ConformanceSuite
 
     public static IReadOnlyList<string> Suites { get; } = All.Select(s => s.Suite).Distinct().ToList();
 
+    /// <summary>The catalogue's checks for <see cref="Scenario.Judges"/>, named by <see cref="CheckIds"/> constant; an
+    /// id the catalogue lacks throws while the suite is built, before anything runs.</summary>
+    private static IReadOnlyList<ICheck> Checks(params string[] ids) => ids.Select(CheckCatalogue.Get).ToList();
+
     /// <summary>Refuses, before anything runs, a scenario naming a check the catalogue does not hold (its id would
     /// be judged nowhere and reported as if it were) or the same check twice.</summary>
     /// <exception cref="InvalidOperationException">Names each scenario and check at fault.</exception>

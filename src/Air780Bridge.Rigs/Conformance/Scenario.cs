@@ -7,7 +7,8 @@ namespace Air780Bridge.Rigs.Conformance;
 public sealed record Scenario(string Id, string Suite, string Title, string Covers, Func<ScenarioContext, Task> Run)
 {
     /// <summary>The harness checks (docs/checks.md) <see cref="ScenarioContext.Judge"/> runs: the rules this scenario
-    /// is built to exercise, named by type so a typo cannot silently judge nothing. Each must be in
+    /// is built to exercise, named by <see cref="Air780Bridge.Harness.Checks.CheckIds"/> constant so a typo cannot silently
+    /// judge nothing. Each must be in
     /// <see cref="Air780Bridge.Harness.Checks.CheckCatalogue.All"/> (<see cref="ConformanceSuite.Validate"/>).</summary>
     public IReadOnlyList<Air780Bridge.Harness.Checks.ICheck> Judges { get; init; } = [];
 }

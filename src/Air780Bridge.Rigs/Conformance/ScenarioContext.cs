@@ -179,7 +179,7 @@ public sealed class ScenarioContext
         }, string.Join("; ", r.Measured), r.Allowed, r.Explanation)
         {
             Evidence = TimelineSteps.From(r.Evidence),
-            Statements = Citations.Of(r.Source),
+            Statements = r.Statements,
         };
 
     /// <summary>Stops the scenario at once when a precondition fails.</summary>

@@ -12,7 +12,7 @@ public static partial class ConformanceSuite
         new("connect.basic", "connect", "create, auth, on, connect: state machine and CONNECT fields",
             "mqtt.create (plain), auth(id,user,pass), on, connect, ready, state, STATE_*, conack", ConnectBasic)
         {
-            Judges = [new ConnectFieldsCheck(), new ConnectPasswordWithoutUsernameCheck()],
+            Judges = Checks(CheckIds.ConnectFields, CheckIds.ConnectPasswordWithoutUsername),
         },
         new("connect.auth-forms", "connect", "auth() in its four forms reaches CONNECT as configured",
             "auth(id), auth(id,user,pass,false), auth()", AuthForms),

@@ -13,13 +13,13 @@ public static partial class ConformanceSuite
         new("publish.qos0", "publish", "QoS 0 publish: id 0, sent at once", "publish(topic, data), sent event, §5", PublishQos0),
         new("publish.qos1", "publish", "QoS 1 publish: sent only after PUBACK", "publish(.., 1), sent event, §4, [MQTT-4.3.2]", PublishQos1)
         {
-            Judges = [new OutboundFlowCheck(1), new PacketIdNonZeroCheck(), new PacketIdInFlightCheck()],
+            Judges = Checks(CheckIds.PublishQos1SentAfterPuback, CheckIds.PacketIdNonZero, CheckIds.PacketIdNotReusedInFlight),
         },
-        new("publish.qos2", "publish", "QoS 2 publish: PUBREC -> PUBREL -> PUBCOMP, sent only on PUBCOMP", "publish(.., 2); doc page says PUBREC; §5, §16.1", PublishQos2) { Judges = [new OutboundFlowCheck(2)] },
+        new("publish.qos2", "publish", "QoS 2 publish: PUBREC -> PUBREL -> PUBCOMP, sent only on PUBCOMP", "publish(.., 2); doc page says PUBREC; §5, §16.1", PublishQos2) { Judges = Checks(CheckIds.PublishQos2SentAfterPubcomp) },
         new("publish.retain", "publish", "retain flag reaches the broker and the retained message is delivered", "publish(.., retain=1), [MQTT-3.3.1-5]", PublishRetain),
         new("publish.message-ids", "publish", "one message-id counter shared by publish, subscribe and unsubscribe, from 1 after auth()", "§5 message ids", MessageIds),
-        new("subscribe.inbound", "subscribe", "subscribe(topic, qos): suback and inbound QoS 0/1/2 with their acks", "subscribe, recv + metas, suback, §6, [MQTT-4.3.2-4], [MQTT-4.3.3-8]", SubscribeInbound) { Judges = [new InboundAckCheck(1), new InboundAckCheck(2)] },
-        new("subscribe.table", "subscribe", "table subscribe: one SUBSCRIBE per topic", "subscribe({[t]=qos,...}), §5", SubscribeTable) { Judges = [new SubscribePerTopicCheck()] },
+        new("subscribe.inbound", "subscribe", "subscribe(topic, qos): suback and inbound QoS 0/1/2 with their acks", "subscribe, recv + metas, suback, §6, [MQTT-4.3.2-4], [MQTT-4.3.3-8]", SubscribeInbound) { Judges = Checks(CheckIds.InboundQos1Puback, CheckIds.InboundQos2PubrecPubcomp) },
+        new("subscribe.table", "subscribe", "table subscribe: one SUBSCRIBE per topic", "subscribe({[t]=qos,...}), §5", SubscribeTable) { Judges = Checks(CheckIds.SubscribePerTopic) },
         new("unsubscribe.forms", "subscribe", "unsubscribe(topic) and unsubscribe({...}): packets, return values, unsuback", "unsubscribe string/table, §5, §16.3", UnsubscribeForms),
     ];
 

@@ -9,19 +9,19 @@ public static partial class ConformanceSuite
     [
         new("keepalive.ping-period", "keepalive", "keepalive(5) is clamped to 15 s; PINGREQ every 75 % of it", "keepalive(time), pong event, §2, §7, [MQTT-3.1.2-24]", KeepalivePing)
         {
-            Judges = [new PingPeriodCheck(), new KeepaliveLimitCheck()],
+            Judges = Checks(CheckIds.KeepalivePingPeriod, CheckIds.KeepaliveLimit),
         },
         new("will.abrupt-loss", "will", "will published after an abrupt loss", "will(topic, payload, qos, retain), [MQTT-3.1.2-8]", WillOnLoss),
         new("will.clean-disconnect", "will", "no will after disconnect()", "disconnect(), [MQTT-3.1.2-10]", WillNotOnDisconnect),
         new("reconnect.period", "reconnect", "autoreconn(true, 1000): every drop is followed by a reconnect after the period, no backoff", "autoreconn(enable, period), §2, §8", ReconnectPeriod)
         {
-            Judges = [new ReconnectPeriodCheck()],
+            Judges = Checks(CheckIds.ReconnectPeriod),
         },
         new("reconnect.disconnect-keeps-autoreconn", "reconnect", "disconnect() does not stop autoreconnect", "disconnect() vs autoreconn, §9, §16.6", DisconnectKeepsAutoreconn),
         new("reconnect.close-silences", "reconnect", "close() releases the client and silences every later event", "close(), §9", CloseSilences),
         new("reconnect.no-retransmission", "reconnect", "nothing unacknowledged is re-sent after a reconnect (documented deviation)", "seed: no retransmission; [MQTT-4.4.0-1]", NoRetransmission)
         {
-            Judges = [new NoResendAfterReconnectCheck()],
+            Judges = Checks(CheckIds.ReconnectNoResend),
         },
         new("robust.duplicate-client-id", "robustness", "a second session with the same client id ends the module's with a disconnect event", "auth() client id uniqueness, §4 disconnect", DuplicateClientId),
         new("robust.rx-overflow", "robustness", "a publish larger than rxSize closes the connection: disconnect(0), no error event", "create opts rxSize, §6", RxOverflow),

@@ -46,6 +46,7 @@ public sealed partial class HtmlReport : IReportWriter
         h.Append("</div></section>");
 
         h.Append(Matrix(run));
+        h.Append(Statements(run));
 
         var figure = 0;
         foreach (var m in run.Modules)
@@ -112,6 +113,31 @@ public sealed partial class HtmlReport : IReportWriter
             t.Append("</tr>");
         }
         return t.Append("</tbody></table></div></section>").ToString();
+    }
+
+    /// <summary>Per client-side MQTT 3.1.1 statement: how the catalogue covers it and what this run judged of it.</summary>
+    private static string Statements(RunResult run)
+    {
+        var statements = run.Statements;
+        if (statements.Count == 0) return "";
+        var exercised = statements.Count(s => s.Verdict is not null);
+        var open = statements.Any(s => s.Verdict is Verdict.Fail or Verdict.Error) ? " open" : "";
+        var t = new StringBuilder("<section><h2>MQTT 3.1.1 statements</h2>")
+            .Append($"<details class=\"stmts\"{open}><summary>{statements.Count} client-side statements: ")
+            .Append($"{statements.Count(s => s.Coverage == "Judged")} judged by a check, {statements.Count(s => s.Coverage == "Explained")} not judgeable (reason given), ")
+            .Append($"{statements.Count(s => s.Coverage == "Missing")} missing · this run judged <b>{exercised}</b></summary>")
+            .Append("<div class=\"scroll\"><table class=\"checks\"><thead><tr><th>Statement</th><th>Binds</th><th>How it is judged</th><th>This run</th></tr></thead><tbody>");
+        foreach (var s in statements)
+        {
+            var how = s.Checks.Count > 0 ? string.Join(" ", s.Checks.Select(c => $"<code>{E(c)}</code>")) : "";
+            if (s.NotJudged is { } nj) how += $"<div class=\"expl\">{(s.Checks.Count > 0 ? "not judged in part" : "not judged")} ({E(nj.Kind.ToString())}): {E(nj.Reason)}</div>";
+            var verdict = s.Verdict is { } v ? Slug(v) : "none";
+            var cell = s.Verdict is { } w
+                ? $"<span class=\"pill sm v-{Slug(w)}\">{VerdictText.Word(w)}</span> <span class=\"muted\" title=\"{E(string.Join("; ", s.Judgements.Select(j => $"{j.Module} {j.Scenario} {j.Check}: {j.Verdict}")))}\">{s.Judgements.Count}×</span>"
+                : "<span class=\"muted\">not exercised</span>";
+            t.Append($"<tr class=\"v-{verdict}\"><td><code>[MQTT-{E(s.Id)}]</code><div class=\"expl\">{E(s.Summary)}</div></td><td class=\"src\">{E(s.Binds.ToString().ToLowerInvariant())}</td><td>{how}</td><td class=\"num\">{cell}</td></tr>");
+        }
+        return t.Append("</tbody></table></div></details></section>").ToString();
     }
 
     private static string Scenario(ModuleResult m, ScenarioResult s, ref int figure)
@@ -272,6 +298,7 @@ public sealed partial class HtmlReport : IReportWriter
         .checks td.num{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;font-size:12.5px;white-space:nowrap}
         .checks td.src{font-size:12px;color:var(--muted)}
         .expl{color:var(--muted);font-size:12.5px;margin-top:2px}
+        details.stmts>summary{cursor:pointer;color:var(--muted);margin-bottom:8px}
         ul.ev{margin:4px 0 0;padding-left:18px;font-size:12px;color:var(--muted)} ul.ev code{color:var(--ink);font-size:11.5px}
         .checks tr.v-inconclusive td{background:#f5fbff}
         .charts{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:12px}

@@ -52,6 +52,10 @@ public sealed record RunResult
     /// <summary>Every entry the harness recorded in the run (all modules' wire and events); timeline.jsonl, not results.json.</summary>
     [JsonIgnore] public IReadOnlyList<TimelineEntry> Wire { get; init; } = [];
 
+    /// <summary>Per client-side MQTT 3.1.1 statement: how it is covered and what this run's checks judged of it
+    /// (derived from <see cref="Modules"/>; written to results.json, recomputed when read back).</summary>
+    public IReadOnlyList<StatementResult> Statements => StatementResult.Of(Modules);
+
     [JsonIgnore] public TimeSpan Duration => Finished - Started;
     [JsonIgnore] public Verdict Verdict => Verdicts.Combine(Modules.Select(m => m.Verdict));
     [JsonIgnore] public VerdictCounts Counts => VerdictCounts.Of(Modules.SelectMany(m => m.Scenarios));
@@ -117,7 +121,7 @@ public sealed record JudgedCheck(
     /// of the scenario's <see cref="ScenarioResult.Timeline"/>, which the sequence diagram marks.</summary>
     public IReadOnlyList<TimelineStep> Evidence { get; init; } = [];
 
-    /// <summary>MQTT 3.1.1 statement ids ("MQTT-3.1.2-22") this check judges.</summary>
+    /// <summary>MQTT 3.1.1 statement ids ("3.1.2-22", <see cref="Air780Bridge.Harness.Checks.SpecStatement.Id"/>) this check judges.</summary>
     public IReadOnlyList<string> Statements { get; init; } = [];
 }
 
