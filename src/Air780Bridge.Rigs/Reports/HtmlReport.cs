@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Air780Bridge.Harness.Checks;
 using Air780Bridge.Rigs.Results;
 using static Air780Bridge.Rigs.Reports.Svg;
 
@@ -12,17 +13,13 @@ namespace Air780Bridge.Rigs.Reports;
 /// Scenarios that did not pass are expanded; passed ones are collapsed &lt;details&gt; (opens without JS). A check's
 /// evidence is listed under it and marked in the sequence diagram; a timing chart draws the check's own range.
 /// </summary>
-public sealed partial class HtmlReport : IReportWriter
+public sealed partial class HtmlReport : TextReport
 {
     public const string File = "report.html";
 
-    public string FileName => File;
+    public override string FileName => File;
 
-    public void Write(RunResult run, Stream output)
-    {
-        using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true);
-        writer.Write(Render(run));
-    }
+    protected override void Write(RunResult run, TextWriter output) => output.Write(Render(run));
 
     public static string Render(RunResult run)
     {
@@ -115,29 +112,37 @@ public sealed partial class HtmlReport : IReportWriter
         return t.Append("</tbody></table></div></section>").ToString();
     }
 
-    /// <summary>Per client-side MQTT 3.1.1 statement: how the catalogue covers it and what this run judged of it.</summary>
+    /// <summary>Per client-side MQTT 3.1.1 statement: what this run judged of it (open), then how the catalogue covers
+    /// every statement (collapsed).</summary>
     private static string Statements(RunResult run)
     {
         var statements = run.Statements;
         if (statements.Count == 0) return "";
-        var exercised = statements.Count(s => s.Verdict is not null);
-        var open = statements.Any(s => s.Verdict is Verdict.Fail or Verdict.Error) ? " open" : "";
+        int Count(StatementCoverage c) => statements.Count(s => s.Statement.Coverage == c);
+        var judged = statements.Where(s => s.Verdict is not null).ToList();
         var t = new StringBuilder("<section><h2>MQTT 3.1.1 statements</h2>")
-            .Append($"<details class=\"stmts\"{open}><summary>{statements.Count} client-side statements: ")
-            .Append($"{statements.Count(s => s.Coverage == "Judged")} judged by a check, {statements.Count(s => s.Coverage == "Explained")} not judgeable (reason given), ")
-            .Append($"{statements.Count(s => s.Coverage == "Missing")} missing · this run judged <b>{exercised}</b></summary>")
-            .Append("<div class=\"scroll\"><table class=\"checks\"><thead><tr><th>Statement</th><th>Binds</th><th>How it is judged</th><th>This run</th></tr></thead><tbody>");
-        foreach (var s in statements)
+            .Append($"<p class=\"muted\">This run judged <b>{judged.Count}</b> of the {statements.Count} client-side statements of MQTT 3.1.1 ")
+            .Append($"({Count(StatementCoverage.Judged)} have a check, {Count(StatementCoverage.Explained)} are not judgeable from the wire, with the reason, ")
+            .Append($"{Count(StatementCoverage.Missing)} missing).</p>");
+        if (judged.Count > 0) t.Append(StatementTable(judged));
+        return t.Append($"<details class=\"stmts\"><summary>All {statements.Count} statements and how each is judged</summary>")
+            .Append(StatementTable(statements)).Append("</details></section>").ToString();
+    }
+
+    private static string StatementTable(IEnumerable<StatementResult> rows)
+    {
+        var t = new StringBuilder("<div class=\"scroll\"><table class=\"checks\"><thead><tr><th>Statement</th><th>Binds</th><th>How it is judged</th><th>This run</th></tr></thead><tbody>");
+        foreach (var (s, verdict, judgements) in rows)
         {
-            var how = s.Checks.Count > 0 ? string.Join(" ", s.Checks.Select(c => $"<code>{E(c)}</code>")) : "";
+            var how = string.Join(" ", s.Checks.Select(c => $"<code>{E(c)}</code>"));
             if (s.NotJudged is { } nj) how += $"<div class=\"expl\">{(s.Checks.Count > 0 ? "not judged in part" : "not judged")} ({E(nj.Kind.ToString())}): {E(nj.Reason)}</div>";
-            var verdict = s.Verdict is { } v ? Slug(v) : "none";
-            var cell = s.Verdict is { } w
-                ? $"<span class=\"pill sm v-{Slug(w)}\">{VerdictText.Word(w)}</span> <span class=\"muted\" title=\"{E(string.Join("; ", s.Judgements.Select(j => $"{j.Module} {j.Scenario} {j.Check}: {j.Verdict}")))}\">{s.Judgements.Count}×</span>"
+            var cell = verdict is { } v
+                ? $"<span class=\"pill sm v-{Slug(v)}\">{VerdictText.Word(v)}</span> <span class=\"muted\" title=\"{E(string.Join("; ", judgements.Select(j => $"{j.Module} {j.Scenario} {j.Check}: {j.Verdict}")))}\">{judgements.Count}×</span>"
                 : "<span class=\"muted\">not exercised</span>";
-            t.Append($"<tr class=\"v-{verdict}\"><td><code>[MQTT-{E(s.Id)}]</code><div class=\"expl\">{E(s.Summary)}</div></td><td class=\"src\">{E(s.Binds.ToString().ToLowerInvariant())}</td><td>{how}</td><td class=\"num\">{cell}</td></tr>");
+            t.Append($"<tr class=\"v-{(verdict is { } w ? Slug(w) : "none")}\"><td><code>[MQTT-{E(s.Id)}]</code><div class=\"expl\">{E(s.Summary)}</div></td>")
+             .Append($"<td class=\"src\">{E(s.Binds.ToString().ToLowerInvariant())}</td><td>{how}</td><td class=\"num\">{cell}</td></tr>");
         }
-        return t.Append("</tbody></table></div></details></section>").ToString();
+        return t.Append("</tbody></table></div>").ToString();
     }
 
     private static string Scenario(ModuleResult m, ScenarioResult s, ref int figure)

@@ -1,18 +1,13 @@
-using System.Text;
 using Air780Bridge.Rigs.Results;
 
 namespace Air780Bridge.Rigs.Reports;
 
 /// <summary>results.json: the whole <see cref="RunResult"/> (<see cref="ResultJson"/>), readable back to re-render the other reports.</summary>
-public sealed class JsonReport : IReportWriter
+public sealed class JsonReport : TextReport
 {
     public const string File = "results.json";
 
-    public string FileName => File;
+    public override string FileName => File;
 
-    public void Write(RunResult run, Stream output)
-    {
-        using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true);
-        writer.Write(ResultJson.Serialize(run));
-    }
+    protected override void Write(RunResult run, TextWriter output) => output.Write(ResultJson.Serialize(run));
 }

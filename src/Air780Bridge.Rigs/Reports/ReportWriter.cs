@@ -1,3 +1,4 @@
+using System.Text;
 using Air780Bridge.Rigs.Results;
 
 namespace Air780Bridge.Rigs.Reports;
@@ -13,6 +14,20 @@ public interface IReportWriter
     string FileName { get; }
 
     void Write(RunResult run, Stream output);
+}
+
+/// <summary>A text format, written as UTF-8 without a byte-order mark.</summary>
+public abstract class TextReport : IReportWriter
+{
+    public abstract string FileName { get; }
+
+    public void Write(RunResult run, Stream output)
+    {
+        using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true);
+        Write(run, writer);
+    }
+
+    protected abstract void Write(RunResult run, TextWriter output);
 }
 
 /// <summary>Where each report of a run is, by file name (<see cref="IReportWriter.FileName"/>).</summary>
