@@ -11,11 +11,14 @@ namespace Air780Bridge.Rigs.Tests;
 /// <summary>A chart draws what its check judged: the same values against the same range, so they cannot disagree.</summary>
 public sealed class VerdictAgreementTests
 {
+    // The LuatOS timer rules (ping period, reconnect period) are judged only with a firmware profile.
+    private const string Profile = "air780ep-v2028";
+
     private static TimelineEntry E(double ms, string kind, string conn, string? type = null, string? dir = null, string? clientId = null, int? keepAlive = null) =>
         new() { T = (long)(ms * 1000), Kind = kind, Conn = conn, Type = type, Dir = dir, ClientId = clientId, KeepAlive = keepAlive };
 
     private static IEnumerable<TimelineEntry> Connect(double ms, string conn) =>
-        [E(ms, "connection", conn, "open"), E(ms + 1, "packet", conn, "CONNECT", "up", "mod", 15), E(ms + 2, "packet", conn, "CONNACK", "down")];
+        [E(ms, "connection", conn, "open"), E(ms + 1, "packet", conn, "CONNECT", "up", "mod", 15), E(ms + 2, "packet", conn, "CONNACK", "down") with { Code = 0 }];
 
     /// <summary>Drops followed by a reconnect after each of <paramref name="delaysMs"/>.</summary>
     private static List<TimelineEntry> Reconnects(params double[] delaysMs)
@@ -52,8 +55,9 @@ public sealed class VerdictAgreementTests
         { "ping", [11_250, 11_812], CheckVerdict.Pass },
         { "ping", [11_250, 11_900], CheckVerdict.Fail },
         { "ping", [10_600], CheckVerdict.Fail },
-        { "limit", [11_250, 22_400], CheckVerdict.Pass },
-        { "limit", [23_000], CheckVerdict.Fail },
+        // The client's own rule [MQTT-3.1.2-23]: never silent longer than the keep alive (15 s + 750 ms tolerance).
+        { "limit", [11_250, 15_700], CheckVerdict.Pass },
+        { "limit", [16_000], CheckVerdict.Fail },
     };
 
     [Theory]
@@ -62,9 +66,9 @@ public sealed class VerdictAgreementTests
     {
         var (check, timeline, expectation) = kind switch
         {
-            "reconnect" => ((ICheck)new ReconnectPeriodCheck(), Reconnects(values), new CheckExpectation { ClientId = "mod", AutoReconnectMs = 1000 }),
-            "ping" => (new PingPeriodCheck(), Pings(values), new CheckExpectation { ClientId = "mod", KeepAliveSeconds = 15 }),
-            _ => (new KeepaliveLimitCheck(), Pings(values), new CheckExpectation { ClientId = "mod", KeepAliveSeconds = 15 }),
+            "reconnect" => ((ICheck)new ReconnectPeriodCheck(), Reconnects(values), new CheckExpectation { ClientId = "mod", AutoReconnectMs = 1000, Profile = Profile }),
+            "ping" => (new PingPeriodCheck(), Pings(values), new CheckExpectation { ClientId = "mod", KeepAliveSeconds = 15, Profile = Profile }),
+            _ => (new KeepaliveLimitCheck(), Pings(values), new CheckExpectation { ClientId = "mod", KeepAliveSeconds = 15, Profile = Profile }),
         };
         var result = check.Evaluate(new CheckContext(timeline, expectation));
         Assert.Equal(expected, result.Verdict);
@@ -82,10 +86,10 @@ public sealed class VerdictAgreementTests
     [Fact]
     public void The_band_is_the_checks_tolerance()
     {
-        var ping = new PingPeriodCheck().Evaluate(new CheckContext(Pings(11_250), new CheckExpectation { ClientId = "mod", KeepAliveSeconds = 15 }));
+        var ping = new PingPeriodCheck().Evaluate(new CheckContext(Pings(11_250), new CheckExpectation { ClientId = "mod", KeepAliveSeconds = 15, Profile = Profile }));
         Assert.Equal(new AllowedRange(11_250 - 562.5, 11_250 + 562.5), ping.Timing!.Allowed);
         Assert.Equal(new CheckTolerances().RangeFor(11_250), ping.Timing.Allowed);
-        var reconnect = new ReconnectPeriodCheck().Evaluate(new CheckContext(Reconnects(1000), new CheckExpectation { ClientId = "mod", AutoReconnectMs = 1000 }));
+        var reconnect = new ReconnectPeriodCheck().Evaluate(new CheckContext(Reconnects(1000), new CheckExpectation { ClientId = "mod", AutoReconnectMs = 1000, Profile = Profile }));
         Assert.Equal(new AllowedRange(750, 1250), reconnect.Timing!.Allowed);
     }
 
@@ -129,7 +133,7 @@ public sealed class VerdictAgreementTests
     public void A_failed_checks_evidence_reaches_json_junit_and_the_marked_sequence_diagram()
     {
         var timeline = Pings(11_250, 13_000);
-        var result = new PingPeriodCheck().Evaluate(new CheckContext(timeline, new CheckExpectation { ClientId = "mod", KeepAliveSeconds = 15 }));
+        var result = new PingPeriodCheck().Evaluate(new CheckContext(timeline, new CheckExpectation { ClientId = "mod", KeepAliveSeconds = 15, Profile = Profile }));
         var judged = ScenarioContext.Judged(result);
         Assert.Equal(Verdict.Fail, judged.Verdict);
         Assert.Equal(2, judged.Evidence.Count); // the two PINGREQs 13 s apart

@@ -97,6 +97,9 @@ public sealed record CheckTolerances
     /// <summary>How far module-side entries (this machine's clock) and wire entries (a remote tap's clock, shifted)
     /// may be off against each other; order checks between the two allow this much.</summary>
     public long ClockSkewUs { get; init; }
+    /// <summary>MQTT sets no deadline for an answer (PUBACK, PUBREL, a close after DISCONNECT): a missing one is a Fail
+    /// only when the connection stayed open this long after the packet that asked for it; sooner, the trace cannot tell.</summary>
+    public double ResponseWindowMs { get; init; } = 5000;
 
     public double AllowanceMs(double expectedMs) => Math.Max(TimingMinMs, TimingFraction * expectedMs);
     public AllowedRange RangeFor(double expectedMs) => AllowedRange.Between(expectedMs - AllowanceMs(expectedMs), expectedMs + AllowanceMs(expectedMs));
