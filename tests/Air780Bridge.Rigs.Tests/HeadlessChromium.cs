@@ -8,6 +8,7 @@ internal static class HeadlessChromium
 {
     public static void Screenshot(string html, string png, int width = 1400, int height = 2400)
     {
+        Assert.True(File.Exists(ChromiumFactAttribute.Chromium), $"{ChromiumFactAttribute.Chromium} is not installed; CI=true needs it (apt-get install -y chromium, as .ci/run does)");
         using var temp = new TempDirectory("rigs-chromium-");
         var profile = temp.Path;
         var start = new ProcessStartInfo(ChromiumFactAttribute.Chromium)

@@ -31,11 +31,12 @@ internal static class RunCommand
             }
             var runner = new RigRunner(rig, twins(), Log.Logger);
             var (run, dir) = await runner.RunAsync(result.GetValue(output), (plan, body) => RunProgress.RunAsync(plan, body), ct);
-            var paths = ReportWriter.WriteAll(run, dir);
+            var paths = ReportWriter.In(dir);
             var counts = run.Counts;
             Console.WriteLine($"{VerdictText.Word(run.Verdict)}: {counts.Pass} passed, {counts.Fail} failed, {counts.KnownDeviation} known deviations, " +
-                              $"{counts.Skipped} skipped, {counts.Error} errors in {VerdictText.Duration(run.Duration)}");
-            Console.WriteLine($"report: {paths.Html}\njunit:  {paths.JUnit}\njson:   {paths.Json}\nwire:   {Path.Combine(dir, "timeline.jsonl")}");
+                              $"{counts.Inconclusive} inconclusive, {counts.Skipped} skipped, {counts.Error} errors in {VerdictText.Duration(run.Duration)}");
+            foreach (var format in ReportWriter.Formats)
+                Console.WriteLine($"{format.FileName,-15} {paths.Files[format.FileName]}");
             return run.Verdict.IsSuccess() ? ExitCodes.Ok : ExitCodes.Failed;
         }));
         return command;
