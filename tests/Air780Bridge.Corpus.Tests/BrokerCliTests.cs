@@ -46,10 +46,11 @@ public sealed partial class BrokerCliTests
 
             foreach (var id in new[] { "cli-pub", "cli-sub" })
             {
-                var verdicts = await Air780Check.RunAsync(timeline, ["--client-id", id]);
+                // --require makes the CLI itself demand the rules this session exercises.
+                string[] require = id == "cli-sub" ? ["--require", CheckIds.PacketIdNonZero, CheckIds.InboundQos2PubrecPubcomp] : ["--require", CheckIds.ConnectProtocol];
+                var verdicts = await Air780Check.RunAsync(timeline, ["--client-id", id, .. require]);
                 verdicts.AssertNoFail();
-                verdicts.AssertPassed(CheckIds.PacketIdNonZero);
-                if (id == "cli-sub") verdicts.AssertPassed(CheckIds.InboundQos2PubrecPubcomp);
+                verdicts.AssertPassed(require[1..]);
             }
         }
         finally

@@ -180,7 +180,8 @@ public sealed class MisbehavingClientTests
         var m = ByCheck[checkId];
         await using var corpus = await CorpusSession.StartAsync();
         await using (var client = await RawClient.ConnectAsync(corpus)) await m.Act(client, corpus);
-        (await corpus.JudgeAsync(m.ClientId, m.Options ?? [])).AssertFailedExactly(checkId);
+        // --require: the CLI itself must report the rule judged, not just failed by accident of another check.
+        (await corpus.JudgeAsync(m.ClientId, [.. m.Options ?? [], "--require", checkId])).AssertFailedExactly(checkId);
     }
 
     [Fact]

@@ -70,13 +70,14 @@ public sealed class MosquittoClientTests
     public async Task Will_after_clean_disconnect_and_after_abrupt_loss_get_no_fail()
     {
         await using var s = await CorpusSession.StartAsync();
-        string[] will = ["--will-topic", "corpus/mq/will", "--will-payload", "gone", "--will-qos", "1"];
-        await using var watcher = await Subscribed(s, "mq-will-watch", "-t", "corpus/mq/will", "-q", "1", "-C", "1", "-v");
-        // A clean DISCONNECT discards the will...
-        await Tool.MosquittoPub.RunAsync(Dial(s, "mq-will-clean", [.. will, "-t", "corpus/mq/data", "-q", "1", "-m", "bye"]));
-        // ...an abrupt loss (the process killed: FIN without DISCONNECT) publishes it, which ends the watcher.
-        await using (await Subscribed(s, "mq-will-lost", [.. will, "-t", "corpus/mq/idle"])) { }
-        Assert.Equal("corpus/mq/will gone\n", await watcher.SucceededAsync());
+        string[] Will(string topic) => ["--will-topic", topic, "--will-payload", "gone", "--will-qos", "1"];
+        await using var watcher = await Subscribed(s, "mq-will-watch", "-t", "corpus/mq/will/#", "-q", "1", "-C", "1", "-v");
+        // A clean DISCONNECT discards the will (the watcher sees nothing on .../clean)...
+        await Tool.MosquittoPub.RunAsync(Dial(s, "mq-will-clean", [.. Will("corpus/mq/will/clean"), "-t", "corpus/mq/data", "-q", "1", "-m", "bye"]));
+        // ...an abrupt loss (the process killed: FIN without DISCONNECT) publishes it, which ends the watcher. Each
+        // client has its own will topic, so the check can tell whose will a delivery is.
+        await using (await Subscribed(s, "mq-will-lost", [.. Will("corpus/mq/will/lost"), "-t", "corpus/mq/idle"])) { }
+        Assert.Equal("corpus/mq/will/lost gone\n", await watcher.SucceededAsync());
         (await s.JudgeAsync("mq-will-clean")).AssertNoFail(); // F1 (fixed): another client's will was blamed on this clean DISCONNECT
         var lost = await s.JudgeAsync("mq-will-lost");
         lost.AssertNoFail();

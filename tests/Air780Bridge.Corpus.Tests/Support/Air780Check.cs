@@ -4,8 +4,8 @@ using Air780Bridge.Tests;
 
 namespace Air780Bridge.Corpus.Tests.Support;
 
-/// <summary>One check's verdict as `air780 check --json` prints it.</summary>
-public sealed record Outcome(string Id, string Verdict, string Explanation, IReadOnlyList<string> Measured);
+/// <summary>One check's verdict as `air780 check --json` prints it; <paramref name="Expected"/>: named by --require (or --strict).</summary>
+public sealed record Outcome(string Id, string Verdict, string Explanation, IReadOnlyList<string> Measured, bool Expected);
 
 /// <summary>The built `air780 check` run as a child process, exactly as a CI job runs it.</summary>
 public static class Air780Check
@@ -27,8 +27,9 @@ public static class Air780Check
         // 0 = nothing failed, 1 = a check failed; anything else is bad input, which no corpus trace may be.
         Assert.True(process.ExitCode is 0 or 1, $"`{command}` exited {process.ExitCode}: {await stderr}\n{output}");
         var verdicts = new Verdicts(Parse(output, command), command, await File.ReadAllLinesAsync(timeline));
-        Assert.True((process.ExitCode == 1) == verdicts.Failed.Count > 0,
-            $"`{command}` exit code {process.ExitCode} disagrees with its verdicts ({verdicts.Failed.Count} Fail)\n{output}");
+        // Exit 1 exactly when a check failed or a --require'd check was not judged.
+        Assert.True((process.ExitCode == 1) == (verdicts.Failed.Count > 0 || verdicts.Unjudged.Count > 0),
+            $"`{command}` exit code {process.ExitCode} disagrees with its verdicts ({verdicts.Failed.Count} Fail, {verdicts.Unjudged.Count} required but Inconclusive)\n{output}");
         return verdicts;
     }
 
@@ -45,6 +46,7 @@ public static class Air780Check
             e.GetProperty("id").GetString()!,
             e.GetProperty("verdict").GetString()!,
             e.TryGetProperty("explanation", out var x) ? x.GetString() ?? "" : "",
-            e.TryGetProperty("measured", out var m) && m.ValueKind == JsonValueKind.Array ? m.EnumerateArray().Select(v => v.ToString()).ToList() : [])).ToList();
+            e.TryGetProperty("measured", out var m) && m.ValueKind == JsonValueKind.Array ? m.EnumerateArray().Select(v => v.ToString()).ToList() : [],
+            e.TryGetProperty("expected", out var x2) && x2.ValueKind == JsonValueKind.True)).ToList();
     }
 }
