@@ -113,19 +113,13 @@ public sealed class MisbehavingClientTests
         }),
         [CheckIds.InboundQos1Puback] = new("[MQTT-4.3.2-2] receives a QoS 1 message and never sends PUBACK", async (c, s) =>
         {
-            await Open(c);
-            await Subscribed(c, 1);
-            await PublishFromAnother(s, 1, 1);
-            await c.ExpectAsync("PUBLISH");
+            await Delivered(c, s, 1, 1);
             await StayPastResponseWindow(c);
             await Bye(c);
         }),
         [CheckIds.InboundQos2PubrecPubcomp] = new("[MQTT-4.3.3-2] answers a QoS 2 PUBLISH with PUBREC, then never answers PUBREL with PUBCOMP", async (c, s) =>
         {
-            await Open(c);
-            await Subscribed(c, 2);
-            await PublishFromAnother(s, 2, 1);
-            var p = await c.ExpectAsync("PUBLISH");
+            var p = (await Delivered(c, s, 2, 1))[0];
             await c.SendAsync(Ack("PUBREC", p.PacketId));
             await c.ExpectAsync("PUBREL");
             await StayPastResponseWindow(c);
@@ -133,22 +127,14 @@ public sealed class MisbehavingClientTests
         }),
         [CheckIds.OrderPuback] = new("[MQTT-4.6.0-2] acknowledges two QoS 1 messages in reverse order", async (c, s) =>
         {
-            await Open(c);
-            await Subscribed(c, 1);
-            await PublishFromAnother(s, 1, 2);
-            var first = await c.ExpectAsync("PUBLISH");
-            var second = await c.ExpectAsync("PUBLISH");
-            await c.SendAsync(Ack("PUBACK", second.PacketId), Ack("PUBACK", first.PacketId));
+            var m = await Delivered(c, s, 1, 2);
+            await c.SendAsync(Ack("PUBACK", m[1].PacketId), Ack("PUBACK", m[0].PacketId));
             await Bye(c);
         }),
         [CheckIds.OrderPubrec] = new("[MQTT-4.6.0-3] answers two QoS 2 messages with PUBRECs in reverse order", async (c, s) =>
         {
-            await Open(c);
-            await Subscribed(c, 2);
-            await PublishFromAnother(s, 2, 2);
-            var first = await c.ExpectAsync("PUBLISH");
-            var second = await c.ExpectAsync("PUBLISH");
-            await c.SendAsync(Ack("PUBREC", second.PacketId), Ack("PUBREC", first.PacketId));
+            var m = await Delivered(c, s, 2, 2);
+            await c.SendAsync(Ack("PUBREC", m[1].PacketId), Ack("PUBREC", m[0].PacketId));
             for (var i = 0; i < 2; i++) await c.SendAsync(Ack("PUBCOMP", (await c.ExpectAsync("PUBREL")).PacketId));
             await Bye(c);
         }),
@@ -200,21 +186,24 @@ public sealed class MisbehavingClientTests
         await c.ExpectAsync("CONNACK");
     }
 
-    private static async Task Subscribed(RawClient c, int qos)
+    /// <summary>Connects, subscribes at <paramref name="qos"/> and returns the <paramref name="count"/> messages a compliant
+    /// MQTTnet client (another client id, so not judged) published to it, not yet acknowledged.</summary>
+    private static async Task<List<Received>> Delivered(RawClient c, CorpusSession s, int qos, int count)
     {
+        await Open(c);
         await c.SendAsync(Subscribe(1, Topic, qos));
         await c.ExpectAsync("SUBACK");
-    }
-
-    /// <summary>A compliant MQTTnet client (another client id, so not judged) publishes <paramref name="count"/> messages to the raw client's topic.</summary>
-    private static async Task PublishFromAnother(CorpusSession s, int qos, int count)
-    {
-        using var publisher = new MqttClientFactory().CreateMqttClient();
-        await publisher.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(s.Host, s.Port).WithClientId("raw-publisher")
-            .WithProtocolVersion(MqttProtocolVersion.V311).WithTimeout(CorpusSession.Timeout).Build());
-        for (var i = 0; i < count; i++)
-            await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(Topic).WithPayload($"m{i}").WithQualityOfServiceLevel((MqttQualityOfServiceLevel)qos).Build());
-        await publisher.DisconnectAsync();
+        using (var publisher = new MqttClientFactory().CreateMqttClient())
+        {
+            await publisher.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(s.Host, s.Port).WithClientId("raw-publisher")
+                .WithProtocolVersion(MqttProtocolVersion.V311).WithTimeout(CorpusSession.Timeout).Build());
+            for (var i = 0; i < count; i++)
+                await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(Topic).WithPayload($"m{i}").WithQualityOfServiceLevel((MqttQualityOfServiceLevel)qos).Build());
+            await publisher.DisconnectAsync();
+        }
+        var messages = new List<Received>();
+        while (messages.Count < count) messages.Add(await c.ExpectAsync("PUBLISH"));
+        return messages;
     }
 
     /// <summary>MQTT sets no deadline for an answer, so the checks call one missing only on a connection that stayed
