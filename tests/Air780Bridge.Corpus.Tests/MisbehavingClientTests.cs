@@ -17,7 +17,8 @@ public sealed class MisbehavingClientTests
     private const string Id = "raw";
     private const string Topic = "corpus/raw";
 
-    /// <summary>What the client breaks (the statement), and the whole session after the TCP connect; judged as <paramref name="ClientId"/>.</summary>
+    /// <summary>What the client does wrong (the statements it breaks are the check's, from SpecStatements), and the whole
+    /// session after the TCP connect; judged as <paramref name="ClientId"/>.</summary>
     public sealed record Misbehaviour(string Breaks, Func<RawClient, CorpusSession, Task> Act, string[]? Options = null, string ClientId = Id);
 
     /// <summary>Client checks no raw client can make fail against this broker, and why.</summary>
@@ -27,6 +28,22 @@ public sealed class MisbehavingClientTests
         [CheckIds.OrderResend] = "needs a resumed session (CONNACK session present 1); the embedded broker keeps no session for CleanSession 0 (finding F2)",
         [CheckIds.DisconnectCloses] = "the broker closes the connection as soon as it reads DISCONNECT, so no client can hold it open afterwards",
     };
+
+    /// <summary>The table README.md shows, generated from <see cref="ByCheck"/>, <see cref="Unreachable"/> and the statement catalogue.</summary>
+    public static string Table()
+    {
+        string Cites(string id) => string.Join(" ", SpecStatements.ForCheck(id).Select(st => st.Cite)) is { Length: > 0 } c ? c : "(configuration)";
+        var rows = ByCheck.Select(kv => $"| `{kv.Key}` | {Cites(kv.Key)} | {kv.Value.Breaks} |")
+            .Concat(Unreachable.Select(kv => $"| `{kv.Key}` | {Cites(kv.Key)} | none: {kv.Value} |"));
+        return string.Join("\n", ["| check | statements | the misbehaving client |", "|---|---|---|", .. rows]);
+    }
+
+    [Fact]
+    public void Readme_shows_the_current_misbehaviour_table()
+    {
+        var readme = File.ReadAllText(Air780Bridge.Tests.Repository.File("tests", "Air780Bridge.Corpus.Tests", "README.md")).ReplaceLineEndings("\n");
+        Assert.True(readme.Contains(Table()), $"README.md's misbehaviour table is stale; replace it with:\n{Table()}");
+    }
 
     private static Misbehaviour Plain(string breaks, Func<RawClient, Task> act, string[]? options = null) =>
         new(breaks, async (c, _) => { await Open(c); await act(c); }, options);
@@ -41,61 +58,61 @@ public sealed class MisbehavingClientTests
 
     public static readonly IReadOnlyDictionary<string, Misbehaviour> ByCheck = new Dictionary<string, Misbehaviour>
     {
-        [CheckIds.PacketWellFormed] = Sends("[MQTT-2.2.2-2]/§2.2.3 a PINGREQ with remaining length 1", [0xC0, 0x01, 0x00]),
-        [CheckIds.PacketReservedFlags] = Plain("[MQTT-3.6.1-1] PUBREL with fixed-header flags 0000 (first byte 0x60, not 0x62)", async c =>
+        [CheckIds.PacketWellFormed] = Sends("a PINGREQ with remaining length 1", [0xC0, 0x01, 0x00]),
+        [CheckIds.PacketReservedFlags] = Plain("PUBREL with fixed-header flags 0000 (first byte 0x60, not 0x62)", async c =>
         {
             await c.SendAsync(Publish(Topic, 2, 1));
             await c.ExpectAsync("PUBREC");
             await c.SendAsync(Ack("PUBREL", 1, flags: 0x0), Disconnect);
             await c.BrokerClosedAsync();
         }),
-        [CheckIds.StringsUtf8] = Sends("[MQTT-1.5.3-1] a topic ending in a lone UTF-8 lead byte (61 2F C3)", Publish("", 0, topicBytes: [0x61, 0x2F, 0xC3])),
-        [CheckIds.StringsNoNull] = Sends("[MQTT-1.5.3-2] a topic with U+0000", Publish("corpus/\0raw", 0)),
-        [CheckIds.ConnectFirstPacket] = new("[MQTT-3.1.0-1] PINGREQ before CONNECT", async (c, _) =>
+        [CheckIds.StringsUtf8] = Sends("a topic ending in a lone UTF-8 lead byte (61 2F C3)", Publish("", 0, topicBytes: [0x61, 0x2F, 0xC3])),
+        [CheckIds.StringsNoNull] = Sends("a topic with U+0000", Publish("corpus/\0raw", 0)),
+        [CheckIds.ConnectFirstPacket] = new("PINGREQ before CONNECT", async (c, _) =>
         {
             await c.SendAsync(PingReq, Connect(Id), Disconnect);
             await c.BrokerClosedAsync();
         }),
-        [CheckIds.ConnectOnce] = Sends("[MQTT-3.1.0-2] a second CONNECT on the connection", Connect(Id)),
-        [CheckIds.ConnectProtocol] = InConnect("[MQTT-3.1.2-1]/[MQTT-3.1.2-2] protocol MQIsdp level 3 (MQTT 3.1) on a 3.1.1 judge", Connect(Id, protocol: "MQIsdp", level: 3)),
-        [CheckIds.ConnectReservedFlag] = InConnect("[MQTT-3.1.2-3] connect flags bit 0 (reserved) set", Connect(Id, flags: 0x03)),
-        [CheckIds.ConnectWillFlags] = InConnect("[MQTT-3.1.2-13] Will QoS 1 with the Will Flag 0", Connect(Id, flags: 0x0A)),
-        [CheckIds.ConnectPayloadFields] = InConnect("[MQTT-3.1.2-18] a user name in the payload with the User Name Flag 0", Connect(Id, extra: Str("user"))),
-        [CheckIds.ConnectPasswordWithoutUsername] = InConnect("[MQTT-3.1.2-22] Password Flag 1 with User Name Flag 0", Connect(Id, password: "secret")),
-        [CheckIds.ConnectEmptyClientId] = new("[MQTT-3.1.3-7] an empty client id with CleanSession 0 (the broker refuses it, CONNACK 2)", async (c, _) =>
+        [CheckIds.ConnectOnce] = Sends("a second CONNECT on the connection", Connect(Id)),
+        [CheckIds.ConnectProtocol] = InConnect("protocol MQIsdp level 3 (MQTT 3.1) on a 3.1.1 judge", Connect(Id, protocol: "MQIsdp", level: 3)),
+        [CheckIds.ConnectReservedFlag] = InConnect("connect flags bit 0 (reserved) set", Connect(Id, flags: 0x03)),
+        [CheckIds.ConnectWillFlags] = InConnect("Will QoS 1 with the Will Flag 0", Connect(Id, flags: 0x0A)),
+        [CheckIds.ConnectPayloadFields] = InConnect("a user name in the payload with the User Name Flag 0", Connect(Id, extra: Str("user"))),
+        [CheckIds.ConnectPasswordWithoutUsername] = InConnect("Password Flag 1 with User Name Flag 0", Connect(Id, password: "secret")),
+        [CheckIds.ConnectEmptyClientId] = new("an empty client id with CleanSession 0 (the broker refuses it, CONNACK 2)", async (c, _) =>
         {
             await c.SendAsync(Connect("", clean: false));
             await c.BrokerClosedAsync();
         }, ClientId: ""),
-        [CheckIds.KeepaliveLimit] = new("[MQTT-3.1.2-23] keep alive 1 s, then silent until the broker gives up on it", async (c, _) =>
+        [CheckIds.KeepaliveLimit] = new("keep alive 1 s, then silent until the broker gives up on it", async (c, _) =>
         {
             await Open(c, Connect(Id, keepAlive: 1));
             await c.SendAsync(Subscribe(1, Topic, 0));
             await c.ExpectAsync("SUBACK");
             await c.BrokerClosedAsync();
         }, ["--keepalive", "1"]),
-        [CheckIds.PublishQosValid] = Sends("[MQTT-3.3.1-4] a PUBLISH with both QoS bits set", Frame(0x36, Str(Topic), U16(1), "x"u8.ToArray())),
-        [CheckIds.PublishQos0Dup] = Sends("[MQTT-3.3.1-2] a QoS 0 PUBLISH with DUP 1", Publish(Topic, 0, dup: true)),
-        [CheckIds.PublishTopicName] = Sends("[MQTT-3.3.2-2] a wildcard in a PUBLISH topic name", Publish("corpus/#", 0)),
-        [CheckIds.PublishDupFlag] = Plain("[MQTT-3.3.1-1] DUP 1 on the first send of a QoS 1 message", async c =>
+        [CheckIds.PublishQosValid] = Sends("a PUBLISH with both QoS bits set", Frame(0x36, Str(Topic), U16(1), "x"u8.ToArray())),
+        [CheckIds.PublishQos0Dup] = Sends("a QoS 0 PUBLISH with DUP 1", Publish(Topic, 0, dup: true)),
+        [CheckIds.PublishTopicName] = Sends("a wildcard in a PUBLISH topic name", Publish("corpus/#", 0)),
+        [CheckIds.PublishDupFlag] = Plain("DUP 1 on the first send of a QoS 1 message", async c =>
         {
             await c.SendAsync(Publish(Topic, 1, 2, dup: true));
             await c.ExpectAsync("PUBACK");
             await Bye(c);
         }),
-        [CheckIds.PublishQos2Pubrel] = Plain("[MQTT-4.3.3-1] a QoS 2 PUBREC never answered with PUBREL", async c =>
+        [CheckIds.PublishQos2Pubrel] = Plain("a QoS 2 PUBREC never answered with PUBREL", async c =>
         {
             await c.SendAsync(Publish(Topic, 2, 3));
             await c.ExpectAsync("PUBREC");
             await StayPastResponseWindow(c);
             await Bye(c);
         }),
-        [CheckIds.SubscribeNotEmpty] = Sends("[MQTT-3.8.3-3] a SUBSCRIBE without a topic filter", Subscribe(1)),
-        [CheckIds.SubscribeRequestedQos] = Sends("[MQTT-3-8.3-4] a requested QoS of 3", Subscribe(1, Topic, 3)),
-        [CheckIds.SubscribeTopicFilters] = Sends("[MQTT-4.7.1-2] '#' not the last level of a filter", Subscribe(1, "corpus/#/raw", 1)),
-        [CheckIds.UnsubscribeNotEmpty] = Sends("[MQTT-3.10.3-2] an UNSUBSCRIBE without a topic filter", Unsubscribe(1)),
-        [CheckIds.PacketIdNonZero] = Sends("[MQTT-2.3.1-1] a SUBSCRIBE with packet id 0 (the broker never answers it)", Subscribe(0, Topic, 0)),
-        [CheckIds.PacketIdNotReusedInFlight] = Plain("[MQTT-2.3.1-2] a new QoS 2 PUBLISH (DUP 0) on an id that has had PUBREC but not PUBCOMP", async c =>
+        [CheckIds.SubscribeNotEmpty] = Sends("a SUBSCRIBE without a topic filter", Subscribe(1)),
+        [CheckIds.SubscribeRequestedQos] = Sends("a requested QoS of 3", Subscribe(1, Topic, 3)),
+        [CheckIds.SubscribeTopicFilters] = Sends("'#' not the last level of a filter", Subscribe(1, "corpus/#/raw", 1)),
+        [CheckIds.UnsubscribeNotEmpty] = Sends("an UNSUBSCRIBE without a topic filter", Unsubscribe(1)),
+        [CheckIds.PacketIdNonZero] = Sends("a SUBSCRIBE with packet id 0 (the broker never answers it)", Subscribe(0, Topic, 0)),
+        [CheckIds.PacketIdNotReusedInFlight] = Plain("a new QoS 2 PUBLISH (DUP 0) on an id that has had PUBREC but not PUBCOMP", async c =>
         {
             await c.SendAsync(Publish(Topic, 2, 7, "first"));
             await c.ExpectAsync("PUBREC");
@@ -105,19 +122,19 @@ public sealed class MisbehavingClientTests
             await c.ExpectAsync("PUBCOMP");
             await Bye(c);
         }),
-        [CheckIds.AckPacketIdMatches] = Plain("[MQTT-2.3.1-6] a PUBACK for an id the broker never sent", async c =>
+        [CheckIds.AckPacketIdMatches] = Plain("a PUBACK for an id the broker never sent", async c =>
         {
             await c.SendAsync(Ack("PUBACK", 99), PingReq);
             await c.ExpectAsync("PINGRESP");
             await Bye(c);
         }),
-        [CheckIds.InboundQos1Puback] = new("[MQTT-4.3.2-2] receives a QoS 1 message and never sends PUBACK", async (c, s) =>
+        [CheckIds.InboundQos1Puback] = new("receives a QoS 1 message and never sends PUBACK", async (c, s) =>
         {
             await Delivered(c, s, 1, 1);
             await StayPastResponseWindow(c);
             await Bye(c);
         }),
-        [CheckIds.InboundQos2PubrecPubcomp] = new("[MQTT-4.3.3-2] answers a QoS 2 PUBLISH with PUBREC, then never answers PUBREL with PUBCOMP", async (c, s) =>
+        [CheckIds.InboundQos2PubrecPubcomp] = new("answers a QoS 2 PUBLISH with PUBREC, then never answers PUBREL with PUBCOMP", async (c, s) =>
         {
             var p = (await Delivered(c, s, 2, 1))[0];
             await c.SendAsync(Ack("PUBREC", p.PacketId));
@@ -125,20 +142,20 @@ public sealed class MisbehavingClientTests
             await StayPastResponseWindow(c);
             await Bye(c);
         }),
-        [CheckIds.OrderPuback] = new("[MQTT-4.6.0-2] acknowledges two QoS 1 messages in reverse order", async (c, s) =>
+        [CheckIds.OrderPuback] = new("acknowledges two QoS 1 messages in reverse order", async (c, s) =>
         {
             var m = await Delivered(c, s, 1, 2);
             await c.SendAsync(Ack("PUBACK", m[1].PacketId), Ack("PUBACK", m[0].PacketId));
             await Bye(c);
         }),
-        [CheckIds.OrderPubrec] = new("[MQTT-4.6.0-3] answers two QoS 2 messages with PUBRECs in reverse order", async (c, s) =>
+        [CheckIds.OrderPubrec] = new("answers two QoS 2 messages with PUBRECs in reverse order", async (c, s) =>
         {
             var m = await Delivered(c, s, 2, 2);
             await c.SendAsync(Ack("PUBREC", m[1].PacketId), Ack("PUBREC", m[0].PacketId));
             for (var i = 0; i < 2; i++) await c.SendAsync(Ack("PUBCOMP", (await c.ExpectAsync("PUBREL")).PacketId));
             await Bye(c);
         }),
-        [CheckIds.OrderPubrel] = Plain("[MQTT-4.6.0-4] sends PUBRELs for two QoS 2 messages in reverse order", async c =>
+        [CheckIds.OrderPubrel] = Plain("sends PUBRELs for two QoS 2 messages in reverse order", async c =>
         {
             await c.SendAsync(Publish(Topic, 2, 4), Publish(Topic, 2, 5));
             await c.ExpectAsync("PUBREC");
@@ -148,7 +165,7 @@ public sealed class MisbehavingClientTests
             await c.ExpectAsync("PUBCOMP");
             await Bye(c);
         }),
-        [CheckIds.DisconnectLastPacket] = Plain("[MQTT-3.14.4-1]/[MQTT-3.14.4-2] a PINGREQ after DISCONNECT", async c =>
+        [CheckIds.DisconnectLastPacket] = Plain("a PINGREQ after DISCONNECT", async c =>
         {
             await c.SendAsync(Disconnect, PingReq);
             await c.BrokerClosedAsync();
