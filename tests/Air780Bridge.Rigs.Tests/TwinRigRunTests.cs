@@ -48,6 +48,7 @@ public sealed class TwinRigRunTests(TwinRigRun run) : IClassFixture<TwinRigRun>
     [Fact]
     public void Junit_and_json_agree_with_the_run()
     {
+        Assert.Empty(JUnitSchema.Errors(XDocument.Load(run.Reports.JUnit)));
         var junit = XDocument.Load(run.Reports.JUnit).Root!;
         Assert.Equal(run.Result.Modules.Sum(m => m.Scenarios.Count), junit.Descendants("testcase").Count());
         Assert.Empty(junit.Descendants("failure"));
