@@ -32,6 +32,11 @@ internal static class CheckCommand
         var strict = new Option<bool>("--strict") { Description = "an expected rule that comes out Inconclusive fails the run (exit 1); every check is expected unless --require names them" };
         var require = new Option<string[]>("--require") { Description = "check id(s) the trace must exercise, e.g. --require keepalive.limit --require packet-id.non-zero; one Inconclusive fails the run", AllowMultipleArgumentsPerToken = true };
 
+        // Out-of-range values are usage errors (exit 2), never a spurious Fail.
+        keepalive.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is { } v && CheckExpectation.KeepAliveProblem(v) is { } p) r.AddError($"--keepalive {v}: {p}."); });
+        autoreconn.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is { } v && CheckExpectation.AutoReconnectProblem(v) is { } p) r.AddError($"--autoreconn {v}: {p}."); });
+        profile.Validators.Add(r => { if (r.GetValueOrDefault<string?>() is { } v && CheckExpectation.ProfileProblem(v) is { } p) r.AddError($"--profile {v}: {p}."); });
+
         var command = new Command("check", "Judge a recorded MQTT wire timeline against the behaviour checks; exit 0 nothing failed, 1 a check failed, 2 bad input");
         command.Arguments.Add(timeline);
         foreach (var option in new Option[] { expect, json, keepalive, clientId, autoreconn, profile, module, strict, require }) command.Options.Add(option);
@@ -57,9 +62,10 @@ internal static class CheckCommand
                 AutoReconnectMs = parseResult.GetValue(autoreconn) ?? expectation.AutoReconnectMs,
                 Profile = parseResult.GetValue(profile) ?? expectation.Profile,
             };
+            expectation.Validate();
 
             var required = parseResult.GetValue(require) ?? [];
-            if (required.FirstOrDefault(id => CheckCatalogue.All.All(c => c.Id != id)) is { } unknown)
+            if (required.FirstOrDefault(id => CheckCatalogue.Find(id) is null) is { } unknown)
                 throw new ArgumentException($"--require {unknown}: no such check; the checks are: {string.Join(", ", CheckCatalogue.All.Select(c => c.Id))}");
             var results = CheckCatalogue.Run(new CheckContext(entries, expectation));
             // Every check is expected under --strict; --require narrows (and implies) it to the named ones.
@@ -80,11 +86,11 @@ internal static class CheckCommand
     /// add fields, never rename.
     /// </summary>
     private sealed record Output(
-        string Id, string Title, string Statement, string Source, CheckVerdict Verdict, IReadOnlyList<string> Measured, string Allowed,
+        string Id, string Title, string Statement, string Source, CheckVerdict Verdict, CheckSubject Subject, IReadOnlyList<string> Measured, string Allowed,
         CheckTiming? Timing, string Explanation, IReadOnlyList<TimelineEntry> Evidence, IReadOnlyList<string> Statements, bool Expected)
     {
         public static Output Of(CheckResult r, bool expected) =>
-            new(r.Id, r.Title, r.Statement, r.Source, r.Verdict, r.Measured, r.Allowed, r.Timing, r.Explanation, r.Evidence, r.Statements, expected);
+            new(r.Id, r.Title, r.Statement, r.Source, r.Verdict, r.Subject, r.Measured, r.Allowed, r.Timing, r.Explanation, r.Evidence, r.Statements, expected);
     }
 
     private static async Task<CheckExpectation> LoadExpectation(FileInfo? file)

@@ -85,6 +85,31 @@ public sealed record CheckExpectation
     /// turn its documented deviations into failures.</exception>
     public FirmwareExpectations? Firmware => Profile is null ? null : new FirmwareExpectations(FirmwareProfile.Get(Profile));
 
+    /// <summary>Why a keep alive cannot be configured (CONNECT carries it in 16 bits), or null.</summary>
+    public static string? KeepAliveProblem(int seconds) => seconds is >= 0 and <= 65535 ? null : "the keep alive is 0..65535 seconds (a 16-bit CONNECT field; 0 disables it)";
+
+    /// <summary>Why an autoreconn period cannot be configured, or null.</summary>
+    public static string? AutoReconnectProblem(int ms) => ms > 0 ? null : "the autoreconn period is a positive number of milliseconds";
+
+    /// <summary>Why a profile name cannot be used (it names no firmware build), or null.</summary>
+    public static string? ProfileProblem(string name) => FirmwareProfile.Find(name) is null
+        ? $"unknown firmware profile; use one of: {string.Join(", ", FirmwareProfile.All.Select(p => $"{p.Name} ({p.RtosVersion})"))}"
+        : null;
+
+    /// <summary>Refuses an expectation that could only produce spurious verdicts.</summary>
+    /// <exception cref="ArgumentException">The fields that are out of range, each with its rule.</exception>
+    public void Validate()
+    {
+        var problems = new[]
+        {
+            KeepAliveSeconds is { } ka && KeepAliveProblem(ka) is { } k ? $"keepAliveSeconds {ka}: {k}" : null,
+            AutoReconnectMs is { } ar && AutoReconnectProblem(ar) is { } a ? $"autoReconnectMs {ar}: {a}" : null,
+            Profile is { } pr && ProfileProblem(pr) is { } p ? $"profile \"{pr}\": {p}" : null,
+            Will is { Qos: not (0 or 1 or 2) } w ? $"will.qos {w.Qos}: a QoS is 0, 1 or 2" : null,
+        }.OfType<string>().ToList();
+        if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
+    }
+
     /// <summary>The firmware wraps the message-id counter to 0 (<see cref="FirmwareExpectations.WrapsPacketIdToZero"/>).</summary>
     public bool WrapsPacketIdToZero => Firmware?.WrapsPacketIdToZero ?? false;
 }
