@@ -40,7 +40,7 @@ public sealed partial class BrokerCliTests
             await live.WaitAsync(l => live.Count(x => x.Contains("connection:close")) >= 2);
 
             Assert.Equal(0, SendInterrupt(broker.Id));
-            await broker.WaitForExitAsync(new CancellationTokenSource(CorpusSession.Timeout).Token);
+            using (var exit = new CancellationTokenSource(CorpusSession.Timeout)) await broker.WaitForExitAsync(exit.Token);
             Assert.True(broker.ExitCode == 0, $"air780 broker exited {broker.ExitCode}: {await stderrRest}");
             Assert.Contains("timeline saved", await stderrRest);
 

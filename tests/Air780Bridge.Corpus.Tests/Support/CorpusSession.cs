@@ -36,13 +36,6 @@ public sealed class CorpusSession : IAsyncDisposable
     public IReadOnlyList<string> ConnectionsOf(string clientId) =>
         Timeline.Snapshot().Where(e => e.IsPacket("CONNECT", "up") && e.ClientId == clientId).Select(e => e.Conn!).Distinct().ToList();
 
-    /// <summary>The tap connection of the <paramref name="nth"/> (1-based) CONNECT carrying <paramref name="clientId"/>.</summary>
-    public async Task<string> ConnectionAsync(string clientId, int nth = 1)
-    {
-        await WaitForAsync(e => e.IsPacket("CONNECT", "up") && e.ClientId == clientId && ConnectionsOf(clientId).Count >= nth);
-        return ConnectionsOf(clientId)[nth - 1];
-    }
-
     /// <summary>Waits until the tap has recorded every connection of <paramref name="clientId"/> as closed, so the
     /// timeline is complete for it (a client process may exit before the tap has seen its FIN).</summary>
     public async Task ClosedAsync(string clientId)
