@@ -15,8 +15,25 @@ public static class ClientSessions
     /// starts empty; a CleanSession 0 one continues the previous connection in the trace, and is unknown when the trace
     /// does not hold that connection or the broker did not resume the session.
     /// </summary>
-    public static bool StartsKnown(ClientConnection c, bool previousKnown) =>
+    private static bool StartsKnown(ClientConnection c, bool previousKnown) =>
         c.Connect?.CleanSession != false || previousKnown && c.ResumesSession;
+
+    /// <summary>Visits every judged connection, session by session in time order, with whether its starting state is
+    /// known (<see cref="StartsKnown"/>); <paramref name="reset"/> runs where a session starts empty (a new client id or CleanSession 1).</summary>
+    public static void Walk(CheckContext ctx, Action reset, Action<ClientConnection, bool> visit)
+    {
+        foreach (var session in Of(ctx))
+        {
+            reset();
+            var known = false;
+            for (var i = 0; i < session.Count; i++)
+            {
+                if (session[i].Connect?.CleanSession != false) reset();
+                known = StartsKnown(session[i], i > 0 && known);
+                visit(session[i], known);
+            }
+        }
+    }
 
     public static bool SameMessage(TimelineEntry a, TimelineEntry b) => a.Topic == b.Topic && a.Qos == b.Qos && a.PayloadSize == b.PayloadSize;
 }
@@ -33,42 +50,35 @@ public sealed class PublishDupFlagCheck : Check
         const string allowed = "re-send of an in-flight id: DUP 1; new message: DUP 0";
         var bad = new List<(string Why, TimelineEntry E)>();
         int judged = 0, resends = 0;
-        foreach (var session in ClientSessions.Of(ctx))
+        var inFlight = new Dictionary<int, TimelineEntry>();
+        var released = new HashSet<int>();
+        ClientSessions.Walk(ctx, () => { inFlight.Clear(); released.Clear(); }, (c, known) =>
         {
-            var inFlight = new Dictionary<int, TimelineEntry>();
-            var released = new HashSet<int>();
-            var known = false;
-            for (var i = 0; i < session.Count; i++)
+            foreach (var e in c.Entries)
             {
-                var c = session[i];
-                if (c.Connect?.CleanSession != false) { inFlight.Clear(); released.Clear(); }
-                known = ClientSessions.StartsKnown(c, i > 0 && known);
-                foreach (var e in c.Entries)
+                if (e.PacketId is not { } id || e.Kind != "packet") continue;
+                if (e.IsSent("PUBLISH") && e.Qos is 1 or 2)
                 {
-                    if (e.PacketId is not { } id || e.Kind != "packet") continue;
-                    if (e.IsSent("PUBLISH") && e.Qos is 1 or 2)
+                    if (inFlight.TryGetValue(id, out var first) && ClientSessions.SameMessage(first, e))
                     {
-                        if (inFlight.TryGetValue(id, out var first) && ClientSessions.SameMessage(first, e))
-                        {
-                            if (released.Contains(id)) continue; // a PUBLISH after its PUBREL: publish.qos2-pubrel
-                            judged++; resends++;
-                            if (e.Dup != true) bad.Add(($"{Wire.Cite(e)} re-sends the message first sent at {Wire.Cite(first)} with DUP 0", e));
-                        }
-                        else if (!inFlight.ContainsKey(id))
-                        {
-                            inFlight[id] = e;
-                            if (!known && e.Dup == true) continue; // may re-send a message from before the trace
-                            judged++;
-                            if (e.Dup == true) bad.Add(($"{Wire.Cite(e)} is a new message but has DUP 1", e));
-                        }
-                        else inFlight[id] = e; // another message on an in-flight id: packet-id.not-reused-in-flight
+                        if (released.Contains(id)) continue; // a PUBLISH after its PUBREL: publish.qos2-pubrel
+                        judged++; resends++;
+                        if (e.Dup != true) bad.Add(($"{Wire.Cite(e)} re-sends the message first sent at {Wire.Cite(first)} with DUP 0", e));
                     }
-                    else if (e.IsPacket("PUBACK", "down") && inFlight.GetValueOrDefault(id)?.Qos == 1) inFlight.Remove(id);
-                    else if (e.IsPacket("PUBCOMP", "down")) { inFlight.Remove(id); released.Remove(id); }
-                    else if (e.IsSent("PUBREL")) released.Add(id);
+                    else if (!inFlight.ContainsKey(id))
+                    {
+                        inFlight[id] = e;
+                        if (!known && e.Dup == true) continue; // may re-send a message from before the trace
+                        judged++;
+                        if (e.Dup == true) bad.Add(($"{Wire.Cite(e)} is a new message but has DUP 1", e));
+                    }
+                    else inFlight[id] = e; // another message on an in-flight id: packet-id.not-reused-in-flight
                 }
+                else if (e.IsPacket("PUBACK", "down") && inFlight.GetValueOrDefault(id)?.Qos == 1) inFlight.Remove(id);
+                else if (e.IsPacket("PUBCOMP", "down")) { inFlight.Remove(id); released.Remove(id); }
+                else if (e.IsSent("PUBREL")) released.Add(id);
             }
-        }
+        });
         if (judged == 0) return Inconclusive("no QoS 1/2 PUBLISH from the client whose DUP the trace can judge", allowed);
         var measured = new[] { $"{judged} QoS 1/2 PUBLISH judged, {resends} re-send(s), {bad.Count} wrong DUP" };
         return bad.Count == 0
@@ -89,45 +99,38 @@ public sealed class AckPacketIdCheck : Check
         const string allowed = "each acknowledgement carries the id of a packet it answers";
         var bad = new List<(string Why, TimelineEntry E)>();
         var acks = 0;
-        foreach (var session in ClientSessions.Of(ctx))
+        HashSet<int> q1 = [], q2 = [], pubrelIn = [], pubrecIn = [];
+        ClientSessions.Walk(ctx, () => { q1.Clear(); q2.Clear(); pubrelIn.Clear(); pubrecIn.Clear(); }, (c, known) =>
         {
-            HashSet<int> q1 = [], q2 = [], pubrelIn = [], pubrecIn = [];
-            var known = false;
-            for (var i = 0; i < session.Count; i++)
+            foreach (var e in c.Entries)
             {
-                var c = session[i];
-                if (c.Connect?.CleanSession != false) { q1.Clear(); q2.Clear(); pubrelIn.Clear(); pubrecIn.Clear(); }
-                known = ClientSessions.StartsKnown(c, i > 0 && known);
-                foreach (var e in c.Entries)
+                if (e.PacketId is not { } id || e.Kind != "packet") continue;
+                if (e.Dir == "down")
                 {
-                    if (e.PacketId is not { } id || e.Kind != "packet") continue;
-                    if (e.Dir == "down")
+                    switch (e.Type)
                     {
-                        switch (e.Type)
-                        {
-                            case "PUBLISH" when e.Qos == 1: q1.Add(id); break;
-                            case "PUBLISH" when e.Qos == 2: q2.Add(id); break;
-                            case "PUBREL": pubrelIn.Add(id); q2.Remove(id); break;
-                            case "PUBREC": pubrecIn.Add(id); break;
-                            case "PUBCOMP": pubrecIn.Remove(id); break;
-                        }
-                        continue;
+                        case "PUBLISH" when e.Qos == 1: q1.Add(id); break;
+                        case "PUBLISH" when e.Qos == 2: q2.Add(id); break;
+                        case "PUBREL": pubrelIn.Add(id); q2.Remove(id); break;
+                        case "PUBREC": pubrecIn.Add(id); break;
+                        case "PUBCOMP": pubrecIn.Remove(id); break;
                     }
-                    string? why = e.Type switch
-                    {
-                        "PUBACK" => q1.Remove(id) ? null : q2.Contains(id) ? "answers a QoS 2 PUBLISH with PUBACK (needs PUBREC)" : "answers no QoS 1 PUBLISH received with that id",
-                        "PUBREC" => q2.Contains(id) ? null : q1.Contains(id) ? "answers a QoS 1 PUBLISH with PUBREC (needs PUBACK)" : "answers no QoS 2 PUBLISH received with that id",
-                        "PUBCOMP" => pubrelIn.Remove(id) ? null : "answers no PUBREL received with that id",
-                        "PUBREL" => pubrecIn.Contains(id) ? null : "answers no PUBREC received with that id",
-                        _ => "",
-                    };
-                    if (why == "") continue;
-                    acks++;
-                    // Unknown session state (a resumed session begun before the trace): an unmatched id may answer a packet of then.
-                    if (why is not null && known) bad.Add(($"{Wire.Cite(e)} {why}", e));
+                    continue;
                 }
+                string? why = e.Type switch
+                {
+                    "PUBACK" => q1.Remove(id) ? null : q2.Contains(id) ? "answers a QoS 2 PUBLISH with PUBACK (needs PUBREC)" : "answers no QoS 1 PUBLISH received with that id",
+                    "PUBREC" => q2.Contains(id) ? null : q1.Contains(id) ? "answers a QoS 1 PUBLISH with PUBREC (needs PUBACK)" : "answers no QoS 2 PUBLISH received with that id",
+                    "PUBCOMP" => pubrelIn.Remove(id) ? null : "answers no PUBREL received with that id",
+                    "PUBREL" => pubrecIn.Contains(id) ? null : "answers no PUBREC received with that id",
+                    _ => "",
+                };
+                if (why == "") continue;
+                acks++;
+                // Unknown session state (a resumed session begun before the trace): an unmatched id may answer a packet of then.
+                if (why is not null && known) bad.Add(($"{Wire.Cite(e)} {why}", e));
             }
-        }
+        });
         if (acks == 0) return Inconclusive("the client sent no PUBACK, PUBREC, PUBREL or PUBCOMP", allowed);
         return bad.Count == 0
             ? Result(CheckVerdict.Pass, $"{acks} acknowledgement(s) each answer a packet with their id", allowed, [$"{acks} acknowledgement(s)"])

@@ -43,29 +43,22 @@ public sealed class PacketReservedFlagsCheck : PacketRuleCheck
     }
 }
 
-/// <summary>Every string the client sends (client id, will topic, user name, topic, filters) is well-formed UTF-8.</summary>
-public sealed class StringsUtf8Check : PacketRuleCheck
+/// <summary>Every string the client sends (client id, will topic, user name, topic, filters): well-formed UTF-8, or free of U+0000.</summary>
+public sealed class StringsCheck(bool nullCharacter) : PacketRuleCheck
 {
-    public override string Id => CheckIds.StringsUtf8;
-    public override string Title => "Strings are well-formed UTF-8";
-    public override string Statement => "Every UTF-8 string field the client sends (client identifier, will topic, user name, topic name, topic filters) is well-formed UTF-8 without encoded surrogates.";
+    public override string Id => nullCharacter ? CheckIds.StringsNoNull : CheckIds.StringsUtf8;
+    public override string Title => nullCharacter ? "Strings contain no U+0000" : "Strings are well-formed UTF-8";
+    public override string Statement => nullCharacter
+        ? "No UTF-8 string field the client sends encodes the null character U+0000 (topic names and filters included)."
+        : "Every UTF-8 string field the client sends (client identifier, will topic, user name, topic name, topic filters) is well-formed UTF-8 without encoded surrogates.";
     protected override string AppliesToText => "packet(s) with strings";
-    protected override string Allowed => "well-formed UTF-8 (RFC 3629)";
+    protected override string Allowed => nullCharacter ? "no U+0000 in any string" : "well-formed UTF-8 (RFC 3629)";
     protected override bool AppliesTo(TimelineEntry e) => e.Type is "CONNECT" or "PUBLISH" or "SUBSCRIBE" or "UNSUBSCRIBE";
-    protected override string? Violation(TimelineEntry e) =>
-        e.Defects?.FirstOrDefault(PacketDefects.IsIllFormedUtf8) is { } d ? $"{PacketDefects.Field(d)} is not well-formed UTF-8" : null;
-}
 
-public sealed class StringsNoNullCheck : PacketRuleCheck
-{
-    public override string Id => CheckIds.StringsNoNull;
-    public override string Title => "Strings contain no U+0000";
-    public override string Statement => "No UTF-8 string field the client sends encodes the null character U+0000 (topic names and filters included).";
-    protected override string AppliesToText => "packet(s) with strings";
-    protected override string Allowed => "no U+0000 in any string";
-    protected override bool AppliesTo(TimelineEntry e) => e.Type is "CONNECT" or "PUBLISH" or "SUBSCRIBE" or "UNSUBSCRIBE";
     protected override string? Violation(TimelineEntry e) =>
-        e.Defects?.FirstOrDefault(PacketDefects.IsNullCharacter) is { } d ? $"{PacketDefects.Field(d)} contains U+0000" : null;
+        e.Defects?.FirstOrDefault(nullCharacter ? PacketDefects.IsNullCharacter : PacketDefects.IsIllFormedUtf8) is { } d
+            ? $"{PacketDefects.Field(d)} {(nullCharacter ? "contains U+0000" : "is not well-formed UTF-8")}"
+            : null;
 }
 
 public sealed class PublishQosValidCheck : PacketRuleCheck
@@ -134,25 +127,15 @@ public sealed class SubscribeTopicFiltersCheck : PacketRuleCheck
     }
 }
 
-public sealed class SubscribeNotEmptyCheck : PacketRuleCheck
+/// <summary>3.8.3-3 / 3.10.3-2: a SUBSCRIBE or UNSUBSCRIBE carries at least one topic filter.</summary>
+public sealed class FiltersNotEmptyCheck(string type) : PacketRuleCheck
 {
-    public override string Id => CheckIds.SubscribeNotEmpty;
-    public override string Title => "SUBSCRIBE carries at least one filter";
-    public override string Statement => "Every SUBSCRIBE holds at least one topic filter / requested QoS pair.";
-    protected override string AppliesToText => "SUBSCRIBE";
+    public override string Id => type == "SUBSCRIBE" ? CheckIds.SubscribeNotEmpty : CheckIds.UnsubscribeNotEmpty;
+    public override string Title => $"{type} carries at least one filter";
+    public override string Statement => type == "SUBSCRIBE" ? "Every SUBSCRIBE holds at least one topic filter / requested QoS pair." : "Every UNSUBSCRIBE holds at least one topic filter.";
+    protected override string AppliesToText => type;
     protected override string Allowed => "≥ 1 topic filter";
-    protected override bool AppliesTo(TimelineEntry e) => e.Type == "SUBSCRIBE" && e.Filters is not null;
-    protected override string? Violation(TimelineEntry e) => e.Filters!.Count == 0 ? "no topic filter" : null;
-}
-
-public sealed class UnsubscribeNotEmptyCheck : PacketRuleCheck
-{
-    public override string Id => CheckIds.UnsubscribeNotEmpty;
-    public override string Title => "UNSUBSCRIBE carries at least one filter";
-    public override string Statement => "Every UNSUBSCRIBE holds at least one topic filter.";
-    protected override string AppliesToText => "UNSUBSCRIBE";
-    protected override string Allowed => "≥ 1 topic filter";
-    protected override bool AppliesTo(TimelineEntry e) => e.Type == "UNSUBSCRIBE" && e.Filters is not null;
+    protected override bool AppliesTo(TimelineEntry e) => e.Type == type && e.Filters is not null;
     protected override string? Violation(TimelineEntry e) => e.Filters!.Count == 0 ? "no topic filter" : null;
 }
 
