@@ -34,9 +34,9 @@ public static class ResultRecorder
     /// <summary>`air780 results import DIR`: the run in DIR (its results.json) into the store.</summary>
     public static async Task<SavedRun> ImportAsync(IResultStore store, string dir, CancellationToken ct = default)
     {
-        var json = Directory.Exists(dir) ? Path.Combine(dir, ReportWriter.JsonFile) : dir;
+        var json = Directory.Exists(dir) ? Path.Combine(dir, JsonReport.File) : dir;
         if (!File.Exists(json))
-            throw new FileNotFoundException($"{json} does not exist; pass a run folder (the one holding {ReportWriter.JsonFile})");
+            throw new FileNotFoundException($"{json} does not exist; pass a run folder (the one holding {JsonReport.File})");
         var run = ResultJson.Deserialize(await File.ReadAllTextAsync(json, ct));
         return await store.SaveAsync(run, Path.GetDirectoryName(Path.GetFullPath(json)), ct);
     }

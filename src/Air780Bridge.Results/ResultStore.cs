@@ -76,7 +76,7 @@ public sealed class ResultStore : IResultStore
             ("run_key", key), ("rig", run.Rig), ("rig_file", run.RigFile), ("station", station), ("operator", run.Operator),
             ("tool_version", run.ToolVersion), ("started_ms", run.Started.ToUnixTimeMilliseconds()), ("finished_ms", run.Finished.ToUnixTimeMilliseconds()),
             ("verdict", run.Verdict.ToString()), ("output_dir", outputDir is null ? null : Path.GetFullPath(outputDir)),
-            ("report_html", Report(ReportWriter.HtmlFile)), ("report_junit", Report(ReportWriter.JUnitFile)), ("report_json", Report(ReportWriter.JsonFile)),
+            ("report_html", Report(HtmlReport.File)), ("report_junit", Report(JUnitReport.File)), ("report_json", Report(JsonReport.File)),
             ("stored_ms", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         foreach (var m in run.Modules)
         {

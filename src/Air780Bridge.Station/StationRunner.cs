@@ -154,13 +154,13 @@ public sealed class StationRunner
         var output = Path.Combine(_options.OutputRoot, $"{slot.Name}-{started.UtcDateTime:yyyyMMdd-HHmmss-fff}");
         Update(slot, v => v with { State = SlotState.Testing, Message = "testing", ScenariosDone = 0, ScenariosTotal = 0, CurrentScenario = "HELLO" });
         var progress = new SlotProgress(this, slot);
-        var (run, dir) = await new RigRunner(single, _twins, _log).RunAsync(output, (plan, body) =>
+        var runner = new RigRunner(single, _twins, _log) { Stamp = r => ResultRecorder.Stamp(r, _options.Station, _options.Operator) };
+        var (run, dir) = await runner.RunAsync(output, (plan, body) =>
         {
             Update(slot, v => v with { ScenariosTotal = plan.Modules[0].Scenarios });
             return body(progress);
         }, cycle.Token);
-        run = ResultRecorder.Stamp(run, _options.Station, _options.Operator);
-        var paths = ReportWriter.WriteAll(run, dir);
+        var paths = ReportWriter.In(dir);
         string? storeError = null;
         SavedRun? saved = null;
         // A test cut short by Stop or the station's end says nothing about the module: kept on disk, left out of the yield.

@@ -46,7 +46,7 @@ public sealed class ResultsCliTests : IDisposable
             "--output", first, "--results", store, "--station", station, "--operator", "ci");
         Assert.True(code == 0, stdout + stderr);
         Assert.Matches("stored: run [0-9]+", stdout);
-        var run = ResultJson.Deserialize(await File.ReadAllTextAsync(Path.Combine(first, ReportWriter.JsonFile)));
+        var run = ResultJson.Deserialize(await File.ReadAllTextAsync(Path.Combine(first, JsonReport.File)));
         Assert.Equal(("twin-a", station, "ci"), (Assert.Single(run.Modules).Name, run.Station, run.Operator));
         Assert.Equal(["connect.basic", "publish.qos0"], run.Modules[0].Scenarios.Select(s => s.Id));
 
@@ -60,7 +60,7 @@ public sealed class ResultsCliTests : IDisposable
         var again = Path.Combine(_temp.Path, "again");
         (code, stdout, stderr) = await Air780.RunAsync(Limit, "run", _rig, "--only-failed", failed, "--output", again, "--results", store, "--station", station);
         Assert.True(code == 0, stdout + stderr);
-        var rerun = ResultJson.Deserialize(await File.ReadAllTextAsync(Path.Combine(again, ReportWriter.JsonFile)));
+        var rerun = ResultJson.Deserialize(await File.ReadAllTextAsync(Path.Combine(again, JsonReport.File)));
         Assert.Equal(("twin-b", "publish.qos1"), (Assert.Single(rerun.Modules).Name, Assert.Single(rerun.Modules[0].Scenarios).Id));
 
         // The newest stored run of the rig is the rerun, and it passed.
@@ -106,7 +106,7 @@ public sealed class ResultsCliTests : IDisposable
         Assert.True(code == 0, stdout + stderr);
         Assert.Contains("results not stored in postgresql://air780@127.0.0.1:1/none", stderr);
         Assert.Contains($"air780 results import {output}", stderr);
-        Assert.True(File.Exists(Path.Combine(output, ReportWriter.JsonFile)));
+        Assert.True(File.Exists(Path.Combine(output, JsonReport.File)));
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class StoreTests : IDisposable
             (first.Station, first.Rig, first.Operator, first.Module, first.Firmware, first.Bsp, first.BootId, first.AgentVersion, first.Verdict));
         Assert.Equal((1, 0, 1, 2), (first.Passed, first.Failed, first.KnownDeviations, first.Scenarios));
         Assert.Equal(SampleRuns.T0, first.Started);
-        Assert.Equal(Path.GetFullPath(Path.Combine("/runs/a", ReportWriter.HtmlFile)), first.Report);
+        Assert.Equal(Path.GetFullPath(Path.Combine("/runs/a", HtmlReport.File)), first.Report);
         var byIccid = await store.HistoryAsync(new HistoryQuery(Iccid: "8986860000000000025"));
         Assert.Equal(("m2", "Fail", 1), (byIccid.Single().Module, byIccid.Single().Verdict, byIccid.Single().Failed));
         Assert.Empty(await store.HistoryAsync(new HistoryQuery(Imei: "999")));
@@ -106,9 +106,9 @@ public sealed class StoreTests : IDisposable
         await using var store = await ResultStore.OpenAsync(location);
         var imported = await ResultRecorder.ImportAsync(store, dir);
         Assert.False(imported.AlreadyStored);
-        Assert.True((await ResultRecorder.ImportAsync(store, Path.Combine(dir, ReportWriter.JsonFile))).AlreadyStored);
+        Assert.True((await ResultRecorder.ImportAsync(store, Path.Combine(dir, JsonReport.File))).AlreadyStored);
         var history = await store.HistoryAsync(new HistoryQuery(Imei: "860000000000025"));
-        Assert.Equal(Path.Combine(dir, ReportWriter.HtmlFile), history.Single().Report);
+        Assert.Equal(Path.Combine(dir, HtmlReport.File), history.Single().Report);
         await Assert.ThrowsAsync<FileNotFoundException>(() => ResultRecorder.ImportAsync(store, Path.Combine(_temp.Path, "nothing")));
     }
 

@@ -1,6 +1,10 @@
 using System.Text.RegularExpressions;
+using System.Xml;
 using System.Xml.Linq;
+using System.Xml.Schema;
+using Air780Bridge.Harness.Timeline;
 using Air780Bridge.Rigs.Reports;
+using Air780Bridge.Tests;
 using Air780Bridge.Rigs.Results;
 
 namespace Air780Bridge.Rigs.Tests;
@@ -12,20 +16,41 @@ public sealed class ReportTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public void WriteAll_writes_the_three_reports()
+    public void WriteAll_writes_every_registered_format()
     {
-        var paths = ReportWriter.WriteAll(SampleRuns.Realistic(), Path.Combine(_dir, "out"));
-        Assert.Equal(["junit.xml", "results.json", "report.html"], new[] { paths.JUnit, paths.Json, paths.Html }.Select(Path.GetFileName));
+        var run = SampleRuns.Realistic() with { Wire = [new TimelineEntry { T = 1, Kind = "packet", Conn = "c1", Dir = "up", Type = "PINGREQ" }] };
+        var paths = ReportWriter.WriteAll(run, Path.Combine(_dir, "out"));
+        Assert.Equal(["report.html", "junit.xml", "results.json", "timeline.jsonl"], ReportWriter.Formats.Select(f => f.FileName));
+        Assert.Equal(["junit.xml", "results.json", "report.html", "timeline.jsonl"], new[] { paths.JUnit, paths.Json, paths.Html, paths.Timeline }.Select(Path.GetFileName));
         Assert.All(new[] { paths.JUnit, paths.Json, paths.Html }, p => Assert.True(new FileInfo(p).Length > 500, p));
+        // timeline.jsonl is what `air780 check` reads back.
+        Assert.Equal("PINGREQ", Assert.Single(File.ReadAllLines(paths.Timeline).Select(Air780Bridge.Harness.Timeline.Timeline.FromJson)).Type);
+    }
+
+    [Fact]
+    public void JUnit_validates_against_the_common_junit_xsd()
+    {
+        var schemas = JUnitSchema.Set;
+        var run = SampleRuns.Realistic();
+        var inconclusive = run with
+        {
+            Modules = [run.Modules[0] with { Scenarios = [.. run.Modules[0].Scenarios, new ScenarioResult { Id = "x.inc", Title = "t", Suite = "s", Verdict = Verdict.Inconclusive, Message = "m" }] }],
+        };
+        foreach (var sample in new[] { run, inconclusive })
+            Assert.Empty(JUnitSchema.Errors(JUnitReport.Build(sample)));
+        // The validation is real: an attribute the schema's <testsuites> lacks is refused.
+        var broken = JUnitReport.Build(run);
+        broken.Root!.Add(new XAttribute("skipped", 1));
+        var refused = new List<string>();
+        broken.Validate(schemas, (_, e) => refused.Add(e.Message));
+        Assert.Contains(refused, m => m.Contains("skipped"));
     }
 
     [Fact]
     public void JUnit_is_well_formed_with_counts_per_module()
     {
         var run = SampleRuns.Realistic();
-        var path = Path.Combine(_dir, "junit.xml");
-        JUnitReport.Write(run, path);
-        var doc = XDocument.Load(path);
+        var doc = JUnitReport.Build(run);
 
         var root = doc.Root!;
         Assert.Equal("testsuites", root.Name.LocalName);
@@ -43,20 +68,30 @@ public sealed class ReportTests : IDisposable
         var twin1 = suites[0];
         Assert.Equal(7, (int)twin1.Attribute("tests")!);
         Assert.Equal(2, (int)twin1.Attribute("failures")!);
-        Assert.Equal(1, (int)twin1.Attribute("skipped")!);
+        Assert.Equal(2, (int)twin1.Attribute("skipped")!); // the TLS skip and the known deviation
+        // Stable names: the scenario id alone; the title is a suite property and leads the evidence text.
+        Assert.Equal(run.Modules[0].Scenarios.Select(s => s.Id), twin1.Elements("testcase").Select(c => (string)c.Attribute("name")!));
+        Assert.Equal("Packet id wraps 65535 -> 1", (string)twin1.Element("properties")!.Elements("property").Single(p => (string)p.Attribute("name")! == "title:msgid.wrap").Attribute("value")!);
+        Assert.Null(root.Attribute("skipped"));
+        Assert.Null(root.Attribute("timestamp"));
+        Assert.Equal("2026-11-25T04:00:00", (string)twin1.Attribute("timestamp")!);
         Assert.Equal(0, (int)twin1.Attribute("errors")!);
         Assert.Equal("V1120", twin1.Descendants("property").Single(p => (string)p.Attribute("name")! == "firmware").Attribute("value")!.Value);
 
         // Failures carry message and evidence (failed check and the wire timeline).
-        var failure = twin1.Elements("testcase").Single(c => ((string)c.Attribute("name")!).StartsWith("publish.qos1-redelivery")).Element("failure")!;
+        var failure = twin1.Elements("testcase").Single(c => (string)c.Attribute("name")! == "publish.qos1-redelivery").Element("failure")!;
         Assert.Contains("DUP=0", (string)failure.Attribute("message")!);
         Assert.Contains("[Fail] publish.qos1.dup", failure.Value);
         Assert.Contains("PUBLISH id=12 q1", failure.Value);
 
-        // Known deviations pass (no failure/skipped element) with a note in system-out.
-        var deviation = twin1.Elements("testcase").Single(c => ((string)c.Attribute("name")!).StartsWith("msgid.wrap"));
-        Assert.Single(deviation.Elements());
-        Assert.StartsWith("KNOWN DEVIATION: packet id 0", deviation.Element("system-out")!.Value);
+        // Known deviations are visible on dashboards as skipped with the reason (never a failure): Jenkins reads the
+        // message attribute, GitLab the element text.
+        var deviation = twin1.Elements("testcase").Single(c => (string)c.Attribute("name")! == "msgid.wrap");
+        var skipped = Assert.Single(deviation.Elements());
+        Assert.Equal(("skipped", "KnownDeviation"), (skipped.Name.LocalName, (string)skipped.Attribute("type")!));
+        Assert.StartsWith("KNOWN DEVIATION: packet id 0", (string)skipped.Attribute("message")!);
+        Assert.Contains("[KnownDeviation] msgid.nonzero", skipped.Value);
+        Assert.StartsWith("msgid.wrap: Packet id wraps 65535 -> 1", skipped.Value);
 
         // A module that never ran is one errored testcase.
         var bench = suites[3];
@@ -75,8 +110,7 @@ public sealed class ReportTests : IDisposable
         {
             Id = "x.y", Title = "title <b>&amp;", Suite = "s", Verdict = Verdict.Fail, Message = "bad \u0001 byte and \ud83d\ude00 </failure>",
         });
-        var path = Path.Combine(_dir, "junit.xml");
-        JUnitReport.Write(run, path);
+        var path = ReportWriter.WriteAll(run, _dir).JUnit;
         var failure = XDocument.Load(path).Descendants("failure").Single();
         Assert.Equal("bad \uFFFD byte and \ud83d\ude00 </failure>", (string)failure.Attribute("message")!);
     }
@@ -163,7 +197,7 @@ public sealed class ReportTests : IDisposable
         Assert.Contains("<style>", html);
     }
 
-    [ChromiumFact]
+    [ChromiumRequiredFact]
     public void Html_renders_to_a_screenshot_in_headless_chromium()
     {
         var html = ReportWriter.WriteAll(SampleRuns.Realistic(), _dir).Html;
@@ -177,14 +211,22 @@ public sealed class ReportTests : IDisposable
     };
 }
 
-/// <summary>A fact that is skipped, saying why, when headless Chromium is not installed (xunit v2 cannot skip from inside a test).</summary>
-public sealed class ChromiumFactAttribute : FactAttribute
+/// <summary>Jenkins' junit-10.xsd (tests/Air780Bridge.Rigs.Tests/junit-10.xsd, source noted in the file), the schema junit.xml must satisfy.</summary>
+internal static class JUnitSchema
 {
-    public const string Chromium = "/usr/bin/chromium";
+    public static XmlSchemaSet Set { get; } = Load();
 
-    public ChromiumFactAttribute()
+    private static XmlSchemaSet Load()
     {
-        if (!File.Exists(Chromium))
-            Skip = $"{Chromium} is not installed (apt-get install -y chromium), so the HTML report was not rendered to a screenshot";
+        var set = new XmlSchemaSet();
+        set.Add(null, Repository.File("tests", "Air780Bridge.Rigs.Tests", "junit-10.xsd"));
+        return set;
+    }
+
+    public static List<string> Errors(XDocument junit)
+    {
+        var errors = new List<string>();
+        junit.Validate(Set, (_, e) => errors.Add($"{e.Severity}: {e.Message}"));
+        return errors;
     }
 }

@@ -66,6 +66,15 @@ public class RigFileTests
         Assert.Equal("artifacts/runs/min-20260102-030405", rig.ResolveOutput(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero)));
     }
 
+    [Fact]
+    public void Strict_is_off_unless_the_rig_asks_for_it()
+    {
+        Assert.False(RigFile.Parse("""{ "modules": [ { "name": "m1", "connection": "twin:" } ] }""", "rigs/min.json").Strict);
+        Assert.True(RigFile.Parse("""{ "modules": [ { "name": "m1", "connection": "twin:" } ], "strict": true }""", "rigs/ci.json").Strict);
+        var e = Assert.Throws<RigFileException>(() => RigFile.Parse("""{ "modules": [ { "name": "m1", "connection": "twin:" } ], "strict": "yes" }""", "rigs/x.json"));
+        Assert.Contains(e.Errors, m => m.Message.Contains("strict"));
+    }
+
     // Each bad file: (json, expected line, expected message fragment). Lines are 1-based.
     public static TheoryData<string, int, string> BadFiles => new()
     {

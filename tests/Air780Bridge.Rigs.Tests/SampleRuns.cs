@@ -100,38 +100,45 @@ internal static class SampleRuns
             Duration = TimeSpan.FromSeconds(242.1),
             Checks = [Ok("keepalive.period", "PINGREQ interval within 10 % of keepalive", "MQTT-3.1.2-23", "59.997–60.021 s", "54–66 s")],
             Timeline = pings,
-            Timings = [new TimingSeries("keepalive interval", [60_012, 60_008, 59_997, 60_021], 54_000, 66_000)],
+            Timings = [new TimingSeries("keepalive interval", [60_012, 60_008, 59_997, 60_021], 54_000, 66_000) { CheckId = "keepalive.period" }],
         };
     }
 
-    private static ScenarioResult PublishQos1Retry(bool failed) => new()
+    private static ScenarioResult PublishQos1Retry(bool failed)
     {
-        Id = "publish.qos1-redelivery", Title = "QoS 1 PUBLISH is re-sent with DUP after reconnect", Suite = "publish",
-        Verdict = failed ? Verdict.Fail : Verdict.Pass, Duration = TimeSpan.FromSeconds(8.31),
-        Message = failed ? "PUBLISH id=12 re-sent with DUP=0 on the new connection (MQTT-3.3.1-1 requires DUP=1)" : null,
-        Checks =
-        [
-            Ok("publish.qos1.puback-dropped", "Fault injected: PUBACK id=12 dropped", "harness", "dropped", "—"),
-            new("publish.qos1.dup", "Re-delivered PUBLISH has DUP=1", "MQTT-3.3.1-1", failed ? Verdict.Fail : Verdict.Pass,
-                failed ? "DUP=0" : "DUP=1", "DUP=1",
-                failed ? "The firmware re-queues the message as a fresh PUBLISH after autoreconn; the broker cannot tell it from a new message." : null),
-            Ok("publish.qos1.same-id", "Re-delivered PUBLISH keeps packet id", "MQTT-4.3.2", "id=12", "id=12"),
-        ],
-        Timeline =
-        [
-            Lua(0, "publish()", "sensors/room-1/temp q1 17 B"),
-            Up(1_200, "PUBLISH id=12 q1", "sensors/room-1/temp  17 B"),
-            Tap(1_300, "fault: drop PUBACK id=12"),
-            Tap(2_004_000, "fault: close TCP", "after 2 s without PUBACK"),
-            Lua(2_030_000, "disconnect", "code=0"),
-            Tap(5_040_000, "TCP open", "c2 127.0.0.1:50418", "c2"),
-            Up(5_041_000, "CONNECT", "keepalive=240s  persistent", "c2"),
-            Down(5_042_000, "CONNACK rc=0", null, "c2"),
-            Up(5_043_500, failed ? "PUBLISH id=12 q1" : "PUBLISH id=12 q1 dup", "sensors/room-1/temp  17 B", "c2"),
-            Down(5_044_100, "PUBACK id=12", null, "c2"),
-            Lua(5_061_000, "sent", "id=12"),
-        ],
-    };
+        var resent = Up(5_043_500, failed ? "PUBLISH id=12 q1" : "PUBLISH id=12 q1 dup", "sensors/room-1/temp  17 B", "c2");
+        return new()
+        {
+            Id = "publish.qos1-redelivery", Title = "QoS 1 PUBLISH is re-sent with DUP after reconnect", Suite = "publish",
+            Verdict = failed ? Verdict.Fail : Verdict.Pass, Duration = TimeSpan.FromSeconds(8.31),
+            Message = failed ? "PUBLISH id=12 re-sent with DUP=0 on the new connection (MQTT-3.3.1-1 requires DUP=1)" : null,
+            Checks =
+            [
+                Ok("publish.qos1.puback-dropped", "Fault injected: PUBACK id=12 dropped", "harness", "dropped", "—"),
+                new("publish.qos1.dup", "Re-delivered PUBLISH has DUP=1", "MQTT-3.3.1-1", failed ? Verdict.Fail : Verdict.Pass,
+                    failed ? "DUP=0" : "DUP=1", "DUP=1",
+                    failed ? "The firmware re-queues the message as a fresh PUBLISH after autoreconn; the broker cannot tell it from a new message." : null)
+                {
+                    Evidence = failed ? [resent] : [], Statements = ["3.3.1-1"],
+                },
+                Ok("publish.qos1.same-id", "Re-delivered PUBLISH keeps packet id", "MQTT-4.3.2", "id=12", "id=12"),
+            ],
+            Timeline =
+            [
+                Lua(0, "publish()", "sensors/room-1/temp q1 17 B"),
+                Up(1_200, "PUBLISH id=12 q1", "sensors/room-1/temp  17 B"),
+                Tap(1_300, "fault: drop PUBACK id=12"),
+                Tap(2_004_000, "fault: close TCP", "after 2 s without PUBACK"),
+                Lua(2_030_000, "disconnect", "code=0"),
+                Tap(5_040_000, "TCP open", "c2 127.0.0.1:50418", "c2"),
+                Up(5_041_000, "CONNECT", "keepalive=240s  persistent", "c2"),
+                Down(5_042_000, "CONNACK rc=0", null, "c2"),
+                resent,
+                Down(5_044_100, "PUBACK id=12", null, "c2"),
+                Lua(5_061_000, "sent", "id=12"),
+            ],
+        };
+    }
 
     private static ScenarioResult PublishLatency()
     {
@@ -141,7 +148,7 @@ internal static class SampleRuns
             Id = "publish.latency", Title = "publish() to PUBLISH on the wire", Suite = "publish", Verdict = Verdict.Pass,
             Duration = TimeSpan.FromSeconds(3.9),
             Checks = [Ok("publish.latency.max", "Every publish reaches the wire within 200 ms", "rig budget", "max 38.7 ms", "<= 200 ms")],
-            Timings = [new TimingSeries("publish->sent latency", values, null, 200)],
+            Timings = [new TimingSeries("publish->sent latency", values, null, 200) { CheckId = "publish.latency.max" }],
         };
     }
 
@@ -204,7 +211,7 @@ internal static class SampleRuns
                 Ok("reconnect.events", "One disconnect event per failed attempt", "luatos-mqtt-behaviour.md §4", "5", "5"),
             ],
             Timeline = steps,
-            Timings = [new TimingSeries("reconnect delay", delays, 2700, 3300)],
+            Timings = [new TimingSeries("reconnect delay", delays, 2700, 3300) { CheckId = "reconnect.period" }],
         };
     }
 }

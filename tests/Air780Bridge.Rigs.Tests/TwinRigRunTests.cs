@@ -96,6 +96,7 @@ public sealed class TwinRigRunTests(TwinRigRun run) : IClassFixture<TwinRigRun>
     [Fact]
     public void Junit_and_json_agree_with_the_run()
     {
+        Assert.Empty(JUnitSchema.Errors(XDocument.Load(run.Reports.JUnit)));
         var junit = XDocument.Load(run.Reports.JUnit).Root!;
         Assert.Equal(run.Result.Modules.Sum(m => m.Scenarios.Count), junit.Descendants("testcase").Count());
         Assert.Empty(junit.Descendants("failure"));
@@ -109,12 +110,29 @@ public sealed class TwinRigRunTests(TwinRigRun run) : IClassFixture<TwinRigRun>
         var scenarios = run.Result.Modules.Sum(m => m.Scenarios.Count(s => s.Timeline.Count > 0));
         Assert.True(scenarios > 90, $"only {scenarios} scenarios recorded a timeline");
         Assert.Equal(scenarios, CountOf(html, "<svg class=\"seq\""));
-        foreach (var chart in new[] { "PINGREQ interval", "reconnect CONNECT", "sent (QoS 1)" })
+        foreach (var chart in new[] { "PINGREQ interval", "next reconnect attempt", "sent (QoS 1)" })
             Assert.Contains(chart, html, StringComparison.OrdinalIgnoreCase);
         Assert.True(CountOf(html, "<svg class=\"chart\"") >= 12, "fewer than three timing charts per module");
     }
 
-    [ChromiumFact]
+    [Fact]
+    public void Every_chart_band_is_a_checks_range_and_agrees_with_its_verdict()
+    {
+        var timed = run.Result.Modules.SelectMany(m => m.Scenarios.Select(s => (Module: m.Name, Scenario: s))).Where(x => x.Scenario.Timings.Count > 0).ToList();
+        Assert.Contains(timed, x => x.Scenario.Id == "reconnect.period");
+        Assert.Contains(timed, x => x.Scenario.Id == "keepalive.ping-period");
+        foreach (var (module, s) in timed)
+            foreach (var series in s.Timings.Where(t => t.AllowedMinMs is not null || t.AllowedMaxMs is not null))
+            {
+                var check = s.Checks.SingleOrDefault(c => c.Id == series.CheckId);
+                Assert.True(check is not null, $"{module} {s.Id}: chart \"{series.Name}\" draws a band no check judged");
+                var outside = series.ValuesMs.Count(v => !series.IsAllowed(v));
+                Assert.True(check.Verdict == (outside > 0 ? Verdict.Fail : Verdict.Pass) || check.Verdict == Verdict.Inconclusive && series.ValuesMs.Count == 0,
+                    $"{module} {s.Id}: {check.Id} is {check.Verdict} while its chart has {outside} of {series.ValuesMs.Count} outside");
+            }
+    }
+
+    [ChromiumRequiredFact]
     public void The_html_report_of_a_real_run_renders_in_headless_chromium() =>
         HeadlessChromium.Screenshot(run.Reports.Html, Path.Combine(run.Output, "twin-run.png"), height: 4000);
 
@@ -288,6 +306,6 @@ internal static class RigRuns
     {
         var runner = new RigRunner(rig, new TwinLauncher(), new LoggerConfiguration().CreateLogger());
         var (result, dir) = await runner.RunAsync(output, (plan, body) => RunProgress.RunAsync(plan, body, plainOutput: TextWriter.Null), CancellationToken.None);
-        return (result, ReportWriter.WriteAll(result, dir));
+        return (result, ReportWriter.In(dir));
     }
 }

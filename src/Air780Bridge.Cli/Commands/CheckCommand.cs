@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Air780Bridge.Harness.Checks;
+using Air780Bridge.Harness.Timeline;
 using Spectre.Console;
 using TimelineFile = Air780Bridge.Harness.Timeline.Timeline;
 
@@ -28,6 +29,8 @@ internal static class CheckCommand
         var autoreconn = new Option<int?>("--autoreconn") { Description = "configured autoreconn period in ms (overrides --expect)" };
         var profile = new Option<string?>("--profile") { Description = "firmware profile, e.g. V1120 or V2028 (overrides --expect)" };
         var module = new Option<string?>("--module") { Description = "judge this module's events (API calls, Lua events) when the timeline holds several, e.g. a rig run's" };
+        var strict = new Option<bool>("--strict") { Description = "an expected rule that comes out Inconclusive fails the run (exit 1); every check is expected unless --require names them" };
+        var require = new Option<string[]>("--require") { Description = "check id(s) the trace must exercise, e.g. --require keepalive.limit --require packet-id.non-zero; one Inconclusive fails the run", AllowMultipleArgumentsPerToken = true };
 
         // Out-of-range values are usage errors (exit 2), never a spurious Fail.
         keepalive.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is { } v && CheckExpectation.KeepAliveProblem(v) is { } p) r.AddError($"--keepalive {v}: {p}."); });
@@ -36,7 +39,7 @@ internal static class CheckCommand
 
         var command = new Command("check", "Judge a recorded MQTT wire timeline against the behaviour checks; exit 0 nothing failed, 1 a check failed, 2 bad input");
         command.Arguments.Add(timeline);
-        foreach (var option in new Option[] { expect, json, keepalive, clientId, autoreconn, profile, module }) command.Options.Add(option);
+        foreach (var option in new Option[] { expect, json, keepalive, clientId, autoreconn, profile, module, strict, require }) command.Options.Add(option);
 
         command.SetAction(parseResult => ExitCodes.Guard(async () =>
         {
@@ -61,12 +64,33 @@ internal static class CheckCommand
             };
             expectation.Validate();
 
+            var required = parseResult.GetValue(require) ?? [];
+            if (required.FirstOrDefault(id => CheckCatalogue.Find(id) is null) is { } unknown)
+                throw new ArgumentException($"--require {unknown}: no such check; the checks are: {string.Join(", ", CheckCatalogue.All.Select(c => c.Id))}");
             var results = CheckCatalogue.Run(new CheckContext(entries, expectation));
-            if (parseResult.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(results, Json));
+            // Every check is expected under --strict; --require narrows (and implies) it to the named ones.
+            bool Expected(CheckResult r) => required.Length > 0 ? required.Contains(r.Id) : parseResult.GetValue(strict);
+            if (parseResult.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(results.Select(r => Output.Of(r, Expected(r))), Json));
             else Print(results);
-            return results.Any(r => r.Verdict == CheckVerdict.Fail) ? ExitCodes.Failed : ExitCodes.Ok;
+            var unjudged = results.Where(r => r.Verdict == CheckVerdict.Inconclusive && Expected(r)).ToList();
+            foreach (var r in unjudged)
+                Console.Error.WriteLine($"strict: expected rule {r.Id} was not judged: {r.Explanation}");
+            return results.Any(r => r.Verdict == CheckVerdict.Fail) || unjudged.Count > 0 ? ExitCodes.Failed : ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// One object of `--json` output (docs/checks.md): the check's result as before, plus the MQTT 3.1.1 statement
+    /// ids it judges and whether the run expected it to be judged (--strict, --require). Other tools parse this:
+    /// add fields, never rename.
+    /// </summary>
+    private sealed record Output(
+        string Id, string Title, string Statement, string Source, CheckVerdict Verdict, CheckSubject Subject, IReadOnlyList<string> Measured, string Allowed,
+        CheckTiming? Timing, string Explanation, IReadOnlyList<TimelineEntry> Evidence, IReadOnlyList<string> Statements, bool Expected)
+    {
+        public static Output Of(CheckResult r, bool expected) =>
+            new(r.Id, r.Title, r.Statement, r.Source, r.Verdict, r.Subject, r.Measured, r.Allowed, r.Timing, r.Explanation, r.Evidence, r.Statements, expected);
     }
 
     private static async Task<CheckExpectation> LoadExpectation(FileInfo? file)

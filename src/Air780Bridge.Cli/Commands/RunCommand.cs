@@ -45,15 +45,18 @@ internal static class RunCommand
             }
             rig = RunSelection.Narrow(rig, result.GetValue(module) ?? [], result.GetValue(scenario) ?? [], retest);
             using var locks = RunSelection.LockPorts(rig);
-            var runner = new RigRunner(rig, twins(), Log.Logger);
+            var runner = new RigRunner(rig, twins(), Log.Logger)
+            {
+                Stamp = r => ResultRecorder.Stamp(r, ResultsOptions.StationName(result.GetValue(station)), result.GetValue(@operator)),
+            };
             var (run, dir) = await runner.RunAsync(result.GetValue(output), (plan, body) => RunProgress.RunAsync(plan, body), ct);
-            run = ResultRecorder.Stamp(run, ResultsOptions.StationName(result.GetValue(station)), result.GetValue(@operator));
-            var paths = ReportWriter.WriteAll(run, dir);
+            var paths = ReportWriter.In(dir);
             var saved = await ResultRecorder.TryStoreAsync(ResultsOptions.Resolve(storeOption, StoreLocation.DefaultFolderOf(dir)), run, dir, Console.Error.WriteLine, CancellationToken.None);
             var counts = run.Counts;
             Console.WriteLine($"{VerdictText.Word(run.Verdict)}: {counts.Pass} passed, {counts.Fail} failed, {counts.KnownDeviation} known deviations, " +
-                              $"{counts.Skipped} skipped, {counts.Error} errors in {VerdictText.Duration(run.Duration)}");
-            Console.WriteLine($"report: {paths.Html}\njunit:  {paths.JUnit}\njson:   {paths.Json}\nwire:   {Path.Combine(dir, "timeline.jsonl")}");
+                              $"{counts.Inconclusive} inconclusive, {counts.Skipped} skipped, {counts.Error} errors in {VerdictText.Duration(run.Duration)}");
+            foreach (var format in ReportWriter.Formats)
+                Console.WriteLine($"{format.FileName,-15} {paths.Files[format.FileName]}");
             if (saved is not null)
                 Console.WriteLine($"stored: run {saved.Id}");
             return run.Verdict.IsSuccess() ? ExitCodes.Ok : ExitCodes.Failed;

@@ -49,9 +49,9 @@ internal static class RunSelection
     {
         if (run is not null && (Directory.Exists(run) || File.Exists(run)))
         {
-            var json = Directory.Exists(run) ? Path.Combine(run, ReportWriter.JsonFile) : run;
+            var json = Directory.Exists(run) ? Path.Combine(run, JsonReport.File) : run;
             if (!File.Exists(json))
-                throw new FileNotFoundException($"--only-failed {run}: no {ReportWriter.JsonFile} in it; pass a run folder");
+                throw new FileNotFoundException($"--only-failed {run}: no {JsonReport.File} in it; pass a run folder");
             return RetestPlan.Of(ResultJson.Deserialize(await File.ReadAllTextAsync(json, ct)));
         }
         long? id = null;

@@ -19,11 +19,12 @@ public abstract class Check : ICheck
     public abstract CheckResult Evaluate(CheckContext ctx);
 
     protected CheckResult Result(CheckVerdict verdict, string explanation, string allowed,
-        IEnumerable<string>? measured = null, IEnumerable<TimelineEntry>? evidence = null) =>
+        IEnumerable<string>? measured = null, IEnumerable<TimelineEntry>? evidence = null, CheckTiming? timing = null) =>
         new(Id, Title, Statement, Source, verdict, measured?.ToArray() ?? [], allowed, explanation, evidence?.ToArray() ?? [])
         {
             Subject = Subject,
             Statements = SpecStatements.ForCheck(Id).Select(s => s.Id).ToList(),
+            Timing = timing,
         };
 
     protected CheckResult Inconclusive(string reason, string allowed) => Result(CheckVerdict.Inconclusive, reason, allowed);

@@ -19,6 +19,10 @@ public sealed record CheckResult(
     /// <summary>What the verdict is about: the client against MQTT 3.1.1, the firmware against its reference, or the broker.</summary>
     public CheckSubject Subject { get; init; }
 
+    /// <summary>The measured series and the range it was judged against, for checks that judge a timing: a report
+    /// draws exactly this, so its chart cannot disagree with the verdict. Null for checks without a numeric range.</summary>
+    public CheckTiming? Timing { get; init; }
+
     /// <summary>Ids ("3.1.2-23") of the MQTT 3.1.1 statements the check judges (<see cref="SpecStatements.ForCheck"/>).</summary>
     public IReadOnlyList<string> Statements { get; init; } = [];
 }
@@ -36,6 +40,27 @@ public enum CheckSubject
     /// <summary>The broker the module talks to (a statement that binds the Server): a Fail blames the harness, not the module.</summary>
     Broker,
 }
+
+/// <summary>An allowed interval; an open side is null. The one place "inside the range" is decided, for verdicts and charts alike.</summary>
+public sealed record AllowedRange(double? Min, double? Max)
+{
+    public static AllowedRange Between(double min, double max) => new(min, max);
+    public static AllowedRange AtMost(double max) => new(null, max);
+
+    public bool Contains(double value) => (Min is not { } min || value >= min) && (Max is not { } max || value <= max);
+
+    /// <summary>"4500..7000 ms", "≤ 22500 ms", "≥ 0 ms".</summary>
+    public string Text(string unit) => (Min, Max) switch
+    {
+        ({ } min, { } max) => $"{min:0.#}..{max:0.#} {unit}",
+        (null, { } max) => $"≤ {max:0.#} {unit}",
+        ({ } min, null) => $"≥ {min:0.#} {unit}",
+        _ => "any",
+    };
+}
+
+/// <summary>What a timing check measured (one value per interval, in ms) and the range it allowed.</summary>
+public sealed record CheckTiming(string Name, IReadOnlyList<double> ValuesMs, AllowedRange Allowed);
 
 public sealed record WillExpectation(string Topic, int Qos, bool Retain, int PayloadSize);
 
@@ -102,7 +127,8 @@ public sealed record CheckTolerances
     public double ResponseWindowMs { get; init; } = 5000;
 
     public double AllowanceMs(double expectedMs) => Math.Max(TimingMinMs, TimingFraction * expectedMs);
-    public bool Within(double expectedMs, double measuredMs) => Math.Abs(measuredMs - expectedMs) <= AllowanceMs(expectedMs);
+    public AllowedRange RangeFor(double expectedMs) => AllowedRange.Between(expectedMs - AllowanceMs(expectedMs), expectedMs + AllowanceMs(expectedMs));
+    public bool Within(double expectedMs, double measuredMs) => RangeFor(expectedMs).Contains(measuredMs);
     public string Range(double expectedMs) => $"{expectedMs:0} ms ± {AllowanceMs(expectedMs):0} ms";
 }
 

@@ -25,9 +25,10 @@ public sealed class PingPeriodCheck : Check
         if (intervals.Count == 0) return Inconclusive("fewer than two PINGREQ on one connection; record longer than 1.5 periods", allowed);
         var bad = intervals.Where(i => !ctx.Tolerances.Within(period, i.Ms)).ToList();
         var measured = intervals.Select(i => $"{i.Ms:0} ms");
+        var timing = new CheckTiming("PINGREQ interval", intervals.Select(i => i.Ms).ToList(), ctx.Tolerances.RangeFor(period));
         return bad.Count == 0
-            ? Result(CheckVerdict.Pass, $"{intervals.Count} ping interval(s) within tolerance", allowed, measured, intervals.SelectMany(i => new[] { i.From, i.To }).Distinct())
-            : Result(CheckVerdict.Fail, $"{bad.Count} of {intervals.Count} ping interval(s) outside {allowed}: " + string.Join("; ", bad.Select(i => $"{Wire.Cite(i.From)} → {Wire.Cite(i.To)} {i.Ms:0} ms")), allowed, measured, bad.SelectMany(i => new[] { i.From, i.To }).Distinct());
+            ? Result(CheckVerdict.Pass, $"{intervals.Count} ping interval(s) within tolerance", allowed, measured, intervals.SelectMany(i => new[] { i.From, i.To }).Distinct(), timing)
+            : Result(CheckVerdict.Fail, $"{bad.Count} of {intervals.Count} ping interval(s) outside {allowed}: " + string.Join("; ", bad.Select(i => $"{Wire.Cite(i.From)} → {Wire.Cite(i.To)} {i.Ms:0} ms")), allowed, measured, bad.SelectMany(i => new[] { i.From, i.To }).Distinct(), timing);
     }
 }
 
@@ -64,9 +65,12 @@ public sealed class KeepaliveLimitCheck : Check
         string Describe((double Ms, double LimitMs, TimelineEntry From, TimelineEntry? To) g) =>
             $"{g.Ms:0} ms from {Wire.Cite(g.From)} to {(g.To is null ? "the end of the trace" : g.To.Kind == "connection" ? $"the close ({g.To.Detail})" : Wire.Cite(g.To))}";
         var measured = new[] { $"longest silence {Describe(worst)} over {gaps.Count} gap(s)" };
+        // One chart when every connection had the same keep alive: its band is the limit each gap was judged against.
+        var limits = gaps.Select(g => g.LimitMs).Distinct().ToList();
+        var timing = limits.Count == 1 ? new CheckTiming("silence between client packets", gaps.Select(g => g.Ms).ToList(), AllowedRange.AtMost(limits[0])) : null;
         return bad.Count == 0
-            ? Result(CheckVerdict.Pass, "the client was never silent beyond its keep alive", allowed, measured, new[] { worst.From, worst.To }.OfType<TimelineEntry>())
+            ? Result(CheckVerdict.Pass, "the client was never silent beyond its keep alive", allowed, measured, new[] { worst.From, worst.To }.OfType<TimelineEntry>(), timing)
             : Result(CheckVerdict.Fail, $"{bad.Count} silence(s) beyond the keep alive: " + string.Join("; ", bad.Take(5).Select(Describe)), allowed,
-                [.. measured, .. bad.Select(Describe)], bad.SelectMany(g => new[] { g.From, g.To }).OfType<TimelineEntry>().Distinct());
+                [.. measured, .. bad.Select(Describe)], bad.SelectMany(g => new[] { g.From, g.To }).OfType<TimelineEntry>().Distinct(), timing);
     }
 }

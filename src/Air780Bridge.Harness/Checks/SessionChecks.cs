@@ -88,9 +88,10 @@ public sealed class ReconnectPeriodCheck : Check
         if (intervals.Count == 0) return Inconclusive("no close followed by a reconnect in the timeline", allowed);
         var measured = intervals.Select(i => $"{i.Close.Conn}→{i.Next.Conn}: {i.Ms:0} ms").ToList();
         var bad = intervals.Where(i => !ctx.Tolerances.Within(period, i.Ms)).ToList();
+        var timing = new CheckTiming("close -> next reconnect attempt", intervals.Select(i => i.Ms).ToList(), ctx.Tolerances.RangeFor(period));
         return bad.Count == 0
-            ? Result(CheckVerdict.Pass, $"{intervals.Count} reconnect(s) within tolerance", allowed, measured, intervals.SelectMany(i => new[] { i.Close, i.Next }))
-            : Result(CheckVerdict.Fail, $"{bad.Count} of {intervals.Count} reconnect interval(s) outside {allowed}", allowed, measured, bad.SelectMany(i => new[] { i.Close, i.Next }));
+            ? Result(CheckVerdict.Pass, $"{intervals.Count} reconnect(s) within tolerance", allowed, measured, intervals.SelectMany(i => new[] { i.Close, i.Next }), timing)
+            : Result(CheckVerdict.Fail, $"{bad.Count} of {intervals.Count} reconnect interval(s) outside {allowed}", allowed, measured, bad.SelectMany(i => new[] { i.Close, i.Next }), timing);
     }
 }
 

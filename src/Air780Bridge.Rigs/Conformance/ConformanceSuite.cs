@@ -1,3 +1,5 @@
+using Air780Bridge.Harness.Checks;
+
 namespace Air780Bridge.Rigs.Conformance;
 
 /// <summary>
@@ -7,7 +9,24 @@ namespace Air780Bridge.Rigs.Conformance;
 public static partial class ConformanceSuite
 {
     public static IReadOnlyList<Scenario> All { get; } =
-        [.. ConnectScenarios(), .. TlsScenarios(), .. MessageScenarios(), .. SessionScenarios(), .. ServerScenarios()];
+        Validate([.. ConnectScenarios(), .. TlsScenarios(), .. MessageScenarios(), .. SessionScenarios(), .. ServerScenarios()]);
 
     public static IReadOnlyList<string> Suites { get; } = All.Select(s => s.Suite).Distinct().ToList();
+
+    /// <summary>The catalogue's checks for <see cref="Scenario.Judges"/>, named by <see cref="CheckIds"/> constant; an
+    /// id the catalogue lacks throws while the suite is built, before anything runs.</summary>
+    private static IReadOnlyList<ICheck> Checks(params string[] ids) => ids.Select(CheckCatalogue.Get).ToList();
+
+    /// <summary>Refuses, before anything runs, a scenario naming a check the catalogue does not hold (its id would
+    /// be judged nowhere and reported as if it were) or the same check twice.</summary>
+    /// <exception cref="InvalidOperationException">Names each scenario and check at fault.</exception>
+    public static IReadOnlyList<Scenario> Validate(IReadOnlyList<Scenario> scenarios)
+    {
+        var known = CheckCatalogue.All.Select(c => c.Id).ToHashSet();
+        var problems = scenarios.SelectMany(s => s.Judges.Where(c => !known.Contains(c.Id))
+                .Select(c => $"scenario {s.Id} names check {c.Id} ({c.GetType().Name}), which CheckCatalogue.All does not hold")
+                .Concat(s.Judges.GroupBy(c => c.Id).Where(g => g.Count() > 1).Select(g => $"scenario {s.Id} names check {g.Key} twice")))
+            .ToList();
+        return problems.Count == 0 ? scenarios : throw new InvalidOperationException(string.Join("; ", problems) + "; add the check to CheckCatalogue.All or fix the scenario's Judges");
+    }
 }

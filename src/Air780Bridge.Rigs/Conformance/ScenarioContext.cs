@@ -35,9 +35,13 @@ public sealed class ScenarioContext
     private readonly List<long> _handles = [];
     private readonly ModuleEventLog _events;
     private readonly int _eventCursor;
+    private readonly IReadOnlyList<ICheck> _judges;
 
-    public ScenarioContext(IModuleDriver module, IScenarioHarness harness, ModuleEventLog events, string scenarioId, CancellationToken ct)
+    /// <param name="judges">The harness checks <see cref="Judge"/> runs (<see cref="Scenario.Judges"/>).</param>
+    public ScenarioContext(IModuleDriver module, IScenarioHarness harness, ModuleEventLog events, string scenarioId, CancellationToken ct,
+        IReadOnlyList<ICheck>? judges = null)
     {
+        _judges = judges ?? [];
         Module = module;
         Harness = harness;
         _events = events;
@@ -128,38 +132,61 @@ public sealed class ScenarioContext
     /// <summary>An assertion that always becomes a check in the report; a failed one also fails the scenario at the end.</summary>
     public bool Check(string id, string title, string source, bool ok, string? measured = null, string? allowed = null, string? explanation = null)
     {
-        _checks.Add(new JudgedCheck(id, title, source, ok ? Verdict.Pass : Verdict.Fail, measured, allowed, explanation));
+        _checks.Add(new JudgedCheck(id, title, source, ok ? Verdict.Pass : Verdict.Fail, measured, allowed, explanation) { Statements = Citations.Of(source) });
         return ok;
+    }
+
+    /// <summary>A timing the scenario measures itself, judged and charted against the one <paramref name="allowed"/> range.</summary>
+    public bool CheckTiming(string id, string title, string source, string series, IReadOnlyList<double> valuesMs, AllowedRange allowed)
+    {
+        _timings.Add(new TimingSeries(series, valuesMs, allowed.Min, allowed.Max) { CheckId = id });
+        return Check(id, title, source, valuesMs.Count > 0 && valuesMs.All(allowed.Contains),
+            measured: string.Join(", ", valuesMs.Select(v => $"{v:0} ms")), allowed: allowed.Text("ms"));
     }
 
     /// <summary>A behaviour the firmware is known to have that differs from the spec/doc page.</summary>
     public void Deviation(string id, string title, string source, string measured, string explanation) =>
-        _checks.Add(new JudgedCheck(id, title, source, Verdict.KnownDeviation, measured, null, explanation));
+        _checks.Add(new JudgedCheck(id, title, source, Verdict.KnownDeviation, measured, null, explanation) { Statements = Citations.Of(source) });
 
     /// <summary>
-    /// Runs the harness's wire checks (docs/checks.md) on this scenario's timeline. An inconclusive check is
-    /// reported as skipped: the scenario was meant to produce its traffic, so the report shows the gap.
+    /// Runs the scenario's harness checks (<see cref="Scenario.Judges"/>, docs/checks.md) on its timeline. Verdicts stay
+    /// as the checks gave them, Inconclusive included (the scenario was meant to produce the traffic, so the report
+    /// shows the gap), with each check's evidence and, for a timing, its measured series against the check's own range.
     /// </summary>
-    public async Task Judge(CheckExpectation expectation, params string[] checkIds)
+    public async Task Judge(CheckExpectation expectation)
     {
+        if (_judges.Count == 0)
+            throw new InvalidOperationException($"scenario {ScenarioId} calls Judge but names no checks; list them in its Scenario.Judges");
         await Harness.SettleAsync(Token);
         var context = new CheckContext(Timeline(), expectation with { ClientId = expectation.ClientId ?? ClientId(), Profile = Module.Profile })
         {
             Tolerances = new CheckTolerances { ClockSkewUs = Harness.ClockUncertaintyUs },
         };
-        foreach (var check in CheckCatalogue.All.Where(c => checkIds.Contains(c.Id)))
+        foreach (var check in _judges)
         {
             var r = check.Evaluate(context);
-            var verdict = r.Verdict switch
-            {
-                CheckVerdict.Pass => Verdict.Pass,
-                CheckVerdict.Fail => Verdict.Fail,
-                CheckVerdict.KnownDeviation => Verdict.KnownDeviation,
-                _ => Verdict.Skipped,
-            };
-            _checks.Add(new JudgedCheck(r.Id, r.Title, r.Source, verdict, string.Join("; ", r.Measured), r.Allowed, r.Explanation));
+            _checks.Add(Judged(r));
+            if (Series(r) is { } series) _timings.Add(series);
         }
     }
+
+    /// <summary>The chart of a timing check: its own measurements against its own allowed range.</summary>
+    public static TimingSeries? Series(CheckResult r) =>
+        r.Timing is { } t ? new TimingSeries(t.Name, t.ValuesMs, t.Allowed.Min, t.Allowed.Max) { CheckId = r.Id } : null;
+
+    /// <summary>A harness check result as the reports carry it.</summary>
+    public static JudgedCheck Judged(CheckResult r) =>
+        new(r.Id, r.Title, r.Source, r.Verdict switch
+        {
+            CheckVerdict.Pass => Verdict.Pass,
+            CheckVerdict.Fail => Verdict.Fail,
+            CheckVerdict.KnownDeviation => Verdict.KnownDeviation,
+            _ => Verdict.Inconclusive,
+        }, string.Join("; ", r.Measured), r.Allowed, r.Explanation)
+        {
+            Evidence = TimelineSteps.From(r.Evidence),
+            Statements = r.Statements,
+        };
 
     /// <summary>Stops the scenario at once when a precondition fails.</summary>
     public static void Expect(bool condition, string what, string failure)
@@ -168,8 +195,10 @@ public sealed class ScenarioContext
             throw new ScenarioFailedException($"{failure} (expected: {what})");
     }
 
-    public void Timing(string name, IEnumerable<double> valuesMs, double? minMs, double? maxMs) =>
-        _timings.Add(new TimingSeries(name, valuesMs.ToList(), minMs, maxMs));
+    /// <summary>A measurement charted for the reader without an allowed band: only a check draws a band
+    /// (<see cref="CheckTiming"/>, <see cref="Judge"/>), so no chart can contradict a verdict.</summary>
+    public void Measure(string name, IEnumerable<double> valuesMs) =>
+        _timings.Add(new TimingSeries(name, valuesMs.ToList(), null, null));
 
     /// <summary>The scenario's part of the timeline: its connections (by client id) and this module's entries.</summary>
     public IReadOnlyList<TimelineEntry> Timeline()

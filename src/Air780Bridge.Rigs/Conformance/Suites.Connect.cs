@@ -10,7 +10,10 @@ public static partial class ConformanceSuite
     private static IEnumerable<Scenario> ConnectScenarios() =>
     [
         new("connect.basic", "connect", "create, auth, on, connect: state machine and CONNECT fields",
-            "mqtt.create (plain), auth(id,user,pass), on, connect, ready, state, STATE_*, conack", ConnectBasic),
+            "mqtt.create (plain), auth(id,user,pass), on, connect, ready, state, STATE_*, conack", ConnectBasic)
+        {
+            Judges = Checks(CheckIds.ConnectFields, CheckIds.ConnectPasswordWithoutUsername),
+        },
         new("connect.auth-forms", "connect", "auth() in its four forms reaches CONNECT as configured",
             "auth(id), auth(id,user,pass,false), auth()", AuthForms),
         new("connect.refused", "connect", "CONNACK refusal: disconnect(rc), close, error(conack)",
@@ -41,8 +44,7 @@ public static partial class ConformanceSuite
             await ctx.Lua("mqtt.state", h) is [long s3] && s3 == constants["STATE_READY"], allowed: "3");
         ctx.Check("api.ready.after-conack", "ready() is true after conack", "seed: mqttc:ready()", await ctx.Lua("mqtt.ready", h) is [true]);
 
-        await ctx.Judge(new CheckExpectation { Username = "user", PasswordSet = true, CleanSession = true, KeepAliveSeconds = 240 },
-            "connect.fields", "connect.password-without-username");
+        await ctx.Judge(new CheckExpectation { Username = "user", PasswordSet = true, CleanSession = true, KeepAliveSeconds = 240 });
         await ctx.Close(h);
     }
 
@@ -126,9 +128,10 @@ public static partial class ConformanceSuite
         var elapsedMs = (error.T - started) / 1000.0;
         ctx.Check("connect.timeout.event", "error(\"timeout\") when no CONNACK arrives", $"{Ref} §8",
             error.Args is [byte[] kind, ..] && System.Text.Encoding.ASCII.GetString(kind) == "timeout", measured: ScenarioContext.Describe(error.Args));
-        ctx.Check("connect.timeout.period", "the attempt ends after conn_timeout (5 s)", $"{Ref} §1 conn_timeout",
-            elapsedMs is >= 4500 and <= 7000, measured: $"{elapsedMs:0} ms", allowed: "4500..7000 ms");
-        ctx.Timing("connect() -> timeout", [elapsedMs], 4500, 7000);
+        // Measured on this machine from the connect() call to the error event, so the link's latency adds to the
+        // firmware's 5 s timer: the range is wider above than below.
+        ctx.CheckTiming("connect.timeout.period", "the attempt ends after conn_timeout (5 s)", $"{Ref} §1 conn_timeout",
+            "connect() -> timeout", [elapsedMs], AllowedRange.Between(4500, 7000));
         await ctx.Event(h, "disconnect");
         await ctx.Close(h);
     }

@@ -7,13 +7,22 @@ public static partial class ConformanceSuite
 {
     private static IEnumerable<Scenario> SessionScenarios() =>
     [
-        new("keepalive.ping-period", "keepalive", "keepalive(5) is clamped to 15 s; PINGREQ every 75 % of it", "keepalive(time), pong event, §2, §7, [MQTT-3.1.2-23]", KeepalivePing),
+        new("keepalive.ping-period", "keepalive", "keepalive(5) is clamped to 15 s; PINGREQ every 75 % of it", "keepalive(time), pong event, §2, §7, [MQTT-3.1.2-23]", KeepalivePing)
+        {
+            Judges = Checks(CheckIds.KeepalivePingPeriod, CheckIds.KeepaliveLimit),
+        },
         new("will.abrupt-loss", "will", "will published after an abrupt loss", "will(topic, payload, qos, retain), [MQTT-3.1.2-8] (broker)", WillOnLoss),
         new("will.clean-disconnect", "will", "no will after disconnect()", "disconnect(), [MQTT-3.1.2-10] (broker)", WillNotOnDisconnect),
-        new("reconnect.period", "reconnect", "autoreconn(true, 1000): every drop is followed by a reconnect after the period, no backoff", "autoreconn(enable, period), §2, §8", ReconnectPeriod),
+        new("reconnect.period", "reconnect", "autoreconn(true, 1000): every drop is followed by a reconnect after the period, no backoff", "autoreconn(enable, period), §2, §8", ReconnectPeriod)
+        {
+            Judges = Checks(CheckIds.ReconnectPeriod),
+        },
         new("reconnect.disconnect-keeps-autoreconn", "reconnect", "disconnect() does not stop autoreconnect", "disconnect() vs autoreconn, §9, §16.6", DisconnectKeepsAutoreconn),
         new("reconnect.close-silences", "reconnect", "close() releases the client and silences every later event", "close(), §9", CloseSilences),
-        new("reconnect.no-retransmission", "reconnect", "nothing unacknowledged is re-sent after a reconnect (documented deviation)", "seed: no retransmission; [MQTT-4.4.0-1]", NoRetransmission),
+        new("reconnect.no-retransmission", "reconnect", "nothing unacknowledged is re-sent after a reconnect (documented deviation)", "seed: no retransmission; [MQTT-4.4.0-1]", NoRetransmission)
+        {
+            Judges = Checks(CheckIds.ReconnectNoResend),
+        },
         new("robust.duplicate-client-id", "robustness", "a second session with the same client id ends the module's with a disconnect event", "auth() client id uniqueness, §4 disconnect", DuplicateClientId),
         new("robust.rx-overflow", "robustness", "a publish larger than rxSize closes the connection: disconnect(0), no error event", "create opts rxSize, §6", RxOverflow),
         new("api.debug", "robustness", "debug(true/false) returns nothing and the client keeps working", "debug(onoff)", Debug),
@@ -25,15 +34,12 @@ public static partial class ConformanceSuite
         var connect = await Connect(ctx, ctx.ClientId());
         ctx.Check("keepalive.clamp", "keepalive(5) is clamped to 15 in CONNECT", $"{Ref} §2 keepalive", connect.KeepAlive == 15,
             measured: $"{connect.KeepAlive} s", allowed: "15 s");
-        var connack = await Packet(ctx, "down", "CONNACK", _ => true);
+        // Two pings give the ping-period check an interval; the check measures and charts it against its own range.
         var first = await Packet(ctx, "up", "PINGREQ", _ => true, TimeSpan.FromSeconds(20));
-        var second = await Packet(ctx, "up", "PINGREQ", e => e.T > first.T, TimeSpan.FromSeconds(20));
-        var intervals = new[] { (first.T - connack.T) / 1000.0, (second.T - first.T) / 1000.0 };
-        const double period = 11250, tolerance = 750;
-        ctx.Timing("PINGREQ interval", intervals, period - tolerance, period + tolerance);
+        await Packet(ctx, "up", "PINGREQ", e => e.T > first.T, TimeSpan.FromSeconds(20));
         if (ctx.Firmware.HasPongEvent)
             await ctx.Event(h, "pong");
-        await ctx.Judge(new CheckExpectation { KeepAliveSeconds = 15 }, "keepalive.ping-period", "keepalive.limit");
+        await ctx.Judge(new CheckExpectation { KeepAliveSeconds = 15 });
         await ctx.Close(h);
     }
 
@@ -81,18 +87,15 @@ public static partial class ConformanceSuite
     {
         const long period = 1000;
         var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, period));
-        var delays = new List<double>();
         for (var i = 0; i < 3; i++)
         {
             var dropped = TimelineClock.NowUs;
             await ctx.Harness.DropAsync(ctx.ClientId(), ctx.Token);
             var closed = await Entry(ctx, $"TCP close #{i + 1}", e => e is { Kind: "connection", Type: "close" } && e.T >= dropped - ctx.Harness.ClockUncertaintyUs);
             await ctx.Event(h, "conack", TimeSpan.FromSeconds(15), o => o.T > dropped);
-            var reconnect = await Packet(ctx, "up", "CONNECT", e => e.T > closed.T);
-            delays.Add((reconnect.T - closed.T) / 1000.0);
+            await Packet(ctx, "up", "CONNECT", e => e.T > closed.T);
         }
-        ctx.Timing("drop -> reconnect CONNECT", delays, period, period + 700);
-        await ctx.Judge(new CheckExpectation { AutoReconnectMs = (int)period }, "reconnect.period");
+        await ctx.Judge(new CheckExpectation { AutoReconnectMs = (int)period });
         await ctx.Close(h);
     }
 
@@ -135,7 +138,7 @@ public static partial class ConformanceSuite
         }
         await ctx.Event(h, "conack", TimeSpan.FromSeconds(15), o => o.T > dropped);
         await Task.Delay(NoEventWindow, ctx.Token); // the window in which a retransmission would have to appear
-        await ctx.Judge(new CheckExpectation(), "reconnect.no-resend");
+        await ctx.Judge(new CheckExpectation());
         await ctx.Lua("mqtt.autoreconn", h, false);
         await ctx.Close(h);
     }

@@ -33,7 +33,7 @@ public sealed class PlainRunProgress(RunPlan plan, TextWriter output, TimeProvid
         _board.ModuleFinished(result);
         var c = result.Counts;
         var why = result.Error is null ? "" : $": {result.Error}";
-        Line(result.Name, $"done  {VerdictText.Word(result.Verdict)}  {c.Pass} pass, {c.KnownDeviation} known deviation, {c.Fail} fail, {c.Error} error, {c.Skipped} skipped{why}");
+        Line(result.Name, $"done  {VerdictText.Word(result.Verdict)}  {c.Pass} pass, {c.KnownDeviation} known deviation, {c.Fail} fail, {c.Error} error, {c.Skipped} skipped{(c.Inconclusive > 0 ? $", {c.Inconclusive} inconclusive" : "")}{why}");
     }
 
     private static string Position(ModuleProgress p, int n)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Air780Bridge.Harness.Checks;
 using Air780Bridge.Rigs.Results;
 using static Air780Bridge.Rigs.Reports.Svg;
 
@@ -9,11 +10,16 @@ namespace Air780Bridge.Rigs.Reports;
 /// <summary>
 /// report.html: one self-contained file (inline CSS and SVG, no scripts, no external assets). Summary and a
 /// scenario x module matrix on top, then every scenario with its checks, timing charts and sequence diagram.
-/// Scenarios that did not pass are expanded; passed ones are collapsed &lt;details&gt; (opens without JS).
+/// Scenarios that did not pass are expanded; passed ones are collapsed &lt;details&gt; (opens without JS). A check's
+/// evidence is listed under it and marked in the sequence diagram; a timing chart draws the check's own range.
 /// </summary>
-public static partial class HtmlReport
+public sealed partial class HtmlReport : TextReport
 {
-    public static void Write(RunResult run, string path) => File.WriteAllText(path, Render(run), new UTF8Encoding(false));
+    public const string File = "report.html";
+
+    public override string FileName => File;
+
+    protected override void Write(RunResult run, TextWriter output) => output.Write(Render(run));
 
     public static string Render(RunResult run)
     {
@@ -37,6 +43,7 @@ public static partial class HtmlReport
         h.Append("</div></section>");
 
         h.Append(Matrix(run));
+        h.Append(Statements(run));
 
         var figure = 0;
         foreach (var m in run.Modules)
@@ -105,6 +112,39 @@ public static partial class HtmlReport
         return t.Append("</tbody></table></div></section>").ToString();
     }
 
+    /// <summary>Per client-side MQTT 3.1.1 statement: what this run judged of it (open), then how the catalogue covers
+    /// every statement (collapsed).</summary>
+    private static string Statements(RunResult run)
+    {
+        var statements = run.Statements;
+        if (statements.Count == 0) return "";
+        int Count(StatementCoverage c) => statements.Count(s => s.Statement.Coverage == c);
+        var judged = statements.Where(s => s.Verdict is not null).ToList();
+        var t = new StringBuilder("<section><h2>MQTT 3.1.1 statements</h2>")
+            .Append($"<p class=\"muted\">This run judged <b>{judged.Count}</b> of the {statements.Count} client-side statements of MQTT 3.1.1 ")
+            .Append($"({Count(StatementCoverage.Judged)} have a check, {Count(StatementCoverage.Explained)} are not judgeable from the wire, with the reason, ")
+            .Append($"{Count(StatementCoverage.Missing)} missing).</p>");
+        if (judged.Count > 0) t.Append(StatementTable(judged));
+        return t.Append($"<details class=\"stmts\"><summary>All {statements.Count} statements and how each is judged</summary>")
+            .Append(StatementTable(statements)).Append("</details></section>").ToString();
+    }
+
+    private static string StatementTable(IEnumerable<StatementResult> rows)
+    {
+        var t = new StringBuilder("<div class=\"scroll\"><table class=\"checks\"><thead><tr><th>Statement</th><th>Binds</th><th>How it is judged</th><th>This run</th></tr></thead><tbody>");
+        foreach (var (s, verdict, judgements) in rows)
+        {
+            var how = string.Join(" ", s.Checks.Select(c => $"<code>{E(c)}</code>"));
+            if (s.NotJudged is { } nj) how += $"<div class=\"expl\">{(s.Checks.Count > 0 ? "not judged in part" : "not judged")} ({E(nj.Kind.ToString())}): {E(nj.Reason)}</div>";
+            var cell = verdict is { } v
+                ? $"<span class=\"pill sm v-{Slug(v)}\">{VerdictText.Word(v)}</span> <span class=\"muted\" title=\"{E(string.Join("; ", judgements.Select(j => $"{j.Module} {j.Scenario} {j.Check}: {j.Verdict}")))}\">{judgements.Count}×</span>"
+                : "<span class=\"muted\">not exercised</span>";
+            t.Append($"<tr class=\"v-{(verdict is { } w ? Slug(w) : "none")}\"><td><code>[MQTT-{E(s.Id)}]</code><div class=\"expl\">{E(s.Summary)}</div></td>")
+             .Append($"<td class=\"src\">{E(s.Binds.ToString().ToLowerInvariant())}</td><td>{how}</td><td class=\"num\">{cell}</td></tr>");
+        }
+        return t.Append("</tbody></table></div>").ToString();
+    }
+
     private static string Scenario(ModuleResult m, ScenarioResult s, ref int figure)
     {
         var open = s.Verdict is Verdict.Pass or Verdict.Skipped ? "" : " open";
@@ -117,11 +157,19 @@ public static partial class HtmlReport
         if (s.Checks.Count > 0)
         {
             h.Append("<table class=\"checks\"><thead><tr><th></th><th>Check</th><th>Measured</th><th>Allowed</th><th>Source</th></tr></thead><tbody>");
+            var t0 = s.Timeline.Count > 0 ? s.Timeline[0].TUs : 0;
             foreach (var c in s.Checks)
             {
                 h.Append($"<tr class=\"v-{Slug(c.Verdict)}\"><td><span class=\"pill sm v-{Slug(c.Verdict)}\">{VerdictText.Word(c.Verdict)}</span></td>")
                  .Append($"<td><code>{E(c.Id)}</code> {E(c.Title)}");
                 if (c.Explanation is not null) h.Append($"<div class=\"expl\">{E(c.Explanation)}</div>");
+                if (c.Verdict != Verdict.Pass && c.Evidence.Count > 0)
+                {
+                    h.Append("<ul class=\"ev\">");
+                    foreach (var step in c.Evidence)
+                        h.Append($"<li><code>{E(Stamp((step.TUs - t0) / 1000.0))} {E(step.Conn)} {E(step.Label)}</code>{(step.Detail is null ? "" : " " + E(step.Detail))}</li>");
+                    h.Append("</ul>");
+                }
                 h.Append($"</td><td class=\"num\">{E(c.Measured ?? "—")}</td><td class=\"num\">{E(c.Allowed ?? "—")}</td><td class=\"src\">{E(c.Source)}</td></tr>");
             }
             h.Append("</tbody></table>");
@@ -137,7 +185,7 @@ public static partial class HtmlReport
             var note = s.Timeline.Count > SequenceDiagram.MaxSteps
                 ? $" · showing first {SequenceDiagram.Head} and last {SequenceDiagram.Tail}" : "";
             h.Append($"<figure class=\"seqf\"><figcaption>Wire timeline · {s.Timeline.Count} steps{note}</figcaption><div class=\"scroll\">")
-             .Append(SequenceDiagram.Render(s.Timeline, $"sq{++figure}-")).Append("</div></figure>");
+             .Append(SequenceDiagram.Render(s.Timeline, $"sq{++figure}-", s.Checks)).Append("</div></figure>");
         }
         if (s.Checks.Count == 0 && s.Timings.Count == 0 && s.Timeline.Count == 0)
             h.Append("<div class=\"muted\">No checks, timings or wire timeline recorded.</div>");
@@ -162,7 +210,7 @@ public static partial class HtmlReport
     }
 
     private static IEnumerable<(Verdict Verdict, int Count)> Segments(VerdictCounts c) =>
-        [(Verdict.Pass, c.Pass), (Verdict.KnownDeviation, c.KnownDeviation), (Verdict.Fail, c.Fail), (Verdict.Error, c.Error), (Verdict.Skipped, c.Skipped)];
+        [(Verdict.Pass, c.Pass), (Verdict.KnownDeviation, c.KnownDeviation), (Verdict.Inconclusive, c.Inconclusive), (Verdict.Fail, c.Fail), (Verdict.Error, c.Error), (Verdict.Skipped, c.Skipped)];
 
     private static string Word(Verdict v) => v switch
     {
@@ -170,6 +218,7 @@ public static partial class HtmlReport
         Verdict.Fail => "Fail",
         Verdict.Error => "Error",
         Verdict.Skipped => "Skipped",
+        Verdict.Inconclusive => "Inconclusive",
         _ => "Known deviation",
     };
 
@@ -183,7 +232,7 @@ public static partial class HtmlReport
 
     private const string Css = """
         :root{--pass:#1a7f37;--pass-bg:#dafbe1;--fail:#cf222e;--fail-bg:#ffebe9;--error:#8250df;--error-bg:#fbefff;
-          --dev:#9a6700;--dev-bg:#fff8c5;--skip:#6e7781;--skip-bg:#eaeef2;--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#f6f8fa}
+          --dev:#9a6700;--dev-bg:#fff8c5;--skip:#6e7781;--skip-bg:#eaeef2;--inc:#0969da;--inc-bg:#ddf4ff;--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#f6f8fa}
         *{box-sizing:border-box}
         body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:var(--ink);background:var(--bg)}
         code,.mono{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.5px}
@@ -204,12 +253,13 @@ public static partial class HtmlReport
         .pill.v-error,.chip.v-error,.cell.v-error{background:var(--error-bg);color:var(--error);border-color:#ecd8ff}
         .pill.v-knowndeviation,.chip.v-knowndeviation,.cell.v-knowndeviation{background:var(--dev-bg);color:var(--dev);border-color:#f5e0a0}
         .pill.v-skipped,.chip.v-skipped,.cell.v-skipped{background:var(--skip-bg);color:var(--skip);border-color:var(--line)}
+        .pill.v-inconclusive,.chip.v-inconclusive,.cell.v-inconclusive{background:var(--inc-bg);color:var(--inc);border-color:#b6e3ff}
         .chips{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0}
         .chip{border-radius:6px;padding:2px 9px;font-size:12.5px;border:1px solid}
         .chip b{font-size:14px;margin-right:2px} .chip.zero{opacity:.38}
         .bar{display:flex;border-radius:4px;overflow:hidden;background:var(--skip-bg);gap:2px}
         .bar span.v-pass{background:var(--pass)} .bar span.v-fail{background:var(--fail)} .bar span.v-error{background:var(--error)}
-        .bar span.v-knowndeviation{background:#d4a72c} .bar span.v-skipped{background:#afb8c1}
+        .bar span.v-knowndeviation{background:#d4a72c} .bar span.v-skipped{background:#afb8c1} .bar span.v-inconclusive{background:#54aeff}
         .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px}
         .card{display:block;background:#fff;border:1px solid var(--line);border-left:5px solid var(--skip);border-radius:8px;padding:12px 14px;color:inherit;text-decoration:none}
         .card:hover{box-shadow:0 2px 10px rgba(31,35,40,.1)}
@@ -234,7 +284,7 @@ public static partial class HtmlReport
         .muted{color:var(--muted)}
         details.scn{background:#fff;border:1px solid var(--line);border-left:4px solid var(--skip);border-radius:8px;margin:8px 0;overflow:hidden}
         details.scn.v-pass{border-left-color:var(--pass)} details.scn.v-fail{border-left-color:var(--fail)}
-        details.scn.v-error{border-left-color:var(--error)} details.scn.v-knowndeviation{border-left-color:#d4a72c}
+        details.scn.v-error{border-left-color:var(--error)} details.scn.v-knowndeviation{border-left-color:#d4a72c} details.scn.v-inconclusive{border-left-color:#54aeff}
         details.scn>summary{cursor:pointer;padding:9px 14px;display:flex;flex-wrap:wrap;align-items:center;gap:4px 10px;list-style:none}
         details.scn>summary::-webkit-details-marker{display:none}
         details.scn>summary::before{content:"▸";color:var(--muted);width:10px}
@@ -253,6 +303,9 @@ public static partial class HtmlReport
         .checks td.num{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;font-size:12.5px;white-space:nowrap}
         .checks td.src{font-size:12px;color:var(--muted)}
         .expl{color:var(--muted);font-size:12.5px;margin-top:2px}
+        details.stmts>summary{cursor:pointer;color:var(--muted);margin-bottom:8px}
+        ul.ev{margin:4px 0 0;padding-left:18px;font-size:12px;color:var(--muted)} ul.ev code{color:var(--ink);font-size:11.5px}
+        .checks tr.v-inconclusive td{background:#f5fbff}
         .charts{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:12px}
         svg.chart{background:#fff;border:1px solid #eaeef2;border-radius:8px}
         svg.chart .ct{font:600 13px system-ui,sans-serif;fill:var(--ink)} svg.chart .cs{font:11.5px system-ui,sans-serif;fill:var(--muted)}
@@ -278,6 +331,8 @@ public static partial class HtmlReport
         svg.seq .t{font:11px ui-monospace,"DejaVu Sans Mono",Menlo,monospace;fill:var(--ink)}
         svg.seq .conn{font:600 10px ui-monospace,"DejaVu Sans Mono",monospace}
         svg.seq .note{fill:#fff8c5;stroke:#d4a72c}
+        svg.seq .hl{fill:#ffebe9} svg.seq .ev-knowndeviation .hl{fill:#fff8c5} svg.seq .ev-inconclusive .hl{fill:#ddf4ff}
+        svg.seq .flag{font:600 10.5px system-ui,sans-serif;fill:var(--fail)} svg.seq .ev-knowndeviation .flag{fill:var(--dev)} svg.seq .ev-inconclusive .flag{fill:var(--inc)}
         svg.seq .msg:hover .lbl{fill:#0969da}
         svg.seq .gap{font:italic 10.5px system-ui,sans-serif;fill:var(--muted)}
         svg.seq .brk{stroke:#d1d9e0;stroke-dasharray:1 5;stroke-width:2}

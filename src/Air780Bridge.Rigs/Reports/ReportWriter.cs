@@ -3,26 +3,61 @@ using Air780Bridge.Rigs.Results;
 
 namespace Air780Bridge.Rigs.Reports;
 
-/// <summary>The files one run leaves behind.</summary>
-public sealed record ReportPaths(string JUnit, string Json, string Html);
+/// <summary>
+/// One report format: one file in the run's folder, written from the finished <see cref="RunResult"/> (Serilog's
+/// sink shape: the run is the one record every format reads, formatting stays inside the writer). A new format is
+/// one class implementing this plus one line in <see cref="ReportWriter.Formats"/>.
+/// </summary>
+public interface IReportWriter
+{
+    /// <summary>File name inside the run folder, e.g. "junit.xml".</summary>
+    string FileName { get; }
+
+    void Write(RunResult run, Stream output);
+}
+
+/// <summary>A text format, written as UTF-8 without a byte-order mark.</summary>
+public abstract class TextReport : IReportWriter
+{
+    public abstract string FileName { get; }
+
+    public void Write(RunResult run, Stream output)
+    {
+        using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true);
+        Write(run, writer);
+    }
+
+    protected abstract void Write(RunResult run, TextWriter output);
+}
+
+/// <summary>Where each report of a run is, by file name (<see cref="IReportWriter.FileName"/>).</summary>
+public sealed record ReportPaths(IReadOnlyDictionary<string, string> Files)
+{
+    public string JUnit => Files[JUnitReport.File];
+    public string Json => Files[JsonReport.File];
+    public string Html => Files[HtmlReport.File];
+    public string Timeline => Files[TimelineReport.File];
+}
 
 public static class ReportWriter
 {
-    public const string JUnitFile = "junit.xml";
-    public const string JsonFile = "results.json";
-    public const string HtmlFile = "report.html";
+    /// <summary>Every format a run writes, in the order `air780 run` lists them.</summary>
+    public static IReadOnlyList<IReportWriter> Formats { get; } = [new HtmlReport(), new JUnitReport(), new JsonReport(), new TimelineReport()];
 
-    /// <summary>Writes junit.xml, results.json and report.html into <paramref name="outputDir"/> (created if missing).</summary>
+    /// <summary>Writes every format into <paramref name="outputDir"/> (created if missing).</summary>
     public static ReportPaths WriteAll(RunResult run, string outputDir)
     {
         Directory.CreateDirectory(outputDir);
-        var paths = new ReportPaths(
-            Path.GetFullPath(Path.Combine(outputDir, JUnitFile)),
-            Path.GetFullPath(Path.Combine(outputDir, JsonFile)),
-            Path.GetFullPath(Path.Combine(outputDir, HtmlFile)));
-        JUnitReport.Write(run, paths.JUnit);
-        File.WriteAllText(paths.Json, ResultJson.Serialize(run), new UTF8Encoding(false));
-        HtmlReport.Write(run, paths.Html);
+        var paths = In(outputDir);
+        foreach (var format in Formats)
+        {
+            using var file = File.Create(paths.Files[format.FileName]);
+            format.Write(run, file);
+        }
         return paths;
     }
+
+    /// <summary>The paths <see cref="WriteAll"/> writes in <paramref name="outputDir"/>.</summary>
+    public static ReportPaths In(string outputDir) =>
+        new(Formats.ToDictionary(f => f.FileName, f => Path.GetFullPath(Path.Combine(outputDir, f.FileName))));
 }

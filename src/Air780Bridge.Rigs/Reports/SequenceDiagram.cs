@@ -8,7 +8,8 @@ namespace Air780Bridge.Rigs.Reports;
 /// Inline-SVG sequence diagram of a scenario's wire timeline. Lifelines: the Lua app (module-side API calls
 /// and events), the module's MQTT client and the tap/broker. One row per step (not time-proportional, so a
 /// 60 s keepalive gap does not take a page), a marked break where time jumps, timestamps on the left.
-/// Every step is one &lt;g class="msg ..."&gt;.
+/// Every step is one &lt;g class="msg ..."&gt;; a step that is evidence of a check that did not pass is also class
+/// "ev ev-{verdict}", drawn on a tinted row with the check id flagged at the right edge.
 /// </summary>
 public static class SequenceDiagram
 {
@@ -24,9 +25,11 @@ public static class SequenceDiagram
     private static readonly string[] ConnColors = ["#0969da", "#1b7c83", "#8250df", "#bc4c00", "#bf3989", "#4d2d00"];
 
     /// <param name="id">Unique within the page: prefixes the arrowhead marker ids.</param>
-    public static string Render(IReadOnlyList<TimelineStep> steps, string id = "sq")
+    /// <param name="checks">The scenario's checks: the evidence of each that did not pass is marked.</param>
+    public static string Render(IReadOnlyList<TimelineStep> steps, string id = "sq", IReadOnlyList<JudgedCheck>? checks = null)
     {
         if (steps.Count == 0) return "";
+        var marks = Marks(checks ?? []);
         var shown = new List<TimelineStep?>();
         if (steps.Count > MaxSteps)
         {
@@ -59,7 +62,7 @@ public static class SequenceDiagram
                     .Append($"<path class=\"brk\" d=\"M{N(TimeX)} {N(y)} H{Width - 10}\"/>");
             }
             y += Row;
-            body.Append(Step(step, y, t0, colors, id));
+            body.Append(Step(step, y, t0, colors, id, marks.TryGetValue(step, out var mark) ? mark : null));
             previous = step;
         }
         var height = y + 26;
@@ -83,12 +86,23 @@ public static class SequenceDiagram
         return svg.ToString();
     }
 
-    private static string Step(TimelineStep s, double y, long t0, IReadOnlyDictionary<string, string> colors, string id)
+    /// <summary>Each evidence step of a check that did not pass, with the worst such verdict and the check ids.</summary>
+    private static Dictionary<TimelineStep, (Verdict Verdict, string Checks)> Marks(IReadOnlyList<JudgedCheck> checks) =>
+        checks.Where(c => c.Verdict != Verdict.Pass)
+            .SelectMany(c => c.Evidence.Distinct().Select(step => (Step: step, Check: c)))
+            .GroupBy(x => x.Step)
+            .ToDictionary(g => g.Key, g => (Verdicts.Combine(g.Select(x => x.Check.Verdict)), string.Join(", ", g.Select(x => x.Check.Id).Distinct())));
+
+    private static string Step(TimelineStep s, double y, long t0, IReadOnlyDictionary<string, string> colors, string id, (Verdict Verdict, string Checks)? mark)
     {
         var color = colors.GetValueOrDefault(s.Conn, Grey);
         var dir = s.Dir is StepDir.Up or StepDir.Down or StepDir.Module ? s.Dir : StepDir.Tap;
         var tip = $"{Stamp((s.TUs - t0) / 1000.0)}  {s.Conn}  {s.Label}{(s.Detail is null ? "" : "  " + s.Detail)}";
-        var g = new StringBuilder($"<g class=\"msg {dir}\"><title>{E(tip)}</title>");
+        if (mark is { } m) tip += $"  [evidence: {m.Checks}]";
+        var g = new StringBuilder($"<g class=\"msg {dir}{(mark is { } k ? $" ev ev-{k.Verdict.ToString().ToLowerInvariant()}" : "")}\"><title>{E(tip)}</title>");
+        if (mark is { } e)
+            g.Append($"<rect class=\"hl\" x=\"{N(TimeX - 4)}\" y=\"{N(y - 22)}\" width=\"{N(Width - TimeX)}\" height=\"{Row - 2}\" rx=\"3\"/>")
+             .Append($"<text class=\"flag\" x=\"{Width - 4}\" y=\"{N(y - 10)}\" text-anchor=\"end\">⚑ {E(Fit(e.Checks, 28))}</text>");
         g.Append($"<text class=\"t\" x=\"{N(TimeX - 8)}\" y=\"{N(y - 3)}\" text-anchor=\"end\">{E(Stamp((s.TUs - t0) / 1000.0))}</text>");
         g.Append($"<text class=\"conn\" x=\"{N(TimeX - 8)}\" y=\"{N(y + 10)}\" text-anchor=\"end\" fill=\"{color}\">{E(s.Conn)}</text>");
         switch (dir)

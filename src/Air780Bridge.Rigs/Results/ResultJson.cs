@@ -10,6 +10,8 @@ public static class ResultJson
     {
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // Enums the harness defines without a converter of their own (StatementCoverage, CheckSubject) read as words too.
+        Converters = { new JsonStringEnumConverter() },
     };
 
     public static string Serialize(RunResult run) => JsonSerializer.Serialize(run, Options);

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Air780Bridge.Harness.Timeline;
 
 namespace Air780Bridge.Rigs.Results;
 
@@ -13,6 +14,9 @@ public enum Verdict
     /// <summary>The module behaved as the firmware really does (luatos-mqtt-behaviour.md), which differs from the
     /// documented/spec behaviour. Accepted, but shown.</summary>
     KnownDeviation,
+    /// <summary>A check the scenario names could not judge: the trace lacked what it needs (the explanation says
+    /// what). Never a pass; a strict run (rig <c>"strict": true</c>) fails the scenario instead.</summary>
+    Inconclusive,
 }
 
 public static class Verdicts
@@ -20,19 +24,20 @@ public static class Verdicts
     // Worst first: a module/run takes the worst verdict of its parts.
     private static int Severity(Verdict v) => v switch
     {
-        Verdict.Error => 4,
-        Verdict.Fail => 3,
+        Verdict.Error => 5,
+        Verdict.Fail => 4,
+        Verdict.Inconclusive => 3,
         Verdict.KnownDeviation => 2,
         Verdict.Pass => 1,
         _ => 0,
     };
 
-    /// <summary>Error &gt; Fail &gt; KnownDeviation &gt; Pass &gt; Skipped; Skipped when there is nothing to combine.</summary>
+    /// <summary>Error &gt; Fail &gt; Inconclusive &gt; KnownDeviation &gt; Pass &gt; Skipped; Skipped when there is nothing to combine.</summary>
     public static Verdict Combine(IEnumerable<Verdict> verdicts) =>
         verdicts.Aggregate(Verdict.Skipped, (worst, v) => Severity(v) > Severity(worst) ? v : worst);
 
     /// <summary>True for verdicts a CI run treats as green.</summary>
-    public static bool IsSuccess(this Verdict v) => v is Verdict.Pass or Verdict.KnownDeviation or Verdict.Skipped;
+    public static bool IsSuccess(this Verdict v) => v is Verdict.Pass or Verdict.KnownDeviation or Verdict.Skipped or Verdict.Inconclusive;
 }
 
 /// <summary>One `air780 run`: a rig, its modules and everything they were judged on.</summary>
@@ -50,6 +55,12 @@ public sealed record RunResult
     /// <summary>The air780 version that judged the run.</summary>
     public string? ToolVersion { get; init; }
     public IReadOnlyList<ModuleResult> Modules { get; init; } = [];
+    /// <summary>Every entry the harness recorded in the run (all modules' wire and events); timeline.jsonl, not results.json.</summary>
+    [JsonIgnore] public IReadOnlyList<TimelineEntry> Wire { get; init; } = [];
+
+    /// <summary>Per client-side MQTT 3.1.1 statement: how it is covered and what this run's checks judged of it
+    /// (derived from <see cref="Modules"/>; written to results.json, recomputed when read back).</summary>
+    public IReadOnlyList<StatementResult> Statements => StatementResult.Of(Modules);
 
     [JsonIgnore] public TimeSpan Duration => Finished - Started;
     [JsonIgnore] public Verdict Verdict => Verdicts.Combine(Modules.Select(m => m.Verdict));
@@ -112,7 +123,15 @@ public sealed record ScenarioResult
 /// <param name="Measured">What was seen, human readable ("61.2 s", "PUBACK id=3").</param>
 /// <param name="Allowed">What was acceptable ("<= 90 s", "id 1..65535").</param>
 public sealed record JudgedCheck(
-    string Id, string Title, string Source, Verdict Verdict, string? Measured, string? Allowed, string? Explanation);
+    string Id, string Title, string Source, Verdict Verdict, string? Measured, string? Allowed, string? Explanation)
+{
+    /// <summary>The timeline steps the verdict rests on (the offending packets of a failure); each is also a step
+    /// of the scenario's <see cref="ScenarioResult.Timeline"/>, which the sequence diagram marks.</summary>
+    public IReadOnlyList<TimelineStep> Evidence { get; init; } = [];
+
+    /// <summary>MQTT 3.1.1 statement ids ("3.1.2-22", <see cref="Air780Bridge.Harness.Checks.SpecStatement.Id"/>) this check judges.</summary>
+    public IReadOnlyList<string> Statements { get; init; } = [];
+}
 
 /// <summary>Direction values of <see cref="TimelineStep.Dir"/>.</summary>
 public static class StepDir
@@ -140,13 +159,16 @@ public sealed record TimelineStep(long TUs, string Conn, string Dir, string Labe
 /// <param name="AllowedMaxMs">Upper bound, or null when only a lower bound applies.</param>
 public sealed record TimingSeries(string Name, IReadOnlyList<double> ValuesMs, double? AllowedMinMs, double? AllowedMaxMs)
 {
+    /// <summary>The check whose measurement and allowed range this is (<see cref="JudgedCheck.Id"/>).</summary>
+    public string? CheckId { get; init; }
+
     public bool IsAllowed(double valueMs) =>
         (AllowedMinMs is not { } min || valueMs >= min) && (AllowedMaxMs is not { } max || valueMs <= max);
 }
 
-public sealed record VerdictCounts(int Pass, int Fail, int Skipped, int Error, int KnownDeviation)
+public sealed record VerdictCounts(int Pass, int Fail, int Skipped, int Error, int KnownDeviation, int Inconclusive = 0)
 {
-    public int Total => Pass + Fail + Skipped + Error + KnownDeviation;
+    public int Total => Pass + Fail + Skipped + Error + KnownDeviation + Inconclusive;
 
     public static VerdictCounts Of(IEnumerable<ScenarioResult> scenarios) => Of(scenarios.Select(s => s.Verdict));
 
@@ -154,6 +176,6 @@ public sealed record VerdictCounts(int Pass, int Fail, int Skipped, int Error, i
     {
         var list = verdicts.ToList();
         int Count(Verdict v) => list.Count(x => x == v);
-        return new(Count(Verdict.Pass), Count(Verdict.Fail), Count(Verdict.Skipped), Count(Verdict.Error), Count(Verdict.KnownDeviation));
+        return new(Count(Verdict.Pass), Count(Verdict.Fail), Count(Verdict.Skipped), Count(Verdict.Error), Count(Verdict.KnownDeviation), Count(Verdict.Inconclusive));
     }
 }

@@ -11,6 +11,7 @@ public static class VerdictText
         Verdict.Fail => "FAIL",
         Verdict.Error => "ERR",
         Verdict.Skipped => "SKIP",
+        Verdict.Inconclusive => "INC",
         _ => "DEV",
     };
 

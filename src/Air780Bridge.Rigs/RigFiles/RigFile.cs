@@ -17,6 +17,9 @@ public sealed record RigFile
     public IReadOnlyList<RigSuite> Suites { get; init; } = [];
     /// <summary>How many modules run at the same time.</summary>
     public int Parallelism { get; init; } = 1;
+    /// <summary>A check a scenario exists to exercise that comes out Inconclusive fails the scenario instead of being
+    /// shown as not judged (CI that must prove every expected rule was exercised).</summary>
+    public bool Strict { get; init; }
     public RigTimeouts Timeouts { get; init; } = new();
     /// <summary>Where reports go; {rig} and {time} (UTC, yyyyMMdd-HHmmss) are substituted. Relative to the working directory.</summary>
     public string Output { get; init; } = DefaultOutput;

@@ -106,7 +106,6 @@ public sealed class HarnessAdapter : IRigHarness
     // The tap appends before it forwards, so the local timeline is always settled.
     public Task SettleAsync(CancellationToken ct) => Task.CompletedTask;
 
-    public Task SaveTimelineAsync(string path) => _harness.Timeline.SaveAsync(path);
 
     public ValueTask DisposeAsync() => _harness.DisposeAsync();
 

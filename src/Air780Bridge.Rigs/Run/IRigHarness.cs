@@ -5,11 +5,7 @@ namespace Air780Bridge.Rigs.Run;
 
 /// <summary>The harness a rig run uses: the embedded one (<see cref="HarnessAdapter"/>) or one on another host
 /// (<see cref="RemoteHarnessAdapter"/>).</summary>
-public interface IRigHarness : IScenarioHarness, IAsyncDisposable
-{
-    /// <summary>Writes the whole timeline as JSON lines (timeline.jsonl next to the reports).</summary>
-    Task SaveTimelineAsync(string path);
-}
+public interface IRigHarness : IScenarioHarness, IAsyncDisposable;
 
 /// <summary>Runs an action once, on the first Dispose: the end of a fault that lasts "until disposed".</summary>
 internal sealed class Undo(Action undo) : IDisposable

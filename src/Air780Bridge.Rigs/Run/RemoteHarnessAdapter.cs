@@ -136,7 +136,6 @@ public sealed class RemoteHarnessAdapter : IRigHarness
     public async Task<IHarnessPeer> ConnectPeerAsync(string clientId, CancellationToken ct) =>
         await MqttHarnessPeer.ConnectAsync(_host, _port, clientId, ct);
 
-    public Task SaveTimelineAsync(string path) => File.WriteAllLinesAsync(path, Snapshot().Select(Timeline.ToJson));
 
     public ValueTask DisposeAsync() => _remote.DisposeAsync();
 

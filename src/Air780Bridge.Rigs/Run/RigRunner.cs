@@ -4,6 +4,7 @@ using Air780Bridge.Harness.Broker;
 using Air780Bridge.Harness.Timeline;
 using Air780Bridge.Rigs.Conformance;
 using Air780Bridge.Rigs.Progress;
+using Air780Bridge.Rigs.Reports;
 using Air780Bridge.Rigs.Results;
 using Air780Bridge.Rigs.RigFiles;
 using Serilog;
@@ -18,10 +19,14 @@ public interface IVirtualModuleLauncher
 
 /// <summary>
 /// `air780 run`: the harness, then every module of the rig in parallel through the selected scenarios,
-/// then the reports. Whatever finished is written even when the run is cancelled.
+/// then the reports (<see cref="ReportWriter.Formats"/>) in the output folder. Whatever finished is written even
+/// when the run is cancelled.
 /// </summary>
 public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogger log)
 {
+    /// <summary>Adds what the caller knows about the run (station, operator, tool version) before the reports are written.</summary>
+    public Func<RunResult, RunResult> Stamp { get; init; } = r => r;
+
     public async Task<(RunResult Result, string OutputDir)> RunAsync(string? outputDir, Func<RunPlan, Func<IRunProgress, Task<RunResult>>, Task<RunResult>> withProgress,
         CancellationToken ct)
     {
@@ -52,7 +57,8 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
             }));
             return new RunResult { Rig = plan.Rig, RigFile = rig.SourcePath, Started = started, Finished = DateTimeOffset.UtcNow, Modules = modules };
         });
-        await harness.SaveTimelineAsync(Path.Combine(output, "timeline.jsonl"));
+        result = Stamp(result with { Wire = harness.Snapshot() });
+        ReportWriter.WriteAll(result, output);
         return (result, output);
     }
 
@@ -133,7 +139,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
                     continue;
                 }
                 progress.ScenarioStarted(module.Name, scenario.Id, scenario.Title);
-                var result = await ScenarioRunner.RunAsync(scenario, driver, view, events, rig.ScenarioTimeout(module), ct);
+                var result = await ScenarioRunner.RunAsync(scenario, driver, view, events, rig.ScenarioTimeout(module), ct, rig.Strict);
                 moduleLog.Information("{Module} {Scenario}: {Verdict} {Message}", module.Name, scenario.Id, result.Verdict, result.Message);
                 results.Add(result);
                 progress.ScenarioFinished(module.Name, result);

@@ -7,12 +7,14 @@ namespace Air780Bridge.Rigs.Run;
 /// <summary>Runs scenarios on one module and turns each into a <see cref="ScenarioResult"/>, whatever happens inside.</summary>
 public static class ScenarioRunner
 {
+    /// <param name="strict">An Inconclusive check the scenario names fails the scenario (rig <c>"strict": true</c>): the
+    /// scenario exists to exercise that rule, so not judging it is a failed run, not a pass.</param>
     public static async Task<ScenarioResult> RunAsync(Scenario scenario, IModuleDriver module, IScenarioHarness harness, ModuleEventLog events,
-        TimeSpan timeout, CancellationToken ct)
+        TimeSpan timeout, CancellationToken ct, bool strict = false)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
-        var ctx = new ScenarioContext(module, harness, events, scenario.Id, cts.Token);
+        var ctx = new ScenarioContext(module, harness, events, scenario.Id, cts.Token, scenario.Judges);
         var watch = Stopwatch.StartNew();
         Verdict verdict;
         string? message = null;
@@ -20,9 +22,13 @@ public static class ScenarioRunner
         {
             await scenario.Run(ctx);
             verdict = Verdicts.Combine(ctx.Checks.Select(c => c.Verdict).DefaultIfEmpty(Verdict.Pass));
+            var unjudged = ctx.Checks.FirstOrDefault(c => c.Verdict == Verdict.Inconclusive);
+            if (strict && verdict == Verdict.Inconclusive) verdict = Verdict.Fail;
             message = ctx.Checks.FirstOrDefault(c => c.Verdict == Verdict.Fail) is { } failed
                 ? $"{failed.Title}: measured {failed.Measured ?? "-"}, allowed {failed.Allowed ?? "-"}"
-                : ctx.Checks.FirstOrDefault(c => c.Verdict == Verdict.KnownDeviation)?.Explanation;
+                : unjudged is not null
+                    ? $"{(strict ? "strict: " : "")}{unjudged.Id} inconclusive: {unjudged.Explanation}"
+                    : ctx.Checks.FirstOrDefault(c => c.Verdict == Verdict.KnownDeviation)?.Explanation;
         }
         catch (ScenarioSkippedException e)
         {
