@@ -30,6 +30,9 @@ public sealed class Air780Client : IAsyncDisposable
 
     public HelloInfo Hello => _link.Hello;
     public LinkStats Stats => _link.Stats;
+
+    /// <summary>Why the link died (the port did not come back within the reconnect time), or null while it serves.</summary>
+    public string? LinkFailure => _link.Failure;
     public ModuleMqtt Mqtt { get; }
 
     /// <summary>Raised for every event, on the link's thread; keep handlers short.</summary>
