@@ -70,7 +70,10 @@ public sealed class ModuleLink : IAsyncDisposable
     private long _inFlight;
     private int _nextId;
     private long _decodeErrors, _creditResets, _reconnects, _helloRetries;
+    private int _recovering;
     private volatile string? _failure;
+    // Completed true while the link serves; a new one while it reopens, completed true when back, false when it gave up.
+    private volatile TaskCompletionSource<bool> _up = Completed(true);
     private long _lastTraffic = Environment.TickCount64;
     private Task? _readLoop;
     private Task? _pingLoop;
@@ -113,6 +116,19 @@ public sealed class ModuleLink : IAsyncDisposable
 
     /// <summary>Why the link is dead (it gave up reopening, or its reader failed), or null while it serves.</summary>
     public string? Failure => _failure;
+
+    /// <summary>False while a vanished port is being reopened, and once the link gave up.</summary>
+    public bool IsUp => _up.Task is { IsCompletedSuccessfully: true, Result: true };
+
+    /// <summary>Waits until the link serves again (true) or gave up reopening within <see cref="LinkOptions.ReconnectFor"/> (false).</summary>
+    public Task<bool> WaitUntilUpAsync(CancellationToken ct) => _up.Task.WaitAsync(ct);
+
+    private static TaskCompletionSource<bool> Completed(bool up)
+    {
+        var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        signal.SetResult(up);
+        return signal;
+    }
 
     /// <summary>Opens the transport and waits for the module's HELLO.</summary>
     public static async Task<ModuleLink> ConnectAsync(LinkAddress address, LinkOptions? options, ILogger log, CancellationToken ct)
@@ -326,7 +342,12 @@ public sealed class ModuleLink : IAsyncDisposable
             failure = $"reader failed: {e.Message}";
         }
         if (!ct.IsCancellationRequested)
+        {
+            // Down before this method returns: whoever looks next (e.g. a rig between scenarios) waits instead of failing.
+            if (_up.Task.IsCompleted)
+                _up = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             _ = Task.Run(() => RecoverAsync(failure ?? "end of stream"), CancellationToken.None);
+        }
     }
 
     private static async Task<bool> CompletesWithin(Task task, TimeSpan timeout, CancellationToken ct)
@@ -427,6 +448,21 @@ public sealed class ModuleLink : IAsyncDisposable
     // A vanished port (a module reboot re-enumerates USB) is reopened; only requests safe to repeat survive it.
     private async Task RecoverAsync(string reason)
     {
+        // The reader of a reopen attempt that failed ends too: the recovery in progress goes on, no second one.
+        if (Interlocked.Exchange(ref _recovering, 1) == 1)
+            return;
+        try
+        {
+            await ReopenAsync(reason);
+        }
+        finally
+        {
+            Volatile.Write(ref _recovering, 0);
+        }
+    }
+
+    private async Task ReopenAsync(string reason)
+    {
         _log.Warning("link to {Link} lost ({Reason}); reopening", _address, reason);
         _notices.Writer.TryWrite(new LinkStateNotice(false, reason));
         foreach (var pending in _pending.Values.Where(p => !p.Idempotent))
@@ -446,6 +482,7 @@ public sealed class ModuleLink : IAsyncDisposable
             }, limit.Token);
             Interlocked.Increment(ref _reconnects);
             _notices.Writer.TryWrite(new LinkStateNotice(true, "reopened"));
+            _up.TrySetResult(true);
             foreach (var pending in _pending.Values.Where(p => p.Idempotent && p.Method != "hello"))
                 await WriteAsync(pending.Message, _life.Token);
         }
@@ -460,6 +497,7 @@ public sealed class ModuleLink : IAsyncDisposable
             foreach (var pending in _pending.Values)
                 pending.Done.TrySetException(new LinkLostException(_failure));
             _notices.Writer.TryWrite(new LinkStateNotice(false, $"gave up reopening {_address}"));
+            _up.TrySetResult(false);
         }
     }
 
@@ -503,6 +541,7 @@ public sealed class ModuleLink : IAsyncDisposable
                 await task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var pending in _pending.Values)
             pending.Done.TrySetException(new LinkLostException("the link was closed"));
+        _up.TrySetResult(false);
         _notices.Writer.TryComplete();
         _life.Dispose();
     }
