@@ -249,19 +249,7 @@ internal static class ReliabilityBench
             $"reboots={reboots} reopened={ups} failures={failures}; after 10 / {cycles}: heap {heap0:0.0}/{end.HeapMiB:0.0} MiB, ws {ws0:0}/{end.WorkingSetMiB:0} MiB, fds {fd0}/{end.Fds}, threads {th0}/{end.Threads} ({watch.Elapsed.TotalSeconds:0} s)");
     }
 
-    private const string FloodScript = """
-        sys = require("sys")
-        require("br_agent").start()
-        local left, create = 0, mqtt.create
-        mqtt.create = function(...) left = 200 return create(...) end
-        sys.timerLoopStart(function()
-            if left > 0 then
-                left = left - 1
-                for _ = 1, 40 do sys.publish("MQTT_PONG") end
-            end
-        end, 10)
-        sys.run()
-        """;
+    private static string FloodScript => File.ReadAllText(Path.Combine(Repository(), "tests", "Air780Bridge.Agent.Tests", "lua", "flood_main.lua"));
 
     // 8000 events (about 200 KB) in 2 s over a 115200-baud link (11.5 KB/s): most are dropped and reported.
     private static async Task<Line> FloodAsync(string dir)
@@ -297,7 +285,7 @@ internal static class ReliabilityBench
             $"delivered={delivered} agent_dropped={agentDropped} host_counted={reported} gaps={gaps} slowest agent.stats={statsMs} ms agent heap peak={heapPeak} KiB ({watch.Elapsed.TotalSeconds:0.0} s)");
     }
 
-    // A host that writes PINGs without waiting for credit and reads nothing for 5 s, then reads. Over TCP (ser2net
+    // A host that writes PINGs without waiting for credit and reads nothing for a while, then reads. Over TCP (ser2net
     // style): the twin's serial side is the same, and socket reads and writes can be cancelled.
     private static async Task<Line> TwinAbuseAsync()
     {
@@ -312,11 +300,12 @@ internal static class ReliabilityBench
             await socket.ConnectAsync(System.Net.IPAddress.Loopback, link.Port);
             var port = socket.GetStream();
             var ping = FrameEncoder.Encode(new Frame(FrameType.Ping, false, 1, new byte[1000]));
-            using (var writing = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+            // 2 MB, 500 times the agent's rx_window; what the agent does not read waits in the twin's (unbounded) rx buffer.
+            using (var writing = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
             {
                 try
                 {
-                    while (true)
+                    for (var i = 0; i < 2000; i++)
                     {
                         await port.WriteAsync(ping, writing.Token);
                         written += ping.Length;
@@ -324,6 +313,7 @@ internal static class ReliabilityBench
                 }
                 catch (OperationCanceledException) { }
             }
+            await Task.Delay(TimeSpan.FromSeconds(3)); // and nothing read for a while
             // Now read everything the agent answers, until it is quiet for 2 s.
             var buffer = new byte[65536];
             while (true)
@@ -333,7 +323,7 @@ internal static class ReliabilityBench
                 catch (OperationCanceledException) { break; }
             }
         }
-        await using var client = await Air780Client.ConnectAsync(link.ConnectionString);
+        await using var client = await Air780Client.ConnectAsync(link.ConnectionString, new LinkOptions { RequestTimeout = TimeSpan.FromSeconds(30) });
         var stats = (Dictionary<object, object?>)(await client.CallAsync("agent.stats", []))[0]!;
         var peak = (long)stats["heap_peak_kb"]!;
         var queuePeak = (long)stats["queue_peak"]!;

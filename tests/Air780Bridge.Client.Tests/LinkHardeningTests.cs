@@ -36,6 +36,27 @@ public sealed class LinkHardeningTests
     }
 
     [Fact]
+    public async Task A_port_that_never_comes_back_leaves_a_dead_link_that_says_so()
+    {
+        var agent = new LuaAgent();
+        await using var client = await Air780Client.ConnectAsync(agent.ConnectionString, new LinkOptions { ReconnectFor = TimeSpan.FromSeconds(1) });
+        var gaveUp = new TaskCompletionSource();
+        client.EventReceived += e =>
+        {
+            if (e is LinkStateEvent { Up: false } s && s.Reason.StartsWith("gave up", StringComparison.Ordinal))
+                gaveUp.TrySetResult();
+        };
+        await agent.DisposeAsync(); // the port is gone for good
+        await gaveUp.Task.WaitAsync(Wait);
+        Assert.False(await client.WaitUntilLinkUpAsync().WaitAsync(Wait));
+        Assert.False(client.IsLinkUp);
+        Assert.Contains("did not come back", client.LinkFailure);
+        // What `air780 session` turns into exit code 3 instead of 0.
+        var e = await Assert.ThrowsAsync<LinkLostException>(() => client.CallAsync("agent.stats", []));
+        Assert.Contains("is dead", e.Message);
+    }
+
+    [Fact]
     public async Task A_lost_hello_is_asked_again()
     {
         await using var agent = new LuaAgent();

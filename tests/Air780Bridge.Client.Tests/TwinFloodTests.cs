@@ -17,21 +17,7 @@ public sealed class TwinFloodTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    // The agent as main.lua starts it, plus a flood of 8000 forwarded sys events (about 200 KB) that begins when
-    // the host calls mqtt.create.
-    private const string FloodScript = """
-        sys = require("sys")
-        require("br_agent").start()
-        local left, create = 0, mqtt.create
-        mqtt.create = function(...) left = 200 return create(...) end
-        sys.timerLoopStart(function()
-            if left > 0 then
-                left = left - 1
-                for _ = 1, 40 do sys.publish("MQTT_PONG") end
-            end
-        end, 10)
-        sys.run()
-        """;
+    private static string FloodScript => File.ReadAllText(Path.Combine(Air780Bridge.Tests.Repository.Root, "tests", "Air780Bridge.Agent.Tests", "lua", "flood_main.lua"));
 
     [Fact]
     public async Task A_flood_faster_than_the_link_drops_events_and_the_host_counts_exactly_what_the_agent_dropped()
