@@ -27,8 +27,13 @@ local cfg = {
     max_message = 65536,
     rx_window = 4096,
     event_queue = 32768,
-    tx_window = 4096,   -- bytes written ahead of the driver before waiting for "sent"/tick
-    tx_tick_ms = 20,    -- refill period while data waits on ports that raise no "sent"
+    queue_limit = false, -- outbound bytes above which no request is read (backpressure through credit);
+                         -- false: event_queue + 8192, so replies still get in while events are dropped
+    tx_window = 4096,   -- bytes handed to uart.write at once; the next write waits for "sent"/tick
+    tx_tick_ms = 20,    -- pacing period while data waits on ports that raise no "sent"
+    tx_stall_ms = 2000, -- a port that raises "sent" but stayed silent this long while a write waits is
+                        -- assumed to have lost the event
+    frame_timeout_ms = 500, -- a partial frame with no new byte for this long is dropped (§1.3)
 }
 
 local function log_info(...) if log then log.info("br_agent", ...) end end
@@ -40,10 +45,12 @@ if has_config and type(user_cfg) == "table" then
         if cfg[k] == nil then log_warn("br_config: unknown option", k) else cfg[k] = v end
     end
 end
+if not cfg.queue_limit then cfg.queue_limit = cfg.event_queue + 8192 end
 M.config = cfg
 
 -- State -------------------------------------------------------------------------------------
-local stats = { frames_out = 0, events_dropped = 0, unknown_frames = 0 }
+local stats = { frames_out = 0, events_dropped = 0, unknown_frames = 0, rx_pauses = 0, tx_stalls = 0,
+    heap_peak_kb = 0, queue_peak = 0 }
 local reader
 local uncredited = 0
 local boot_id, start_ms
@@ -53,9 +60,19 @@ local clients, handle_of, next_handle, client_count = {}, {}, 1, 0
 
 -- Outbound queue: whole messages (already framed) in FIFO order; head may be partly written.
 local q, qh, qt, q_bytes, head_off = {}, 1, 0, 0, 0
+-- Once the port has raised "sent", one uart.write (of at most tx_window bytes) is in flight at a time:
+-- "sent" then means exactly that write, whether the port raises it per write or once for everything
+-- written, so the driver never holds more than tx_window from us and a host that does not read fills
+-- the queue (events are dropped and reported, requests wait). Until then (ports that raise no "sent")
+-- the tick allows tx_window bytes per tx_tick_ms.
+local sent_seen = false
+local tx_busy = false
 local tx_budget = cfg.tx_window
+local tx_since_ms = 0 -- when the write in flight was made
 local tick_armed = false
-local tick -- refills the budget where the port raises no "sent"; armed only while data waits
+local tick -- paces writes where the port raises no "sent"; armed only while data waits
+local rx_held = false -- reading stopped at queue_limit: bytes may wait in the UART buffer
+local drain -- reads requests while the outbound queue has room (defined with the UART callbacks)
 
 local function now_ms()
     if mcu and mcu.ticks then
@@ -69,32 +86,52 @@ local function now_ms()
 end
 
 -- Writing -----------------------------------------------------------------------------------
+local function note_heap()
+    local kb = collectgarbage("count")
+    if kb > stats.heap_peak_kb then stats.heap_peak_kb = kb end
+    if q_bytes > stats.queue_peak then stats.queue_peak = q_bytes end
+end
+
 local function flush()
-    while qh <= qt and tx_budget > 0 do
-        local msg = q[qh]
-        local rest = #msg - head_off
-        local n = rest <= tx_budget and rest or tx_budget
-        if head_off == 0 and n == #msg then
-            uart.write(cfg.uart_id, msg)
-        else
-            uart.write(cfg.uart_id, msg:sub(head_off + 1, head_off + n))
+    local room
+    if sent_seen then room = tx_busy and 0 or cfg.tx_window else room = tx_budget end
+    if room > 0 and qh <= qt then
+        note_heap()
+        local parts, start = {}, room
+        while qh <= qt and room > 0 do
+            local msg = q[qh]
+            local rest = #msg - head_off
+            local n = rest <= room and rest or room
+            if head_off == 0 and n == #msg then
+                parts[#parts + 1] = msg
+            else
+                parts[#parts + 1] = msg:sub(head_off + 1, head_off + n)
+            end
+            room = room - n
+            q_bytes = q_bytes - n
+            if n == rest then
+                q[qh] = nil
+                qh = qh + 1
+                head_off = 0
+            else
+                head_off = head_off + n
+            end
         end
-        tx_budget = tx_budget - n
-        q_bytes = q_bytes - n
-        if n == rest then
-            q[qh] = nil
-            qh = qh + 1
-            head_off = 0
+        if sent_seen then
+            tx_busy = true
+            tx_since_ms = now_ms()
         else
-            head_off = head_off + n
+            tx_budget = tx_budget - (start - room)
         end
+        uart.write(cfg.uart_id, #parts == 1 and parts[1] or table.concat(parts))
     end
     if qh > qt then
         qh, qt = 1, 0
-    elseif not tick_armed then
+    end
+    if not tick_armed and (tx_busy or (not sent_seen and qh <= qt)) then
         -- A one-shot timer only while data waits keeps an idle agent free of wake-ups.
         tick_armed = true
-        sys.timerStart(tick, cfg.tx_tick_ms)
+        sys.timerStart(tick, sent_seen and cfg.tx_stall_ms or cfg.tx_tick_ms)
     end
 end
 
@@ -131,11 +168,16 @@ local function emit(t, n)
     push(T.EVENT, next_seq(), body)
 end
 
--- Writes what the budget allows, then reports dropped events if that made room.
+-- Writes what the window allows, reports dropped events if that made room, and reads requests again
+-- once the queue is back under queue_limit.
 local function pump()
     flush()
     if dropped > 0 then
         report_dropped()
+        flush()
+    end
+    if rx_held and q_bytes < cfg.queue_limit then
+        drain()
         flush()
     end
 end
@@ -269,9 +311,17 @@ methods["agent.stats"] = function()
         events_dropped = stats.events_dropped,
         unknown_frames = stats.unknown_frames,
         heap_kb = math.floor(collectgarbage("count")),
+        heap_peak_kb = math.floor(stats.heap_peak_kb),
+        queue_peak = stats.queue_peak,
+        rx_pauses = stats.rx_pauses,
+        tx_stalls = stats.tx_stalls,
+        partial_timeouts = reader.partial_timeouts,
         clients = client_count,
     }
 end
+
+--- The agent.stats map, for scripts running beside the agent (and its tests).
+M.stats = methods["agent.stats"]
 
 methods["agent.reboot"] = function(a)
     sys.timerStart(rtos.reboot, a[2] or 100)
@@ -321,26 +371,57 @@ local function credit()
 end
 
 -- UART callbacks ----------------------------------------------------------------------------
-local function on_receive()
-    -- One "receive" event per USB transfer, not per buffered byte: drain everything.
+local rx_count = 0 -- bytes read so far: the partial-frame timer sees whether any arrived meanwhile
+local partial_armed, partial_mark = false, 0
+local partial_check -- the partial-frame timer (§1.3)
+
+local function arm_partial()
+    if not partial_armed and reader.pending() > 0 then
+        partial_armed, partial_mark = true, rx_count
+        sys.timerStart(partial_check, cfg.frame_timeout_ms)
+    end
+end
+
+local draining = false
+drain = function()
+    if draining then return end -- a request handler's pump must not read the next request inside it
+    draining = true
+    rx_held = false
     local half = cfg.rx_window // 2
     while true do
+        -- Backpressure: with the queue over its limit, leave requests in the UART buffer. Nothing read
+        -- is nothing credited, so the host stops at rx_window and the heap stays bounded (§3).
+        if q_bytes >= cfg.queue_limit then
+            rx_held = true
+            stats.rx_pauses = stats.rx_pauses + 1
+            break
+        end
         -- Never read past half the window uncredited: CREDIT goes out at the latest there (§3).
         local want = half - uncredited
         if want > cfg.read_chunk then want = cfg.read_chunk end
         local data = uart.read(cfg.uart_id, want)
         if not data or #data == 0 then break end
         uncredited = uncredited + #data
+        rx_count = rx_count + #data
         reader.feed(data)
+        note_heap()
         if uncredited >= half then credit() end
         flush()
     end
+    draining = false
     credit()
+    arm_partial()
+end
+
+local function on_receive()
+    -- One "receive" event per USB transfer, not per buffered byte: drain everything.
+    drain()
     pump()
 end
 
-local function refill()
-    tx_budget = cfg.tx_window
+local function on_sent()
+    sent_seen = true
+    tx_busy = false
     pump()
 end
 
@@ -373,11 +454,28 @@ function M.start()
     local setup_rc = uart.setup(cfg.uart_id, cfg.baud, cfg.data_bits, cfg.stop_bits, uart.None, uart.LSB, cfg.rx_buffer)
     if setup_rc ~= nil and setup_rc ~= 0 then log_warn("uart.setup failed", "uart", cfg.uart_id, "result", setup_rc) end
     uart.on(cfg.uart_id, "receive", guarded(on_receive, "receive"))
-    uart.on(cfg.uart_id, "sent", guarded(refill, "sent"))
+    uart.on(cfg.uart_id, "sent", guarded(on_sent, "sent"))
     tick = guarded(function()
         tick_armed = false
-        refill()
+        if not sent_seen then
+            tx_budget = cfg.tx_window
+        elseif tx_busy and now_ms() - tx_since_ms >= cfg.tx_stall_ms then
+            -- "sent" is a bus message: if one was lost, waiting longer would stall the agent for good.
+            stats.tx_stalls = stats.tx_stalls + 1
+            log_warn("no uart sent event for", cfg.tx_stall_ms, "ms; writing on")
+            tx_busy = false
+        end
+        pump()
     end, "tick")
+    partial_check = guarded(function()
+        partial_armed = false
+        -- While reading is held the rest of the frame may wait unread in the UART buffer.
+        if rx_count == partial_mark and not rx_held then
+            reader.expire()
+            pump()
+        end
+        arm_partial()
+    end, "frame timeout")
     for _, name in ipairs({ "MQTT_PONG", "MQTT_CONNACK", "MQTT_DISCONNECT" }) do
         sys.subscribe(name, guarded(function(...) forward_sys(name, ...) end, name))
     end

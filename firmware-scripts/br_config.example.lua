@@ -26,4 +26,7 @@ return {
     -- never raise "sent").
     -- tx_window = 4096,
     -- tx_tick_ms = 20,
+    -- tx_stall_ms = 2000,    -- no "sent" this long while a write is in flight: assume it was lost
+    -- queue_limit = 40960,   -- outbound bytes above which no request is read (default event_queue + 8192)
+    -- frame_timeout_ms = 500, -- a partial frame with no new byte this long is dropped
 }

@@ -45,7 +45,8 @@ function M.reader(max_frame, max_message, on_message)
         garbage_bytes = 0,    -- bytes skipped, including the first magic byte of rejected frames
         header_rejects = 0,   -- bad hcrc or len > max_frame - 13
         crc_errors = 0,
-        fragments_dropped = 0 -- partial messages and orphan CONT fragments discarded
+        fragments_dropped = 0, -- partial messages and orphan CONT fragments discarded
+        partial_timeouts = 0   -- partial frames dropped by expire()
     }
     local buf, pos = "", 1
     local part, part_type, part_id, part_size -- reassembly in progress
@@ -136,6 +137,20 @@ function M.reader(max_frame, max_message, on_message)
         -- Drop processed bytes now so the heap does not hold them until the next read.
         buf = ssub(buf, pos)
         pos = 1
+    end
+
+    --- The partial-frame timeout (§1.3): nothing arrived for a while, so the bytes held are not the
+    -- start of a frame still coming. Drops them one byte at a time, delivering any valid frame that a
+    -- torn header hid, until nothing is held.
+    function r.expire()
+        if #buf - pos + 1 <= 0 then return end
+        r.partial_timeouts = r.partial_timeouts + 1
+        while #buf - pos + 1 > 0 do
+            skip(1)
+            buf = ssub(buf, pos + 1)
+            pos = 1
+            r.feed("")
+        end
     end
 
     --- Bytes held waiting for the rest of a frame.

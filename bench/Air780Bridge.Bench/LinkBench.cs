@@ -253,4 +253,6 @@ internal sealed class CountingSerial : IModuleSerial
         Interlocked.Add(ref _fromHost, transfer.Length);
         _inner.DeliverFromHost(transfer);
     }
+
+    public void TransmitCompleted(int bytes) => _inner.TransmitCompleted(bytes);
 }

@@ -10,6 +10,7 @@ try
         "codec" => CodecBench.Run(TimeSpan.FromSeconds(2)),
         "scale" => await ScaleBench.RunAsync(options),
         "link" => await LinkBench.RunAsync(options),
+        "reliability" => await ReliabilityBench.RunAsync(options),
         _ => Usage(),
     };
 }
@@ -25,6 +26,7 @@ static int Usage()
         usage: dotnet run -c Release --project bench/Air780Bridge.Bench -- <benchmark> [options]
           codec                          frame/CBOR wire efficiency and host decode speed
           scale [--modules 100] [--seconds 60] [--keepalive 15] [--tolerance-ms 750] [--link pty|tcp] [--json artifacts/bench/scale.json]
+          reliability [--frames 1000000] [--connects 100] [--cycles 100] [--abuse-requests 20000] [--json artifacts/bench/reliability.json]
           link  [--baud 115200,921600] [--seconds 10] [--payload 1024] [--inflight 8] [--link pty|tcp] [--json artifacts/bench/link.json]
         """);
     return 2;

@@ -30,6 +30,15 @@ public sealed class Air780Client : IAsyncDisposable
 
     public HelloInfo Hello => _link.Hello;
     public LinkStats Stats => _link.Stats;
+
+    /// <summary>Why the link died (the port did not come back within the reconnect time), or null while it serves.</summary>
+    public string? LinkFailure => _link.Failure;
+
+    /// <summary>False while a vanished port is being reopened (and once the link gave up).</summary>
+    public bool IsLinkUp => _link.IsUp;
+
+    /// <summary>Waits for a vanished port to come back: true when the link serves again, false when it gave up.</summary>
+    public Task<bool> WaitUntilLinkUpAsync(CancellationToken ct = default) => _link.WaitUntilUpAsync(ct);
     public ModuleMqtt Mqtt { get; }
 
     /// <summary>Raised for every event, on the link's thread; keep handlers short.</summary>

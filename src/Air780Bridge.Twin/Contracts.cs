@@ -34,6 +34,13 @@ public interface IModuleSerial
     /// <summary>Host -> module: one call is one USB transfer, i.e. one uart "receive" event on the module.</summary>
     void DeliverFromHost(ReadOnlySpan<byte> transfer);
 
-    /// <summary>Module -> host: raised (on the Lua thread) for each chunk the agent writes with uart.write.</summary>
+    /// <summary>Module -> host: raised (on the Lua thread) for each chunk that enters the USB driver's transmit cache.</summary>
     event Action<ReadOnlyMemory<byte>>? ToHost;
+
+    /// <summary>
+    /// The link took <paramref name="bytes"/> of <see cref="ToHost"/> output off the USB cache (delivered to the host,
+    /// or lost on the way): room for more. Until then the output counts against the cache, so a host that does
+    /// not read stops uart "sent" events, as on hardware.
+    /// </summary>
+    void TransmitCompleted(int bytes) { }
 }

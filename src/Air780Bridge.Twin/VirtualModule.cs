@@ -41,6 +41,8 @@ public sealed record VirtualModuleOptions
 public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
 {
     private const int Vuart = 0x20;
+    /// <summary>The USB driver's transmit cache: uart.write output waits for room here while the host does not read.</summary>
+    public const int UsbTxCache = 4096;
     private readonly VirtualModuleOptions _options;
     private readonly ILogger _log;
     private readonly BlockingCollection<Action> _bus = new(1024);
@@ -59,6 +61,9 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
     private bool _rebooting;
     private LuaRef? _onReceive, _onSent;
     private readonly MemoryStream _rx = new();
+    // uart.write output not yet in the USB cache; Sent marks the last chunk of a write ("sent" fires when it enters).
+    private readonly Queue<(byte[] Chunk, bool Sent)> _txWaiting = new();
+    private int _txInCache;
 
     public VirtualModule(VirtualModuleOptions options)
     {
@@ -86,6 +91,29 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
     public long NowMs => _uptime.ElapsedMilliseconds;
 
     public void Start() => _thread.Start();
+
+    public void TransmitCompleted(int bytes) => Post(() =>
+    {
+        // Output from before a reboot may be acknowledged after it: never below empty.
+        _txInCache = Math.Max(0, _txInCache - bytes);
+        PumpTransmit();
+    });
+
+    // Moves waiting output into the USB cache while it has room; "sent" once a write's last chunk is in (§10).
+    private void PumpTransmit()
+    {
+        while (_txWaiting.TryPeek(out var next) && (_txInCache == 0 || _txInCache + next.Chunk.Length <= UsbTxCache))
+        {
+            _txWaiting.Dequeue();
+            if (next.Chunk.Length > 0 && ToHost is { } toHost)
+            {
+                _txInCache += next.Chunk.Length;
+                toHost(next.Chunk);
+            }
+            if (next.Sent && _onSent is { } fn)
+                _luaCalls.Enqueue((fn, false, [(long)Vuart]));
+        }
+    }
 
     public bool Post(Action onLuaThread) => !_stop.IsCancellationRequested && _bus.TryAdd(onLuaThread);
 
@@ -168,6 +196,8 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
         UartBufferSize = null;
         _onReceive = _onSent = null;
         _rx.SetLength(0);
+        _txWaiting.Clear();
+        _txInCache = 0;
         _lua?.Dispose();
         _lua = null;
     }
@@ -497,10 +527,17 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
         // negative one is huge and cuts nothing.
         if (a.Type(3) == LuaType.Number && a.IsInteger(3) && a.CheckInteger(3) is >= 0 and var max && max < data.Length)
             data = data[..(int)max];
-        for (var offset = 0; offset < data.Length; offset += 512)
-            ToHost?.Invoke(data.AsMemory(offset, Math.Min(512, data.Length - offset)));
-        if (_onSent is { } fn)
-            Post(() => _luaCalls.Enqueue((fn, false, [(long)Vuart])));
+        // Split into <= 512-byte USB writes; they reach the host as fast as it reads, "sent" follows (§10).
+        for (var offset = 0; offset < data.Length || offset == 0; offset += 512)
+        {
+            var end = Math.Min(data.Length, offset + 512);
+            _txWaiting.Enqueue((data[offset..end], end == data.Length));
+            if (end == data.Length)
+                break;
+        }
+        // Posted, so "sent" follows what the bus already holds, as a driver event would.
+        if (!Post(PumpTransmit))
+            PumpTransmit();
         return [(long)data.Length];
     }
 

@@ -37,6 +37,9 @@ internal static class SessionCommand
                     continue;
                 Write(await Handle(module, line, number, ct));
             }
+            // Every reply after the link died was an error line; the exit code must say so too.
+            if (module.LinkFailure is { } failure)
+                throw new LinkLostException(failure);
             return ExitCodes.Ok;
         }));
         return command;

@@ -19,6 +19,12 @@ public sealed record LinkOptions
 
     /// <summary>How long a vanished port is retried before the link gives up; null = until disposed.</summary>
     public TimeSpan? ReconnectFor { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>HELLO_REQ is sent this many times, evenly spread over <see cref="RequestTimeout"/>, until a HELLO answers (§5.2: it is safe to repeat).</summary>
+    public int HelloAttempts { get; init; } = 10;
+
+    /// <summary>Partial-frame timeout (§1.3): a partial frame held this long with no new byte is dropped and rescanned.</summary>
+    public TimeSpan FrameTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 }
 
 /// <summary>What the link reports besides module events.</summary>
@@ -36,7 +42,8 @@ public sealed record RebootNotice(string? OldBootId, HelloInfo Hello) : LinkNoti
 /// <summary>The port vanished or came back.</summary>
 public sealed record LinkStateNotice(bool Up, string Reason) : LinkNotice;
 
-public sealed record LinkStats(FrameReaderStats Reader, long DiscardedPartials, long DecodeErrors, long EventsLost, long CreditResets, long Reconnects);
+public sealed record LinkStats(FrameReaderStats Reader, long DiscardedPartials, long DecodeErrors, long EventsLost, long CreditResets, long Reconnects,
+    long HelloRetries = 0);
 
 /// <summary>
 /// One module's protocol link: frames in and out of a byte stream, request/response matching, credit flow
@@ -62,7 +69,11 @@ public sealed class ModuleLink : IAsyncDisposable
     private MessageAssembler _assembler = new();
     private long _inFlight;
     private int _nextId;
-    private long _decodeErrors, _creditResets, _reconnects;
+    private long _decodeErrors, _creditResets, _reconnects, _helloRetries;
+    private int _recovering;
+    private volatile string? _failure;
+    // Completed true while the link serves; a new one while it reopens, completed true when back, false when it gave up.
+    private volatile TaskCompletionSource<bool> _up = Completed(true);
     private long _lastTraffic = Environment.TickCount64;
     private Task? _readLoop;
     private Task? _pingLoop;
@@ -80,7 +91,8 @@ public sealed class ModuleLink : IAsyncDisposable
         _reopen = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<LinkUnavailableException>().Handle<IOException>().Handle<LinkTimeoutException>(),
+                ShouldHandle = new PredicateBuilder().Handle<LinkUnavailableException>().Handle<IOException>().Handle<LinkTimeoutException>()
+                    .Handle<LinkLostException>(),
                 BackoffType = DelayBackoffType.Exponential,
                 Delay = TimeSpan.FromMilliseconds(200),
                 MaxDelay = TimeSpan.FromSeconds(2),
@@ -100,7 +112,23 @@ public sealed class ModuleLink : IAsyncDisposable
     public ChannelReader<LinkNotice> Notices => _notices.Reader;
 
     public LinkStats Stats => new(_reader.Stats, _assembler.DiscardedPartials, Interlocked.Read(ref _decodeErrors), _sequence.Lost,
-        Interlocked.Read(ref _creditResets), Interlocked.Read(ref _reconnects));
+        Interlocked.Read(ref _creditResets), Interlocked.Read(ref _reconnects), Interlocked.Read(ref _helloRetries));
+
+    /// <summary>Why the link is dead (it gave up reopening, or its reader failed), or null while it serves.</summary>
+    public string? Failure => _failure;
+
+    /// <summary>False while a vanished port is being reopened, and once the link gave up.</summary>
+    public bool IsUp => _up.Task is { IsCompletedSuccessfully: true, Result: true };
+
+    /// <summary>Waits until the link serves again (true) or gave up reopening within <see cref="LinkOptions.ReconnectFor"/> (false).</summary>
+    public Task<bool> WaitUntilUpAsync(CancellationToken ct) => _up.Task.WaitAsync(ct);
+
+    private static TaskCompletionSource<bool> Completed(bool up)
+    {
+        var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        signal.SetResult(up);
+        return signal;
+    }
 
     /// <summary>Opens the transport and waits for the module's HELLO.</summary>
     public static async Task<ModuleLink> ConnectAsync(LinkAddress address, LinkOptions? options, ILogger log, CancellationToken ct)
@@ -127,7 +155,7 @@ public sealed class ModuleLink : IAsyncDisposable
         lock (_creditLock) _inFlight = 0;
         _sequence.Reset();
         _readLoop = ReadLoopAsync(_stream, _life.Token);
-        var hello = await SendAsync("hello", new HelloRequestMessage(0), _options.RequestTimeout, ct);
+        var hello = await SendAsync("hello", new HelloRequestMessage(0), _options.RequestTimeout, ct, Math.Max(1, _options.HelloAttempts));
         AcceptHello(((HelloMessage)hello).Info, unsolicited: false);
     }
 
@@ -150,20 +178,38 @@ public sealed class ModuleLink : IAsyncDisposable
         return TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
     }
 
-    private async Task<ProtocolMessage> SendAsync(string method, ProtocolMessage message, TimeSpan timeout, CancellationToken ct)
+    // attempts > 1 only for requests safe to repeat (§5.2): the same id is resent, so a late answer to any copy counts.
+    private async Task<ProtocolMessage> SendAsync(string method, ProtocolMessage message, TimeSpan timeout, CancellationToken ct, int attempts = 1)
     {
+        if (_failure is { } failure)
+            throw new LinkLostException($"the link to {_address} is dead ({failure}); reconnect to go on");
         var id = AllocateId();
         var wire = MessageCodec.Encode(message) with { Id = id };
         var pending = new Pending(method, wire, new TaskCompletionSource<ProtocolMessage>(TaskCreationOptions.RunContinuationsAsynchronously));
         _pending[id] = pending;
         try
         {
-            await WriteAsync(wire, ct);
-            return await pending.Done.Task.WaitAsync(timeout, ct);
+            var started = Environment.TickCount64;
+            for (var attempt = 1; ; attempt++)
+            {
+                await WriteAsync(wire, ct);
+                var left = timeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
+                var wait = attempt < attempts ? timeout / attempts : left;
+                try
+                {
+                    return await pending.Done.Task.WaitAsync(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ct);
+                }
+                catch (TimeoutException) when (attempt < attempts)
+                {
+                    Interlocked.Increment(ref _helloRetries);
+                    _log.Debug("no answer to {Method} from {Link} yet; sending it again (attempt {Attempt} of {Attempts})", method, _address, attempt + 1, attempts);
+                }
+            }
         }
         catch (TimeoutException)
         {
-            throw new LinkTimeoutException($"no answer to {method} from {_address} within {timeout.TotalSeconds:0.#} s; is the agent running (`air780 probe`)?");
+            var tries = attempts > 1 ? $" ({attempts} attempts)" : "";
+            throw new LinkTimeoutException($"no answer to {method} from {_address} within {timeout.TotalSeconds:0.#} s{tries}; is the agent running (`air780 probe`)?");
         }
         finally
         {
@@ -252,35 +298,84 @@ public sealed class ModuleLink : IAsyncDisposable
     {
         var buffer = new byte[4096];
         var frames = new List<ReceivedFrame>();
-        Exception? failure = null;
+        string? failure = null;
         try
         {
+            Task<int>? read = null;
             while (!ct.IsCancellationRequested)
             {
-                var n = await stream.ReadAsync(buffer, ct);
-                if (n == 0)
-                    break;
-                Interlocked.Exchange(ref _lastTraffic, Environment.TickCount64);
+                read ??= stream.ReadAsync(buffer, ct).AsTask();
                 var damageBefore = _reader.Stats.Damage;
                 frames.Clear();
-                _reader.Read(buffer.AsSpan(0, n), frames);
+                if (_reader.Pending > 0 && !await CompletesWithin(read, _options.FrameTimeout, ct))
+                {
+                    // No byte for the frame timeout while a partial frame is held: it is torn, not slow (§1.3).
+                    _reader.Expire(frames);
+                }
+                else
+                {
+                    var n = await read;
+                    read = null;
+                    if (n == 0)
+                        break;
+                    Interlocked.Exchange(ref _lastTraffic, Environment.TickCount64);
+                    _reader.Read(buffer.AsSpan(0, n), frames);
+                }
                 if (_reader.Stats.Damage != damageBefore)
                     _log.Warning("resync on {Link}: {Stats}", _address, _reader.Stats);
                 foreach (var frame in frames)
-                    if (_assembler.Add(frame) is { } message)
-                        Dispatch(message);
+                    Deliver(frame);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             return;
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
         {
-            failure = e;
+            failure = e.Message;
+        }
+        catch (Exception e)
+        {
+            // A defect, not the link: say so loudly and recover rather than leave a dead reader behind.
+            _log.Error(e, "the reader of {Link} failed", _address);
+            failure = $"reader failed: {e.Message}";
         }
         if (!ct.IsCancellationRequested)
-            _ = Task.Run(() => RecoverAsync(failure?.Message ?? "end of stream"), CancellationToken.None);
+        {
+            // Down before this method returns: whoever looks next (e.g. a rig between scenarios) waits instead of failing.
+            if (_up.Task.IsCompleted)
+                _up = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _ = Task.Run(() => RecoverAsync(failure ?? "end of stream"), CancellationToken.None);
+        }
+    }
+
+    private static async Task<bool> CompletesWithin(Task task, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            await task.WaitAsync(timeout, ct);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    // One frame into reassembly and dispatch; nothing a frame holds may stop the reader (docs/protocol.md §1.3).
+    private void Deliver(ReceivedFrame frame)
+    {
+        try
+        {
+            if (_assembler.Add(frame) is { } message)
+                Dispatch(message);
+        }
+        catch (Exception e)
+        {
+            Interlocked.Increment(ref _decodeErrors);
+            _log.Error(e, "dropped {Frame} from {Link}: handling it failed", frame.Frame, _address);
+        }
     }
 
     private void Dispatch(WireMessage wire)
@@ -335,6 +430,11 @@ public sealed class ModuleLink : IAsyncDisposable
     {
         var old = Hello.BootId;
         Hello = info;
+        // The agent never sends a frame larger than its max_frame, so a larger declared length is a torn header (§1.3).
+        if (info.MaxFrame is > FrameFormat.Overhead and <= FrameFormat.HostMaxFrame)
+            _reader.MaxFrame = info.MaxFrame;
+        else
+            _log.Warning("{Link} announced max_frame {MaxFrame}; keeping {Kept}", _address, info.MaxFrame, _reader.MaxFrame);
         if (unsolicited)
             _sequence.ExpectFirst();
         if (old.Length == 0 || old == info.BootId)
@@ -347,6 +447,21 @@ public sealed class ModuleLink : IAsyncDisposable
 
     // A vanished port (a module reboot re-enumerates USB) is reopened; only requests safe to repeat survive it.
     private async Task RecoverAsync(string reason)
+    {
+        // The reader of a reopen attempt that failed ends too: the recovery in progress goes on, no second one.
+        if (Interlocked.Exchange(ref _recovering, 1) == 1)
+            return;
+        try
+        {
+            await ReopenAsync(reason);
+        }
+        finally
+        {
+            Volatile.Write(ref _recovering, 0);
+        }
+    }
+
+    private async Task ReopenAsync(string reason)
     {
         _log.Warning("link to {Link} lost ({Reason}); reopening", _address, reason);
         _notices.Writer.TryWrite(new LinkStateNotice(false, reason));
@@ -367,14 +482,22 @@ public sealed class ModuleLink : IAsyncDisposable
             }, limit.Token);
             Interlocked.Increment(ref _reconnects);
             _notices.Writer.TryWrite(new LinkStateNotice(true, "reopened"));
+            _up.TrySetResult(true);
             foreach (var pending in _pending.Values.Where(p => p.Idempotent && p.Method != "hello"))
                 await WriteAsync(pending.Message, _life.Token);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (_life.IsCancellationRequested)
         {
+        }
+        catch (Exception e)
+        {
+            if (e is not OperationCanceledException)
+                _log.Error(e, "reopening {Link} failed", _address);
+            _failure = $"{_address} did not come back ({reason})";
             foreach (var pending in _pending.Values)
-                pending.Done.TrySetException(new LinkLostException($"{_address} did not come back ({reason})"));
+                pending.Done.TrySetException(new LinkLostException(_failure));
             _notices.Writer.TryWrite(new LinkStateNotice(false, $"gave up reopening {_address}"));
+            _up.TrySetResult(false);
         }
     }
 
@@ -418,6 +541,7 @@ public sealed class ModuleLink : IAsyncDisposable
                 await task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var pending in _pending.Values)
             pending.Done.TrySetException(new LinkLostException("the link was closed"));
+        _up.TrySetResult(false);
         _notices.Writer.TryComplete();
         _life.Dispose();
     }

@@ -7,9 +7,9 @@ namespace Air780Bridge.Protocol.Framing;
 public readonly record struct ReceivedFrame(Frame Frame, bool AfterDamage);
 
 /// <summary>Counters of everything the reader threw away; a resync is never silent.</summary>
-public sealed record FrameReaderStats(long Frames, long GarbageBytes, long HeaderRejects, long CrcErrors)
+public sealed record FrameReaderStats(long Frames, long GarbageBytes, long HeaderRejects, long CrcErrors, long PartialTimeouts = 0)
 {
-    public long Damage => GarbageBytes + HeaderRejects + CrcErrors;
+    public long Damage => GarbageBytes + HeaderRejects + CrcErrors + PartialTimeouts;
 }
 
 /// <summary>
@@ -18,21 +18,32 @@ public sealed record FrameReaderStats(long Frames, long GarbageBytes, long Heade
 /// </summary>
 public sealed class FrameReader
 {
-    private readonly int _maxFrame;
+    private int _maxFrame;
     private byte[] _buffer = new byte[4096];
     private int _start;
     private int _end;
     private bool _damaged;
-    private long _frames, _garbage, _headerRejects, _crcErrors;
+    private long _frames, _garbage, _headerRejects, _crcErrors, _partialTimeouts;
 
-    public FrameReader(int maxFrame = FrameFormat.HostMaxFrame)
+    public FrameReader(int maxFrame = FrameFormat.HostMaxFrame) => MaxFrame = maxFrame;
+
+    /// <summary>
+    /// Largest frame accepted, header and CRC included. A larger declared length is a torn header: the smaller
+    /// this is, the fewer bytes a torn header can hold valid frames back (§1.3). The host sets the agent's
+    /// max_frame once HELLO told it.
+    /// </summary>
+    public int MaxFrame
     {
-        if (maxFrame <= FrameFormat.Overhead || maxFrame > FrameFormat.HostMaxFrame)
-            throw new ArgumentOutOfRangeException(nameof(maxFrame), maxFrame, $"must be {FrameFormat.Overhead + 1}..{FrameFormat.HostMaxFrame}");
-        _maxFrame = maxFrame;
+        get => _maxFrame;
+        set
+        {
+            if (value <= FrameFormat.Overhead || value > FrameFormat.HostMaxFrame)
+                throw new ArgumentOutOfRangeException(nameof(MaxFrame), value, $"must be {FrameFormat.Overhead + 1}..{FrameFormat.HostMaxFrame}");
+            _maxFrame = value;
+        }
     }
 
-    public FrameReaderStats Stats => new(_frames, _garbage, _headerRejects, _crcErrors);
+    public FrameReaderStats Stats => new(_frames, _garbage, _headerRejects, _crcErrors, _partialTimeouts);
 
     /// <summary>Bytes held while waiting for the rest of a frame.</summary>
     public int Pending => _end - _start;
@@ -43,6 +54,25 @@ public sealed class FrameReader
         Append(data);
         while (TryTakeFrame(out var frame))
             output.Add(frame);
+        Compact();
+    }
+
+    /// <summary>
+    /// The partial-frame timeout (§1.3): no byte arrived for the frame timeout, so what is held is not the start of
+    /// a frame that is still coming. Drops it one byte at a time, delivering every valid frame hidden behind a torn
+    /// header, until nothing is held. Counted once as a partial timeout.
+    /// </summary>
+    public void Expire(ICollection<ReceivedFrame> output)
+    {
+        if (Pending == 0)
+            return;
+        _partialTimeouts++;
+        while (Pending > 0)
+        {
+            Discard(1);
+            while (TryTakeFrame(out var frame))
+                output.Add(frame);
+        }
         Compact();
     }
 

@@ -28,7 +28,21 @@ public sealed record UnknownMessage(ushort Id, byte Type) : ProtocolMessage(Id);
 /// <summary>Maps whole wire messages to typed messages and back. Pure.</summary>
 public static class MessageCodec
 {
+    /// <summary>Decodes one message; any malformed body is a <see cref="ProtocolFormatException"/>, never another exception.</summary>
     public static ProtocolMessage Decode(WireMessage message)
+    {
+        try
+        {
+            return DecodeUnchecked(message);
+        }
+        // The body comes from the wire: whatever a decoder step throws on it is a format error of that message.
+        catch (Exception e) when (e is not ProtocolFormatException)
+        {
+            throw new ProtocolFormatException($"{message.Type} body is malformed: {e.Message}", e);
+        }
+    }
+
+    private static ProtocolMessage DecodeUnchecked(WireMessage message)
     {
         var body = message.Body;
         return message.Type switch

@@ -38,7 +38,8 @@ public static class CborValues
         {
             throw new ProtocolFormatException($"malformed CBOR: {e.Message}", e);
         }
-        catch (InvalidOperationException e)
+        // Overflow: a negative integer below -2^63 (major type 1 with an argument >= 2^63) has no Lua equivalent.
+        catch (Exception e) when (e is InvalidOperationException or OverflowException or ArgumentException)
         {
             throw new ProtocolFormatException($"malformed CBOR: {e.Message}", e);
         }

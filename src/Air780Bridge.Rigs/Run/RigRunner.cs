@@ -138,6 +138,21 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
                     results.Add(new ScenarioResult { Id = scenario.Id, Title = scenario.Title, Suite = scenario.Suite, Verdict = Verdict.Error, Message = "not run: the run was stopped" });
                     continue;
                 }
+                if (!client.IsLinkUp)
+                {
+                    // The port vanished (a reboot re-enumerates USB): wait for it within the link's reconnect time
+                    // instead of failing every remaining scenario while it comes back.
+                    moduleLog.Warning("{Module}: the port is gone; waiting for it before {Scenario}", module.Name, scenario.Id);
+                    if (!await client.WaitUntilLinkUpAsync(ct))
+                    {
+                        results.Add(new ScenarioResult
+                        {
+                            Id = scenario.Id, Title = scenario.Title, Suite = scenario.Suite, Verdict = Verdict.Error,
+                            Message = $"not run: {client.LinkFailure ?? "the link to the module is closed"}",
+                        });
+                        continue;
+                    }
+                }
                 progress.ScenarioStarted(module.Name, scenario.Id, scenario.Title);
                 var result = await ScenarioRunner.RunAsync(scenario, driver, view, events, rig.ScenarioTimeout(module), ct, rig.Strict);
                 moduleLog.Information("{Module} {Scenario}: {Verdict} {Message}", module.Name, scenario.Id, result.Verdict, result.Message);

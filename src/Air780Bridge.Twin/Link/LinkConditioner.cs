@@ -62,16 +62,19 @@ internal sealed class ConditionedPipe : IDisposable
     private readonly BlockingCollection<(byte[] Data, long EnqueuedTicks)> _queue = new();
     private readonly LinkConditioner _conditioner;
     private readonly Action<byte[]> _sink;
+    private readonly Action<int>? _done;
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _worker;
     // Token bucket in bytes; capacity one chunk's worth so a burst never exceeds the line rate by much.
     private double _tokens;
     private long _lastRefill = Stopwatch.GetTimestamp();
 
-    public ConditionedPipe(LinkConditioner conditioner, Action<byte[]> sink, string name)
+    /// <param name="done">Told the size of each chunk once it was delivered or lost: the sender's flow control.</param>
+    public ConditionedPipe(LinkConditioner conditioner, Action<byte[]> sink, string name, Action<int>? done = null)
     {
         _conditioner = conditioner;
         _sink = sink;
+        _done = done;
         _worker = new Thread(Run) { IsBackground = true, Name = name };
         _worker.Start();
     }
@@ -91,10 +94,13 @@ internal sealed class ConditionedPipe : IDisposable
                 var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
                 if (wait > TimeSpan.Zero) _stop.Token.WaitHandle.WaitOne(wait);
                 var survived = _conditioner.ApplyFaults(data);
-                if (survived.Length == 0) continue;
-                Pace(survived.Length);
-                if (_stop.IsCancellationRequested) return;
-                _sink(survived);
+                if (survived.Length > 0)
+                {
+                    Pace(survived.Length);
+                    if (_stop.IsCancellationRequested) return;
+                    _sink(survived);
+                }
+                _done?.Invoke(data.Length);
             }
         }
         catch (OperationCanceledException) { }

@@ -21,7 +21,7 @@ public abstract class ModuleLink : IDisposable
         Name = name;
         Conditioner = conditioner ?? new LinkConditioner();
         _toModule = new ConditionedPipe(Conditioner, DeliverInTransfers, $"{name} host->module");
-        _toHost = new ConditionedPipe(Conditioner, WriteIfPlugged, $"{name} module->host");
+        _toHost = new ConditionedPipe(Conditioner, WriteIfPlugged, $"{name} module->host", serial.TransmitCompleted);
         _serial.ToHost += OnModuleWrite;
     }
 

@@ -29,7 +29,10 @@ function H.transfer(bytes)
     uart_cb.receive(32, #bytes)
 end
 
-function H.sent() uart_cb.sent(32) end
+function H.sent()
+    H.sent_raised = true
+    uart_cb.sent(32)
+end
 
 -- sys / rtos / log / mcu -------------------------------------------------------------------------
 sys = {}
@@ -163,14 +166,21 @@ function H.take(type_name)
 end
 
 --- The RESULT or ERROR answering request id, as 'RESULT [...]' / 'ERROR [...]'.
+-- Like a host that keeps reading: while the answer is not out yet, each "sent" lets the agent's next
+-- write go (once the port has raised "sent", the agent keeps one write in flight).
 function H.reply(id)
-    H.drain()
-    for i, m in ipairs(H.msgs) do
-        if m.id == id and (m.type == 0x11 or m.type == 0x12) then
-            table.remove(H.msgs, i)
-            local v, n = cbor.decode(m.body)
-            return NAMES[m.type] .. " " .. show_array(v, n)
+    for _ = 1, 100 do
+        H.drain()
+        for i, m in ipairs(H.msgs) do
+            if m.id == id and (m.type == 0x11 or m.type == 0x12) then
+                table.remove(H.msgs, i)
+                local v, n = cbor.decode(m.body)
+                return NAMES[m.type] .. " " .. show_array(v, n)
+            end
         end
+        if not H.sent_raised then break end
+        H.sent()
+        if #H.out == 0 then break end
     end
     return "no reply to " .. id
 end

@@ -26,7 +26,11 @@ public sealed class ScriptedModule : IDisposable
         Module = new VirtualModule(configure is null ? options : configure(options));
         Module.LogLine += _lines.Add;
         Module.Rebooted += _reboots.Add;
-        Module.ToHost += data => _toHost.Add(data.ToArray());
+        Module.ToHost += data =>
+        {
+            _toHost.Add(data.ToArray());
+            Module.TransmitCompleted(data.Length); // a host that reads everything at once
+        };
         beforeStart?.Invoke(Module);
         Module.Start();
     }
