@@ -46,7 +46,7 @@ public sealed class AgentScripts
 
     /// <summary>The file names and contents, for export (embedded copy) or read from the working copy.</summary>
     public IReadOnlyDictionary<string, byte[]> Files => _files
-        ?? System.IO.Directory.GetFiles(Directory, "*.lua").ToDictionary(Path.GetFileName, File.ReadAllBytes)!;
+        ?? System.IO.Directory.GetFiles(Directory, "*.lua").ToDictionary(p => Path.GetFileName(p), File.ReadAllBytes);
 
     /// <summary>Checks that main.lua is still there (a working copy may have been moved); the message says which folder.</summary>
     public string? Problem() => File.Exists(Path.Combine(Directory, Main)) ? null : $"no {Main} in {Directory} ({Source})";

@@ -45,7 +45,10 @@ public sealed partial class SerialTransport : ITransport
         return new LinkAddress(Name, target, 0, baud, dtr);
     }
 
-    public Task<Stream> OpenAsync(LinkAddress address, ILogger log, CancellationToken ct)
+    // Opening can block (a USB port that is re-enumerating), so it runs off the caller's thread.
+    public Task<Stream> OpenAsync(LinkAddress address, ILogger log, CancellationToken ct) => Task.Run(() => OpenPort(address, log), ct);
+
+    private static Stream OpenPort(LinkAddress address, ILogger log)
     {
         var port = address.Target.Equals(Auto, StringComparison.OrdinalIgnoreCase) ? FindAgentPort() : address.Target;
         if (!OperatingSystem.IsWindows() && !File.Exists(port))
@@ -53,7 +56,7 @@ public sealed partial class SerialTransport : ITransport
                 "(`air780 ports` marks LuatOS modules)");
         try
         {
-            return Task.FromResult(Open(port, address.Baud, dtr: address.Dtr));
+            return Open(port, address.Baud, dtr: address.Dtr);
         }
         catch (IOException e) when (address.Dtr)
         {
@@ -61,7 +64,7 @@ public sealed partial class SerialTransport : ITransport
             log.Debug("DTR not available on {Port} ({Reason}); opening without it", port, e.Message);
             try
             {
-                return Task.FromResult(Open(port, address.Baud, dtr: false));
+                return Open(port, address.Baud, dtr: false);
             }
             catch (Exception again) when (again is IOException or UnauthorizedAccessException)
             {

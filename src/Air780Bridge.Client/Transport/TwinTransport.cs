@@ -19,6 +19,5 @@ public sealed class TwinTransport : ITransport
             ? new LinkAddress(Name, "", 0, 0, false)
             : throw new FormatException($"connection string \"{text}\" has text after \"twin:\"; write just \"twin:\" (the twin takes its firmware from \"profile\")");
 
-    public Task<Stream> OpenAsync(LinkAddress address, ILogger log, CancellationToken ct) =>
-        throw new LinkUnavailableException("twin: names a virtual module a rig starts; run it with `air780 run RIG`, or start one with `air780 twin` and connect to the string it prints");
+    public Task<Stream> OpenAsync(LinkAddress address, ILogger log, CancellationToken ct) => Task.FromException<Stream>(new LinkUnavailableException("twin: names a virtual module a rig starts; run it with `air780 run RIG`, or start one with `air780 twin` and connect to the string it prints"));
 }

@@ -10,6 +10,10 @@ namespace Air780Bridge.Rigs.Run;
 /// </summary>
 public sealed class TwinLauncher(AgentScripts? agent = null) : IVirtualModuleLauncher
 {
+    // The rig connects to its own twins, so their ptys need no well-known path; one folder per process keeps two
+    // runs of the same rig (twin-1..4 each) from replacing each other's links.
+    private static readonly string PtyDirectory = Path.Combine(Path.GetTempPath(), "air780-twin", $"run-{Environment.ProcessId}");
+
     public Task<(string Connection, IAsyncDisposable Lease)> StartAsync(RigModule module, CancellationToken ct)
     {
         VirtualModule? twin = null;
@@ -24,7 +28,7 @@ public sealed class TwinLauncher(AgentScripts? agent = null) : IVirtualModuleLau
             };
             twin = new VirtualModule(new VirtualModuleOptions { Name = module.Name, Profile = profile, Imei = module.Imei, ScriptsDirectory = scripts.Directory });
             twin.Start();
-            var link = LinkKind.Default.Create(twin.Serial, module.Name, null, null);
+            var link = LinkKind.Default.Create(twin.Serial, module.Name, PtyDirectory, null);
             return Task.FromResult<(string, IAsyncDisposable)>((link.ConnectionString, new Lease(twin, link)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or PlatformNotSupportedException)
