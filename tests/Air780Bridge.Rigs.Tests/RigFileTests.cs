@@ -42,7 +42,7 @@ public class RigFileTests
     {
         var rig = RigFile.Load(RepoFile("rigs/factory-8.json"));
         var slot8 = rig.Modules[7];
-        Assert.Equal("/dev/ttyACM7", slot8.Endpoint.SerialPort);
+        Assert.Equal("/dev/ttyACM7", slot8.Endpoint.Target);
         Assert.True(slot8.Endpoint.Dtr);
         Assert.Equal(115200, slot8.Endpoint.Baud);
         Assert.Equal(15, slot8.Imei!.Length);

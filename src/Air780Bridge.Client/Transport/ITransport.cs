@@ -12,6 +12,9 @@ public interface ITransport
     /// <summary>The scheme before "://" (or ":" for <c>twin:</c>), lower case.</summary>
     string Scheme { get; }
 
+    /// <summary>How its connection strings begin: "serial://", or "twin:" for a scheme with no address.</summary>
+    string Prefix => Scheme + "://";
+
     /// <summary>Example connection strings for this platform, shown by --help and in error messages.</summary>
     IReadOnlyList<string> Examples { get; }
 

@@ -54,7 +54,7 @@ public sealed record LinkAddress(string Scheme, string Target, int Port, int Bau
         else
             throw new FormatException(colon < 0 || scheme.Length <= 1 // "C:\..." is a path, not a scheme
                 ? $"connection string \"{text}\" has no scheme; write {Transports.ExampleList}"
-                : $"connection string \"{text}\" has unknown scheme \"{scheme}\"; use {string.Join(", ", Transports.All.Select(t => t.Scheme + ":"))} (e.g. {Transports.ExampleList})");
+                : $"connection string \"{text}\" has unknown scheme \"{scheme}\"; use {Transports.Prefixes} (e.g. {Transports.ExampleList})");
 
         var target = rest;
         var options = new Dictionary<string, string>(StringComparer.Ordinal);

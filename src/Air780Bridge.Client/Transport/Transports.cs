@@ -13,5 +13,8 @@ public static class Transports
     /// <summary>Every example connection string, for help text and error messages.</summary>
     public static string ExampleList => string.Join(", ", All.SelectMany(t => t.Examples));
 
+    /// <summary>"serial://, tcp:// or twin:".</summary>
+    public static string Prefixes => string.Join(", ", All.SkipLast(1).Select(t => t.Prefix)) + " or " + All[^1].Prefix;
+
     public static Task<Stream> OpenAsync(LinkAddress address, ILogger log, CancellationToken ct) => address.Transport.OpenAsync(address, log, ct);
 }

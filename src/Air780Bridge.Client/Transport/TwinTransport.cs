@@ -11,6 +11,7 @@ public sealed class TwinTransport : ITransport
     public const string Name = "twin";
 
     public string Scheme => Name;
+    public string Prefix => "twin:";
     public IReadOnlyList<string> Examples { get; } = ["twin: (in rig files)"];
     public IReadOnlyList<string> Options { get; } = [];
 
