@@ -15,5 +15,6 @@ for rid in "${rids[@]}"; do
   [ "$rid" = pack ] && continue
   echo "publishing $rid"
   dotnet publish src/Air780Bridge.Cli -c Release -r "$rid" -o "$out/publish/$rid" -nologo -v q
+  rm -f "$out/publish/$rid"/*.pdb # the referenced projects' symbols; air780's own are embedded
 done
 ls -l "$out"/nupkg/*.nupkg "$out"/publish/*/air780* 2>/dev/null || true
