@@ -110,7 +110,8 @@ public sealed partial class SerialTransport : ITransport
     private static LinkUnavailableException Unavailable(string port, Exception e)
     {
         if (!OperatingSystem.IsWindows() && OpensAsPlainFile(port))
-            return new LinkUnavailableException($"{port} is not a serial port ({e.Message}); `air780 ports` lists the serial ports", e);
+            // The runtime reports this as "access denied", which would send the user after permissions.
+            return new LinkUnavailableException($"{port} is not a serial port (it opens as a file, not as a terminal device); `air780 ports` lists the serial ports", e);
         return e is UnauthorizedAccessException
             ? new LinkUnavailableException($"no permission to open {port} ({e.Message}); " +
                 (OperatingSystem.IsLinux() ? "add your user to the dialout group, or " : "") + "the port is in use by another program (LuaTools?)", e)
