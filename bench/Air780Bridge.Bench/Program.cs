@@ -10,6 +10,7 @@ try
         "codec" => CodecBench.Run(TimeSpan.FromSeconds(2)),
         "scale" => await ScaleBench.RunAsync(options),
         "link" => await LinkBench.RunAsync(options),
+        "startup" => await StartupBench.RunAsync(options),
         _ => Usage(),
     };
 }
@@ -25,6 +26,7 @@ static int Usage()
         usage: dotnet run -c Release --project bench/Air780Bridge.Bench -- <benchmark> [options]
           codec                          frame/CBOR wire efficiency and host decode speed
           scale [--modules 100] [--seconds 60] [--keepalive 15] [--tolerance-ms 750] [--link pty|tcp] [--json artifacts/bench/scale.json]
+          startup [--exe artifacts/publish/RID/air780] [--dll src/Air780Bridge.Cli/bin/Release/net10.0/air780.dll] [--runs 20] [--target-ms 150]
           link  [--baud 115200,921600] [--seconds 10] [--payload 1024] [--inflight 8] [--link pty|tcp] [--json artifacts/bench/link.json]
         """);
     return 2;
