@@ -17,11 +17,11 @@ public sealed partial class SerialTransport : ITransport
 
     public string Scheme => Name;
 
+    /// <summary>Every platform's form, this platform's first: a rig file or a script may be written on another OS.</summary>
     public IReadOnlyList<string> Examples { get; } =
     [
-        OperatingSystem.IsWindows() ? "COM3 (serial://COM3?baud=115200)"
-        : OperatingSystem.IsMacOS() ? "serial:///dev/cu.usbmodem1101"
-        : "serial:///dev/ttyACM0",
+        .. new[] { (OperatingSystem.IsWindows(), "COM3 (Windows)"), (OperatingSystem.IsMacOS(), "serial:///dev/cu.usbmodem1101 (macOS)"), (OperatingSystem.IsLinux(), "serial:///dev/ttyACM0 (Linux)") }
+            .OrderByDescending(e => e.Item1).Select(e => e.Item2),
         "serial://auto (the one LuatOS agent port)",
     ];
 
