@@ -51,19 +51,13 @@ internal static class BenchSupport
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>A pty is how a real module is reached (serial://, System.IO.Ports); TCP where there are no ptys.</summary>
-    public static string DefaultLink => OperatingSystem.IsLinux() ? "pty" : "tcp";
+    public static string DefaultLink => LinkKind.Default.Name;
 
-    /// <summary>The twin's end of the serial channel: a pty (what a real module looks like) or a loopback TCP port.</summary>
-    public static TwinLink OpenLink(IModuleSerial serial, string name, string kind, int baud, string ptyDirectory)
-    {
-        var conditioner = new LinkConditioner { Baud = baud };
-        return kind switch
-        {
-            "tcp" => new TcpLink(serial, name, 0, conditioner),
-            "pty" when OperatingSystem.IsLinux() => new PtyLink(serial, name, ptyDirectory, conditioner),
-            _ => throw new ArgumentException($"--link must be tcp or pty (pty on Linux only), got '{kind}'"),
-        };
-    }
+    /// <summary>The twin's end of the serial channel, from the twin's link registry (<see cref="LinkKind"/>).</summary>
+    public static TwinLink OpenLink(IModuleSerial serial, string name, string kind, int baud, string ptyDirectory) =>
+        LinkKind.All.FirstOrDefault(k => k.Name == kind && k.Available) is { } link
+            ? link.Create(serial, name, ptyDirectory, new LinkConditioner { Baud = baud })
+            : throw new ArgumentException($"--link must be one of {string.Join(", ", LinkKind.All.Where(k => k.Available).Select(k => k.Name))} here, got '{kind}'");
 
     public static void WriteJson(string path, object result)
     {

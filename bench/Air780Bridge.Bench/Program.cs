@@ -11,6 +11,7 @@ try
         "scale" => await ScaleBench.RunAsync(options),
         "link" => await LinkBench.RunAsync(options),
         "reliability" => await ReliabilityBench.RunAsync(options),
+        "startup" => await StartupBench.RunAsync(options),
         _ => Usage(),
     };
 }
@@ -27,6 +28,7 @@ static int Usage()
           codec                          frame/CBOR wire efficiency and host decode speed
           scale [--modules 100] [--seconds 60] [--keepalive 15] [--tolerance-ms 750] [--link pty|tcp] [--json artifacts/bench/scale.json]
           reliability [--frames 1000000] [--connects 100] [--cycles 100] [--abuse-requests 20000] [--json artifacts/bench/reliability.json]
+          startup [--exe artifacts/publish/RID/air780] [--dll src/Air780Bridge.Cli/bin/Release/net10.0/air780.dll] [--runs 20] [--target-ms 150]
           link  [--baud 115200,921600] [--seconds 10] [--payload 1024] [--inflight 8] [--link pty|tcp] [--json artifacts/bench/link.json]
         """);
     return 2;

@@ -13,8 +13,8 @@ var root = new RootCommand($"Air780Bridge: drive and judge Air780E/EP modules' M
 {
     config, logLevel,
     PortsCommand.Create(), ProbeCommand.Create(), MqttCommand.Create(), SessionCommand.Create(),
-    BrokerCommand.Create(), InjectFaultCommand.Create(), CheckCommand.Create(), RunCommand.Create(() => new TwinLauncher()),
-    TwinCommand.Create((name, profile) => StartTwin(name, profile), m => m.Serial, (m, log) => m.Rebooted += log),
+    BrokerCommand.Create(), InjectFaultCommand.Create(), CheckCommand.Create(), RunCommand.Create(agent => new TwinLauncher(agent)),
+    TwinCommand.Create(StartTwin, m => m.Serial, (m, log) => m.Rebooted += log), AgentCommand.Create(),
     StationCommand.Create(() => new TwinLauncher()), ResultsCommand.Create(), HistoryCommand.Create(), YieldCommand.Create(),
 };
 var parsed = root.Parse(args);
@@ -41,9 +41,9 @@ finally
 
 internal static partial class Program
 {
-    private static VirtualModule StartTwin(string name, string profile)
+    private static VirtualModule StartTwin(string name, string profile, AgentScripts agent)
     {
-        var module = new VirtualModule(new VirtualModuleOptions { Name = name, Profile = FirmwareProfile.Get(profile) });
+        var module = new VirtualModule(new VirtualModuleOptions { Name = name, Profile = FirmwareProfile.Get(profile), ScriptsDirectory = agent.Directory });
         module.Start();
         return module;
     }

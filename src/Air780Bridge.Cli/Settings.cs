@@ -2,15 +2,18 @@ using Air780Bridge.Client.Link;
 using Microsoft.Extensions.Configuration;
 using Serilog;
 using Serilog.Events;
+using Serilog.Settings.Configuration;
 
 namespace Air780Bridge.Cli;
 
-/// <summary>appsettings.json (next to the binary, or --config) plus AIR780_* environment variables; logs go to stderr so stdout stays parseable.</summary>
+/// <summary>the built-in appsettings.json, one next to the binary, --config FILE plus AIR780_* environment variables; logs go to stderr so stdout stays parseable.</summary>
 internal static class Settings
 {
     public static IConfiguration Load(string? path)
     {
-        var builder = new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
+        var builder = new ConfigurationBuilder()
+            .AddJsonStream(typeof(Settings).Assembly.GetManifestResourceStream("appsettings.json")!)
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
         if (path is not null)
         {
             if (!File.Exists(path))
@@ -22,7 +25,9 @@ internal static class Settings
 
     public static void ConfigureLogging(IConfiguration config, LogEventLevel? level)
     {
-        var logger = new LoggerConfiguration().ReadFrom.Configuration(config);
+        // Sinks named explicitly: a single-file build has no assembly list for Serilog to scan.
+        var sinks = new ConfigurationReaderOptions(typeof(ConsoleLoggerConfigurationExtensions).Assembly, typeof(FileLoggerConfigurationExtensions).Assembly);
+        var logger = new LoggerConfiguration().ReadFrom.Configuration(config, sinks);
         if (level is { } l)
             logger.MinimumLevel.Is(l);
         Log.Logger = logger.CreateLogger();

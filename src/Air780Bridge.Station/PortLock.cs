@@ -54,10 +54,11 @@ public sealed class PortLock : IDisposable
         }
     }
 
-    /// <summary>serial:///dev/ttyACM0 -> serial___dev_ttyACM0.lock; the same port always maps to the same file.</summary>
+    /// <summary>serial:///dev/ttyACM0 -> serial___dev_ttyACM0.lock; the same port always maps to the same file, however
+    /// it is written (a bare /dev/ttyACM0 or COM3 names the same resource as its serial:// form).</summary>
     public static string FileName(string connection)
     {
-        var key = connection.Split('?')[0];
+        var key = Air780Bridge.Client.Transport.LinkAddress.TryParse(connection, out var address, out _) ? address.Resource : connection.Split('?')[0];
         var chars = key.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_').ToArray();
         return new string(chars) + ".lock";
     }

@@ -42,7 +42,7 @@ public sealed class StationRunner
 
     public StationRunner(RigFile rig, StationOptions options, IVirtualModuleLauncher? twins, ILogger log)
     {
-        foreach (var m in rig.Modules.Where(m => m.Endpoint.Kind == ConnectionKind.Twin))
+        foreach (var m in rig.Modules.Where(m => m.Endpoint.IsTwin))
             throw new ArgumentException($"slot {m.Name} is twin:, which has no port to plug modules into; give it a serial:// or tcp:// port (`air780 station` plugs twins in itself)");
         _rig = rig;
         _options = options;

@@ -29,7 +29,7 @@ public sealed class TwinFeeder : IDisposable
         var modules = new List<RigModule>();
         foreach (var m in rig.Modules)
         {
-            if (m.Endpoint.Kind != ConnectionKind.Twin)
+            if (!m.Endpoint.IsTwin)
             {
                 modules.Add(m);
                 continue;

@@ -2,8 +2,6 @@ using Air780Bridge.Twin.Link;
 
 namespace Air780Bridge.Twin;
 
-public enum LinkKind { Pty, Tcp }
-
 /// <summary>How a <see cref="TwinHost{TModule}"/> starts its modules.</summary>
 public sealed record TwinHostOptions
 {
@@ -11,7 +9,7 @@ public sealed record TwinHostOptions
     public string Profile { get; init; } = FirmwareProfile.Default.Name;
     /// <summary>Line rate for pacing; 0 = unpaced.</summary>
     public int Baud { get; init; }
-    public LinkKind Link { get; init; } = LinkKind.Pty;
+    public LinkKind Link { get; init; } = LinkKind.Default;
     /// <summary>Where pty symlinks go; null = <see cref="PtyLink.DefaultDirectory"/>.</summary>
     public string? PtyDirectory { get; init; }
     /// <summary>Seed of each link's fault RNG (module i gets Seed + i) so fault runs are reproducible.</summary>
@@ -40,8 +38,8 @@ public sealed class TwinHost<TModule> : IDisposable where TModule : IDisposable
         ArgumentNullException.ThrowIfNull(createModule);
         if (options.Count < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Count, "Twin count must be at least 1.");
         if (options.Baud < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Baud, "Baud must be 0 (unpaced) or positive.");
-        if (options.Link == LinkKind.Pty && !OperatingSystem.IsLinux())
-            throw new PlatformNotSupportedException("The pty link needs Linux; start the twins with the tcp link instead.");
+        if (!options.Link.Available)
+            throw new PlatformNotSupportedException($"The {options.Link} link is not available on this platform; start the twins with the {LinkKind.Default} link instead.");
         try
         {
             for (var i = 1; i <= options.Count; i++)
@@ -51,9 +49,7 @@ public sealed class TwinHost<TModule> : IDisposable where TModule : IDisposable
                 var conditioner = new LinkConditioner(options.Seed + i) { Baud = options.Baud };
                 try
                 {
-                    ModuleLink link = options.Link == LinkKind.Pty && OperatingSystem.IsLinux()
-                        ? new PtyLink(serialOf(module), name, options.PtyDirectory, conditioner)
-                        : new TcpLink(serialOf(module), name, 0, conditioner);
+                    var link = options.Link.Create(serialOf(module), name, options.PtyDirectory, conditioner);
                     _twins.Add(new TwinInstance<TModule>(name, module, link));
                 }
                 catch

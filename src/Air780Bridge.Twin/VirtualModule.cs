@@ -13,7 +13,7 @@ public sealed record VirtualModuleOptions
     public string Name { get; init; } = "twin-1";
     public FirmwareProfile Profile { get; init; } = FirmwareProfile.Default;
 
-    /// <summary>The agent scripts; default: firmware-scripts of the repository this binary was built from.</summary>
+    /// <summary>The agent scripts' folder; default: the agent embedded in this build (<see cref="AgentScripts.Embedded"/>).</summary>
     public string? ScriptsDirectory { get; init; }
 
     /// <summary>Lua source run instead of main.lua (tests, experiments); the scripts directory stays on package.path.</summary>
@@ -158,7 +158,7 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
         _lua = new Lua();
         _lua.OpenLibs();
         RegisterNatives(_lua);
-        var scripts = (_options.ScriptsDirectory ?? FindScripts()).Replace('\\', '/');
+        var scripts = (_options.ScriptsDirectory ?? AgentScripts.Embedded.Directory).Replace('\\', '/');
         if (!Run(_lua, Bootstrap, "@bootstrap.lua") || _lua.DoString($"package.path = '{scripts}/?.lua;' .. package.path"))
             return "bootstrap failed: " + _lua.ToString(-1);
         _lua.GetGlobal("sys");
@@ -209,14 +209,6 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
         using var stream = typeof(VirtualModule).Assembly.GetManifestResourceStream("Air780Bridge.Twin.Runtime.Lua.bootstrap.lua")
             ?? throw new InvalidOperationException("bootstrap.lua is not embedded");
         return new StreamReader(stream).ReadToEnd();
-    }
-
-    private static string FindScripts()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Air780Bridge.sln")))
-                return Path.Combine(dir.FullName, "firmware-scripts");
-        throw new InvalidOperationException("firmware-scripts not found above " + AppContext.BaseDirectory + "; set VirtualModuleOptions.ScriptsDirectory");
     }
 
     // Natives --------------------------------------------------------------------------------------

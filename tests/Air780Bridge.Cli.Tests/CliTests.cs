@@ -158,4 +158,55 @@ public sealed class CliTests : IAsyncLifetime
         Assert.NotEqual(0, code);
         Assert.Contains("publish-qos3", stderr);
     }
+
+    [Fact]
+    public async Task Agent_export_writes_the_built_in_agent_and_twin_runs_on_a_working_copy_only_if_it_has_main_lua()
+    {
+        using var temp = new TempDirectory("cli-agent-");
+        var (code, stdout, stderr) = await Air780.RunAsync(Limit, "agent", "export", temp.Path);
+        Assert.True(code == 0, stderr);
+        Assert.Contains(Path.Combine(temp.Path, "main.lua"), stdout);
+        Assert.Equal(File.ReadAllText(Repository.File("firmware-scripts", "br_agent.lua")), File.ReadAllText(Path.Combine(temp.Path, "br_agent.lua")));
+
+        var empty = Directory.CreateDirectory(Path.Combine(temp.Path, "empty")).FullName;
+        (code, _, stderr) = await Air780.RunAsync(Limit, "twin", "--agent", empty);
+        Assert.Equal(2, code);
+        Assert.Contains("has no main.lua", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public async Task Ports_without_any_port_says_so_and_exits_1()
+    {
+        if (System.IO.Ports.SerialPort.GetPortNames().Length > 0)
+            return; // a machine with ports lists them; CI has none
+        var (code, stdout, stderr) = await Air780.RunAsync(Limit, "ports");
+        Assert.Equal((1, ""), (code, stdout));
+        Assert.Contains("no serial ports found", stderr);
+    }
+
+    [Fact]
+    public async Task Help_of_a_connection_argument_shows_this_platforms_forms()
+    {
+        var (code, stdout, _) = await Air780.RunAsync(Limit, "probe", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains(OperatingSystem.IsWindows() ? "COM3" : OperatingSystem.IsMacOS() ? "/dev/cu.usbmodem" : "serial:///dev/ttyACM0", stdout);
+        Assert.Contains("serial://auto", stdout);
+    }
+
+    [Fact]
+    public async Task Mqtt_events_are_stamped_with_wall_clock_time()
+    {
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        var (code, stdout, stderr) = await Air780.RunAsync(Limit, "mqtt", _twin.Link.ConnectionString, "create", "nil", _twin.Harness.Plain.Host, _twin.Harness.Plain.Port.ToString());
+        Assert.True(code == 0, stderr);
+        var handle = JsonDocument.Parse(stdout).RootElement[0].GetInt64().ToString();
+        await Air780.RunAsync(Limit, "mqtt", _twin.Link.ConnectionString, "auth", handle, "cli-clock");
+        await Air780.RunAsync(Limit, "mqtt", _twin.Link.ConnectionString, "on", handle, "true");
+        (code, stdout, stderr) = await Air780.RunAsync(Limit, "mqtt", _twin.Link.ConnectionString, "connect", handle, "--events", "10", "--until", "conack");
+        Assert.True(code == 0, stderr);
+        var conack = stdout.Split('\n').Skip(1).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement).First(e => e.GetProperty("event").GetString() == "conack");
+        var t = conack.GetProperty("t_us").GetInt64();
+        Assert.InRange(t, before, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 1000);
+    }
 }

@@ -1,3 +1,4 @@
+using Air780Bridge.Client.Transport;
 using Air780Bridge.Rigs.RigFiles;
 
 namespace Air780Bridge.Rigs.Tests;
@@ -31,7 +32,7 @@ public class RigFileTests
     public void Twin_rig_needs_no_hardware_and_runs_every_suite()
     {
         var rig = RigFile.Load(RepoFile("rigs/twin.json"));
-        Assert.All(rig.Modules, m => Assert.Equal(ConnectionKind.Twin, m.Endpoint.Kind));
+        Assert.All(rig.Modules, m => Assert.True(m.Endpoint.IsTwin));
         Assert.True(rig.Broker.IsEmbedded);
         Assert.True(rig.Selects(rig.Modules[0], "keepalive", "keepalive.interval"));
     }
@@ -41,7 +42,7 @@ public class RigFileTests
     {
         var rig = RigFile.Load(RepoFile("rigs/factory-8.json"));
         var slot8 = rig.Modules[7];
-        Assert.Equal("/dev/ttyACM7", slot8.Endpoint.SerialPort);
+        Assert.Equal("/dev/ttyACM7", slot8.Endpoint.Target);
         Assert.True(slot8.Endpoint.Dtr);
         Assert.Equal(115200, slot8.Endpoint.Baud);
         Assert.Equal(15, slot8.Imei!.Length);
@@ -262,6 +263,26 @@ public class RigFileTests
     }
 
     [Fact]
+    public void The_twin_rig_is_built_in_and_is_rigs_twin_json()
+    {
+        var builtIn = RigFile.Load("twin");
+        var file = RigFile.Load(RepoFile("rigs/twin.json"));
+        Assert.Equal("twin (built-in rig)", builtIn.SourcePath);
+        Assert.Equal(file.Modules, builtIn.Modules);
+        Assert.Equal(file.Name, builtIn.Name);
+    }
+
+    [Fact]
+    public void One_port_written_two_ways_is_still_one_port()
+    {
+        const string json = """
+            { "modules": [ { "name": "a", "connection": "/dev/ttyACM0" }, { "name": "b", "connection": "serial:///dev/ttyACM0?baud=9600" } ] }
+            """;
+        var e = Assert.Throws<RigFileException>(() => RigFile.Parse(json, "r.json"));
+        Assert.Contains("is also used by module \"a\"", Assert.Single(e.Errors).Message);
+    }
+
+    [Fact]
     public void Missing_file_names_the_path()
     {
         var e = Assert.Throws<RigFileException>(() => RigFile.Load("rigs/does-not-exist.json"));
@@ -274,25 +295,25 @@ public class RigFileTests
     [InlineData("serial:///dev/serial/by-id/usb-AirM2M_Air780E-if06", "/dev/serial/by-id/usb-AirM2M_Air780E-if06", 115200, true)]
     public void Serial_connection_strings_parse(string text, string port, int baud, bool dtr)
     {
-        var c = ModuleConnection.Parse(text);
-        Assert.Equal((ConnectionKind.Serial, port, baud, dtr), (c.Kind, c.SerialPort, c.Baud, c.Dtr));
+        var c = LinkAddress.Parse(text);
+        Assert.Equal(("serial", port, baud, dtr), (c.Scheme, c.Target, c.Baud, c.Dtr));
     }
 
     [Theory]
     [InlineData("serial://?baud=9600", "names no port")]
     [InlineData("serial:///dev/ttyACM0?parity=even", "unknown option \"parity\"")]
     [InlineData("twin:extra", "write just \"twin:\"")]
-    [InlineData("/dev/ttyACM0", "has no scheme")]
+    [InlineData("ttyACM0", "has no scheme")]
     public void Bad_connection_strings_say_what_to_write(string text, string fragment)
     {
-        Assert.False(ModuleConnection.TryParse(text, out _, out var error));
+        Assert.False(LinkAddress.TryParse(text, out _, out var error));
         Assert.Contains(fragment, error);
     }
 
     [Fact]
     public void Tcp_connection_and_ipv6_host_ports_parse()
     {
-        Assert.Equal(new HostPort("10.0.0.5", 4001), ModuleConnection.Parse("tcp://10.0.0.5:4001").Tcp);
+        Assert.Equal(("10.0.0.5", 4001), (LinkAddress.Parse("tcp://10.0.0.5:4001").Target, LinkAddress.Parse("tcp://10.0.0.5:4001").Port));
         Assert.Equal(new HostPort("::1", 1883), HostPort.Parse("[::1]:1883"));
         Assert.Equal("[::1]:1883", HostPort.Parse("[::1]:1883").ToString());
     }

@@ -17,7 +17,13 @@ internal static class JsonLines
         _ => v,
     };
 
-    public static string Event(ModuleEvent e) => JsonSerializer.Serialize<object>(e switch
+    // Events carry the process's monotonic clock; scripts compare lines across invocations, so print wall-clock time.
+    private static readonly long EpochOffsetUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 - Protocol.MonotonicClock.NowUs;
+
+    /// <summary>One event as a JSON line; t_us is microseconds since the Unix epoch.</summary>
+    public static string Event(ModuleEvent e) => JsonSerializer.Serialize<object>(Shape(e with { T = e.T + EpochOffsetUs }));
+
+    private static object Shape(ModuleEvent e) => e switch
     {
         MqttEvent m => new { t_us = m.T, @event = m.Name, handle = m.Handle, args = Value(m.Args) },
         SysEvent s => new { t_us = s.T, @event = "sys", name = s.Name, handle = s.Handle, args = Value(s.Args) },
@@ -26,7 +32,7 @@ internal static class JsonLines
         ModuleRebootedEvent r => new { t_us = r.T, @event = "module.rebooted", old_boot_id = r.OldBootId, boot_id = r.NewBootId },
         LinkStateEvent l => new { t_us = l.T, @event = l.Up ? "link.up" : "link.down", reason = l.Reason },
         _ => new { t_us = e.T, @event = e.GetType().Name },
-    });
+    };
 
     private static object Text(byte[] bytes)
     {

@@ -14,7 +14,7 @@ internal static class MqttCommand
 
     public static Command Create()
     {
-        var connection = new Argument<string>("connection") { Description = "serial:///dev/ttyACM0 or tcp://host:port" };
+        var connection = ConnectionArgument.Create();
         var function = new Argument<string>("function") { Description = $"{string.Join(", ", Functions)}, or events" };
         var args = new Argument<string[]>("args")
         {
@@ -49,13 +49,16 @@ internal static class MqttCommand
             }
             if (result.GetValue(events) is not { } seconds && name != "events")
                 return code;
-            return await Follow(stream, pending, TimeSpan.FromSeconds(result.GetValue(events) ?? 10), result.GetValue(until), code, ct);
+            var handle = name == "events" ? values.FirstOrDefault() as long? : null;
+            return await Follow(stream, pending, TimeSpan.FromSeconds(result.GetValue(events) ?? 10), result.GetValue(until), handle, code, ct);
         }));
         return command;
     }
 
-    private static async Task<int> Follow(IAsyncEnumerator<ModuleEvent> stream, ValueTask<bool> pending, TimeSpan duration, string? until, int code, CancellationToken ct)
+    /// <summary>Prints events (of <paramref name="handle"/>'s client only, when given) until the time is up or <paramref name="until"/> arrives.</summary>
+    private static async Task<int> Follow(IAsyncEnumerator<ModuleEvent> stream, ValueTask<bool> pending, TimeSpan duration, string? until, long? handle, int code, CancellationToken ct)
     {
+        var printed = 0;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(duration);
         try
@@ -63,10 +66,13 @@ internal static class MqttCommand
             while (await pending.AsTask().WaitAsync(timeout.Token))
             {
                 var e = stream.Current;
+                pending = stream.MoveNextAsync();
+                if (handle is { } h && e is MqttEvent { Handle: var other } && other != h)
+                    continue;
                 Console.WriteLine(JsonLines.Event(e));
+                printed++;
                 if (until is not null && Matches(e, until))
                     return ExitCodes.Ok;
-                pending = stream.MoveNextAsync();
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -76,6 +82,10 @@ internal static class MqttCommand
                 Console.Error.WriteLine($"air780: no \"{until}\" event within {duration.TotalSeconds:0.#} s");
                 return ExitCodes.Failed;
             }
+            if (printed == 0)
+                // The usual surprise: events of an earlier call went out while that call's air780 ran, not this one's.
+                Console.Error.WriteLine($"air780: no events within {duration.TotalSeconds:0.#} s; each air780 call sees only what happens while it runs: " +
+                                        "add --events to the call whose events you want, or keep one connection with `air780 session`");
         }
         return code;
     }

@@ -9,7 +9,7 @@ internal static class ProbeCommand
 {
     public static Command Create()
     {
-        var connection = new Argument<string>("connection") { Description = "serial:///dev/ttyACM0 or tcp://host:port" };
+        var connection = ConnectionArgument.Create();
         var json = new Option<bool>("--json") { Description = "print the HELLO as JSON" };
         var command = new Command("probe", "Show what a module says about itself (its HELLO) and the link's health") { connection, json };
         command.SetAction((result, ct) => ExitCodes.Guard(async () =>

@@ -5,6 +5,7 @@ using Air780Bridge.Rigs.Reports;
 using Air780Bridge.Rigs.Results;
 using Air780Bridge.Rigs.RigFiles;
 using Air780Bridge.Rigs.Run;
+using Air780Bridge.Twin;
 using Serilog;
 
 namespace Air780Bridge.Cli.Commands;
@@ -12,9 +13,13 @@ namespace Air780Bridge.Cli.Commands;
 /// <summary>`air780 run RIG`: the conformance suite on every module of a rig; JUnit, JSON and HTML results.</summary>
 internal static class RunCommand
 {
-    public static Command Create(Func<IVirtualModuleLauncher?> twins)
+    public static Command Create(Func<AgentScripts, IVirtualModuleLauncher?> twins)
     {
-        var rigPath = new Argument<string>("rig") { Description = "rig file, e.g. rigs/twin.json (virtual modules, embedded broker)" };
+        var rigPath = new Argument<string>("rig")
+        {
+            Description = $"rig file (e.g. rigs/factory-8.json) or a built-in rig: {string.Join(", ", BuiltInRigs.Names)} (four virtual modules on the embedded broker)",
+        };
+        var agent = AgentOption.Create();
         var output = new Option<string?>("--output") { Description = "report folder (default: the rig's \"output\", artifacts/runs/{rig}-{time})" };
         var scenario = new Option<string[]>("--scenario") { Description = "only scenarios whose id matches one of these patterns ('*', '?'), e.g. keepalive.* (repeatable)" };
         var module = new Option<string[]>("--module") { Description = "only these modules of the rig (repeatable)" };
@@ -29,10 +34,11 @@ internal static class RunCommand
         var @operator = ResultsOptions.Operator();
         var command = new Command("run", "Run the conformance suite on every module of a rig, in parallel; exit 1 when anything failed")
         {
-            rigPath, output, scenario, module, onlyFailed, store, station, @operator,
+            rigPath, output, scenario, module, onlyFailed, store, station, @operator, agent,
         };
         command.SetAction((result, ct) => ExitCodes.Guard(async () =>
         {
+            var scripts = AgentOption.Resolve(result, agent);
             if (!RigArgument.TryLoad(result.GetValue(rigPath)!, out var rig))
                 return ExitCodes.Usage;
             var storeOption = result.GetValue(store);
@@ -45,7 +51,7 @@ internal static class RunCommand
             }
             rig = RunSelection.Narrow(rig, result.GetValue(module) ?? [], result.GetValue(scenario) ?? [], retest);
             using var locks = RunSelection.LockPorts(rig);
-            var runner = new RigRunner(rig, twins(), Log.Logger)
+            var runner = new RigRunner(rig, twins(scripts), Log.Logger)
             {
                 Stamp = r => ResultRecorder.Stamp(r, ResultsOptions.StationName(result.GetValue(station)), result.GetValue(@operator)),
             };

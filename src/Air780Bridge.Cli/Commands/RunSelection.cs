@@ -73,7 +73,7 @@ internal static class RunSelection
     public static IDisposable LockPorts(RigFile rig)
     {
         var held = new List<PortLock>();
-        foreach (var module in rig.Modules.Where(m => m.Endpoint.Kind != ConnectionKind.Twin))
+        foreach (var module in rig.Modules.Where(m => !m.Endpoint.IsTwin))
         {
             if (PortLock.TryAcquire(module.Connection, $"air780 run {rig.Name} module {module.Name}", out var holder) is { } taken)
             {

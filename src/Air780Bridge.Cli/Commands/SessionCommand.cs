@@ -17,7 +17,7 @@ internal static class SessionCommand
 {
     public static Command Create()
     {
-        var connection = new Argument<string>("connection") { Description = "serial:///dev/ttyACM0 or tcp://host:port" };
+        var connection = ConnectionArgument.Create();
         var command = new Command("session", "Drive a module with JSON commands on stdin; results and events as JSON lines on stdout") { connection };
         command.SetAction((result, ct) => ExitCodes.Guard(async () =>
         {

@@ -59,7 +59,7 @@ internal static class StationCommand
     /// <summary>twin: slots get a pty path and a new twin (new IMEI) after each result, standing in for an operator swapping modules.</summary>
     private static TwinFeeder? TwinSlots(ref RigFile rig, string outputRoot)
     {
-        if (rig.Modules.All(m => m.Endpoint.Kind != ConnectionKind.Twin))
+        if (rig.Modules.All(m => !m.Endpoint.IsTwin))
             return null;
         if (!OperatingSystem.IsLinux())
             throw new PlatformNotSupportedException("twin: slots of a station need Linux pseudo-terminals; give the slots serial:// ports");

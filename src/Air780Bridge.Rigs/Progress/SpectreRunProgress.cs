@@ -90,7 +90,8 @@ public sealed class SpectreRunProgress : IRunProgress
         {
             var c = r.Counts;
             table.AddRow(
-                new Markup($"[bold]{Markup.Escape(r.Plan.Name)}[/]\n[grey]{Markup.Escape(r.Plan.Connection)}[/]"),
+                // One line per module: the connection beside the name (a twin: row no longer wraps), cut with an ellipsis when long.
+                new Markup($"[bold]{Markup.Escape(r.Plan.Name)}[/] [grey]{Markup.Escape(r.Plan.Connection)}[/]") { Overflow = Overflow.Ellipsis },
                 new Markup(Bar(r)),
                 Count(c.Pass, "green"), Count(c.KnownDeviation, "yellow"), Count(c.Fail, "red"), Count(c.Error, "purple"), Count(c.Skipped, "grey"),
                 new Markup(Now(r)));

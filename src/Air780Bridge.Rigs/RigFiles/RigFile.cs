@@ -1,3 +1,4 @@
+using Air780Bridge.Client.Transport;
 using System.Text.Json.Serialization;
 
 namespace Air780Bridge.Rigs.RigFiles;
@@ -29,9 +30,14 @@ public sealed record RigFile
     /// <summary>The path the rig was loaded from, as given.</summary>
     [JsonIgnore] public string SourcePath { get; init; } = "";
 
-    /// <summary>Loads and validates a rig file; throws <see cref="RigFileException"/> listing every problem with its line.</summary>
+    /// <summary>
+    /// Loads and validates a rig file, or a built-in rig by name (<see cref="BuiltInRigs"/>) when no such file exists;
+    /// throws <see cref="RigFileException"/> listing every problem with its line.
+    /// </summary>
     public static RigFile Load(string path, RigLoadOptions? options = null)
     {
+        if (!File.Exists(path) && BuiltInRigs.Find(path) is { } builtIn)
+            return Parse(builtIn, BuiltInRigs.SourceOf(path), options);
         string json;
         try
         {
@@ -39,7 +45,7 @@ public sealed record RigFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RigFileException([new RigFileError(path, 0, $"cannot read the rig file: {e.Message}; check the path (shipped rigs are in rigs/)")]);
+            throw new RigFileException([new RigFileError(path, 0, $"cannot read the rig file: {e.Message}; check the path (shipped rigs are in rigs/; built in: {string.Join(", ", BuiltInRigs.Names)})")]);
         }
         return Parse(json, path, options);
     }
@@ -70,7 +76,7 @@ public sealed record RigModule
 {
     /// <summary>Unique within the rig; letters, digits, '-', '_', '.'.</summary>
     public string Name { get; init; } = "";
-    /// <summary>twin:, serial:///dev/ttyACM0?baud=115200 or tcp://host:port; see <see cref="ModuleConnection"/>.</summary>
+    /// <summary>twin:, serial:///dev/ttyACM0?baud=115200 or tcp://host:port; see <see cref="LinkAddress"/>.</summary>
     public string Connection { get; init; } = "";
     /// <summary>When set, the run stops for this module if HELLO reports another IMEI (wrong cable, swapped ports).</summary>
     public string? Imei { get; init; }
@@ -84,7 +90,7 @@ public sealed record RigModule
     public const string DefaultProfile = "air780e-v1120";
 
     /// <summary>The parsed <see cref="Connection"/>; valid once the rig has loaded.</summary>
-    [JsonIgnore] public ModuleConnection Endpoint => ModuleConnection.Parse(Connection);
+    [JsonIgnore] public LinkAddress Endpoint => LinkAddress.Parse(Connection);
 }
 
 /// <summary>Per-module changes to the rig-wide settings.</summary>

@@ -1,3 +1,4 @@
+using Air780Bridge.Client.Transport;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -259,12 +260,12 @@ internal static partial class RigFileLoader
                     names[m.Name] = lines.Of($"{at}.name");
 
                 if (m.Connection.Length == 0)
-                    error(lines.Of(at), $"{who} has no \"connection\"; use \"twin:\", \"serial:///dev/ttyACM0?baud=115200\" or \"tcp://host:port\"");
-                else if (!ModuleConnection.TryParse(m.Connection, out var connection, out var why))
+                    error(lines.Of(at), $"{who} has no \"connection\"; use one of {Transports.ExampleList}");
+                else if (!LinkAddress.TryParse(m.Connection, out var connection, out var why))
                     error(lines.Of($"{at}.connection"), $"{who}: {why}");
-                else if (connection.Kind != ConnectionKind.Twin)
+                else if (!connection.IsTwin)
                 {
-                    var key = connection.Kind == ConnectionKind.Serial ? $"serial:{connection.SerialPort}" : $"tcp:{connection.Tcp}";
+                    var key = connection.Resource;
                     var line = lines.Of($"{at}.connection");
                     if (endpoints.TryGetValue(key, out var other))
                         error(line, $"{who}: connection \"{m.Connection}\" is also used by module \"{other.Module}\" (line {other.Line}); each module needs its own port");

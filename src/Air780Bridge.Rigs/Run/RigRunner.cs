@@ -112,7 +112,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
         try
         {
             var connection = module.Connection;
-            if (module.Endpoint.Kind == ConnectionKind.Twin)
+            if (module.Endpoint.IsTwin)
             {
                 if (twins is null)
                     return Failed(module, "virtual modules are not available in this build; use serial:// or tcp:// modules");
