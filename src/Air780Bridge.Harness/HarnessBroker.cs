@@ -40,6 +40,8 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
     public required DnsEndPoint Backend { get; init; }
     /// <summary>The embedded broker; null when forwarding to an external upstream.</summary>
     public EmbeddedBroker? Broker => _broker;
+    /// <summary>Connections the tap closed for breaking its limits, by violation type.</summary>
+    public IReadOnlyDictionary<string, long> Violations => _tap.Violations;
     /// <summary>Connection ids open on either endpoint.</summary>
     public IReadOnlyCollection<string> OpenConnections => _tap.OpenConnections;
 
@@ -86,11 +88,13 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
     private static HarnessBroker Assemble(HarnessSettings settings, EmbeddedBroker? broker, DnsEndPoint backend, Timeline.Timeline timeline)
     {
         HarnessCertificates? certificates = null;
+        // The control channel is TLS only (its password and $harness/info's client key must not cross in clear).
+        if (settings.ControlUser is not null && settings.TlsPort is null) settings = settings with { TlsPort = 0 };
         if (settings.TlsPort is not null)
             certificates = settings.TlsCertPem is null ? HarnessCertificates.Generate(settings.PublicHost)
                 : HarnessCertificates.LoadPem(settings.TlsCertPem, settings.TlsKeyPem ?? throw new ArgumentException("TlsCertPem needs TlsKeyPem (the private key PEM file)"), settings.TlsCaPem);
         var tls = certificates is null ? null : new TapTls(certificates.Server, settings.MutualTls ? certificates.Ca : null);
-        var tap = new WireTap(settings.BindAddress, settings.Port, backend.Host, backend.Port, timeline, tls, settings.TlsPort ?? 0)
+        var tap = new WireTap(settings.BindAddress, settings.Port, backend.Host, backend.Port, timeline, tls, settings.TlsPort ?? 0, settings.Limits)
         {
             UntracedUser = settings.ControlUser?.User,
             KickCredentials = settings.Credentials.Count > 0 ? settings.Credentials[0] : null,
