@@ -55,7 +55,6 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
 
     public static async Task<HarnessBroker> StartAsync(HarnessSettings settings)
     {
-        var timeline = new Timeline.Timeline();
         EmbeddedBroker? broker = null;
         string upstreamHost;
         int upstreamPort;
@@ -73,12 +72,15 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
             broker = await EmbeddedBroker.StartAsync(settings);
             (upstreamHost, upstreamPort) = ("127.0.0.1", broker.Port);
         }
+        Air780Bridge.Harness.Timeline.Timeline? timeline = null;
         try
         {
+            timeline = Air780Bridge.Harness.Timeline.Timeline.Spooled(settings.TimelinePath);
             return Assemble(settings, broker, new DnsEndPoint(upstreamHost, upstreamPort), timeline);
         }
         catch
         {
+            timeline?.Dispose();
             // A taken port or a bad PEM file must not leave the embedded broker running.
             if (broker is not null) await broker.DisposeAsync();
             throw;
@@ -142,5 +144,6 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
         await _tap.DisposeAsync();
         if (_broker is not null) await _broker.DisposeAsync();
         Certificates?.Dispose();
+        Timeline.Dispose();
     }
 }

@@ -21,7 +21,7 @@ public static class BrokerCommand
         var bind = new Option<string>("--bind") { Description = "address to listen on; loopback unless given (0.0.0.0 or :: opens it to the network, as a module over cellular needs)", DefaultValueFactory = _ => "127.0.0.1" };
         var publicHost = new Option<string?>("--public-host") { Description = "host name or address the module should dial (behind NAT or on a public host)" };
         var upstream = new Option<string?>("--upstream") { Description = "forward to this external broker host:port instead of the embedded one" };
-        var timeline = new Option<string?>("--timeline") { Description = "save the timeline as JSON lines to this file on exit" };
+        var timeline = new Option<string?>("--timeline") { Description = "write the timeline as JSON lines to this file as it grows (default: a temporary file)" };
         var users = new Option<string[]>("--user") { Description = "accepted login user:password (repeatable); none = anonymous", AllowMultipleArgumentsPerToken = false };
         var refuse = new Option<int?>("--refuse") { Description = "answer every CONNECT with this CONNACK return code (1-5)" };
         var control = new Option<string?>("--control-user") { Description = "user:password of the remote rig allowed on $harness/ topics (over the TLS port only; one is opened if --tls-port is not given)" };
@@ -56,6 +56,7 @@ public static class BrokerCommand
                 Upstream = result.GetValue(upstream),
                 Credentials = (result.GetValue(users) ?? []).Select(u => Login(u, "--user")).ToArray(),
                 RefuseCode = result.GetValue(refuse),
+                TimelinePath = result.GetValue(timeline),
                 ControlUser = result.GetValue(control) is { } c ? Login(c, "--control-user") : null,
                 Limits = new TapLimits
                 {
@@ -83,11 +84,8 @@ public static class BrokerCommand
                 Console.Error.WriteLine($"control channel: mqtts://{controlEndpoint.Host}:{controlEndpoint.Port} (TLS only, with the harness CA)");
             try { await Task.Delay(Timeout.Infinite, ct); }
             catch (OperationCanceledException) { }
-            if (result.GetValue(timeline) is { } path)
-            {
-                await harness.Timeline.SaveAsync(path, CancellationToken.None);
-                Console.Error.WriteLine($"timeline saved to {path} ({harness.Timeline.Snapshot().Count} entries)");
-            }
+            if (settings.TimelinePath is { } path)
+                Console.Error.WriteLine($"timeline in {path} ({harness.Timeline.Count} entries)");
             return ExitCodes.Ok;
         }));
         return command;

@@ -31,6 +31,8 @@ public sealed record HarnessSettings
     public string? TlsCaPem { get; init; }
     /// <summary>Control user allowed on the reserved <c>$harness/</c> topics (remote rigs); null = no control channel.</summary>
     public (string User, string Password)? ControlUser { get; init; }
+    /// <summary>JSON-lines file the timeline is spooled to as it grows; null = a temporary file, deleted afterwards.</summary>
+    public string? TimelinePath { get; init; }
     /// <summary>Packet size, CONNECT timeout and connection limits the tap enforces on every peer.</summary>
     public Tap.TapLimits Limits { get; init; } = new();
     /// <summary>CONNACK return code (1-5) per client id.</summary>
