@@ -4,6 +4,7 @@ using Air780Bridge.Harness.Broker;
 using Air780Bridge.Harness.Control;
 using Air780Bridge.Harness.Faults;
 using Air780Bridge.Harness.Tap;
+using Air780Bridge.Harness.Timeline;
 
 namespace Air780Bridge.Harness;
 
@@ -15,6 +16,8 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
 {
     private readonly WireTap _tap;
     private readonly EmbeddedBroker? _broker;
+    private readonly Timer? _lossReport;
+    private readonly Dictionary<string, long> _reported = new();
 
     private HarnessBroker(HarnessSettings settings, EmbeddedBroker? broker, WireTap tap, HarnessCertificates? certificates, Timeline.Timeline timeline)
     {
@@ -26,6 +29,28 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
         var host = settings.PublicHost ?? (IsAny(settings.BindAddress) ? "127.0.0.1" : settings.BindAddress.ToString());
         Plain = new DnsEndPoint(host, settings.PublicPort ?? tap.Port);
         Tls = certificates is null ? null : new DnsEndPoint(host, tap.TlsPort);
+        if (broker is not null) _lossReport = new Timer(_ => ReportLoss(), null, LossReportPeriod, LossReportPeriod);
+    }
+
+    /// <summary>How often broker-side drops become "loss" timeline entries (one per client that lost messages).</summary>
+    public static readonly TimeSpan LossReportPeriod = TimeSpan.FromSeconds(1);
+
+    /// <summary>Messages the embedded broker dropped to slow subscribers, per client id; empty with an upstream broker.</summary>
+    public IReadOnlyDictionary<string, long> Dropped => _broker?.Dropped ?? new Dictionary<string, long>();
+
+    private void ReportLoss()
+    {
+        lock (_reported)
+        {
+            foreach (var (clientId, total) in Dropped)
+            {
+                var since = total - _reported.GetValueOrDefault(clientId);
+                if (since <= 0) continue;
+                _reported[clientId] = total;
+                Timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "loss", Type = "dropped", ClientId = clientId, Count = since,
+                    Detail = $"the broker dropped {since} queued message(s) to {clientId} ({total} in all): it reads slower than messages arrive" });
+            }
+        }
     }
 
     public HarnessSettings Settings { get; }
@@ -141,6 +166,8 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_lossReport is not null) await _lossReport.DisposeAsync();
+        ReportLoss();
         await _tap.DisposeAsync();
         if (_broker is not null) await _broker.DisposeAsync();
         Certificates?.Dispose();

@@ -159,3 +159,34 @@ public class LimitTests
         }
     }
 }
+
+public class LossTests
+{
+    [Fact]
+    public async Task Qos0_messages_dropped_to_a_subscriber_that_does_not_read_are_counted_and_on_the_timeline()
+    {
+        await using var harness = await H.Start();
+        // A subscriber that subscribes and then never reads: raw MQTT 3.1.1 CONNECT + SUBSCRIBE "flood" QoS 0.
+        using var slow = new TcpClient();
+        slow.ReceiveBufferSize = 4096;
+        await slow.ConnectAsync(harness.Backend.Host, harness.Backend.Port);
+        byte[] connect = [0x10, 0x10, 0x00, 0x04, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 0x04, 0x02, 0x00, 0x3C, 0x00, 0x04, (byte)'s', (byte)'l', (byte)'o', (byte)'w'];
+        byte[] subscribe = [0x82, 0x0A, 0x00, 0x01, 0x00, 0x05, (byte)'f', (byte)'l', (byte)'o', (byte)'o', (byte)'d', 0x00];
+        await slow.GetStream().WriteAsync(connect);
+        await slow.GetStream().WriteAsync(subscribe);
+        using var fast = await H.Connect(harness, "fast");
+        var received = 0;
+        fast.ApplicationMessageReceivedAsync += _ => { Interlocked.Increment(ref received); return Task.CompletedTask; };
+        await fast.SubscribeAsync("flood");
+        using var publisher = await H.Connect(harness, "pub");
+        var message = new MqttApplicationMessageBuilder().WithTopic("flood").WithPayload(new byte[4096]).Build();
+        var loss = harness.Timeline.WaitForAsync(e => e is { Kind: "loss", ClientId: "slow" }, H.Timeout);
+        for (var i = 0; i < 20_000 && !loss.IsCompleted; i++) await publisher.PublishAsync(message);
+        var entry = await loss;
+        Assert.True(entry.Count > 0);
+        Assert.True(harness.Dropped["slow"] >= entry.Count);
+        // Only the one that stopped reading is reported for all of it (a reader can lose a few on a busy machine, and then says so too).
+        Assert.True(Volatile.Read(ref received) > 0);
+        Assert.True(harness.Dropped.GetValueOrDefault("fast") < harness.Dropped["slow"]);
+    }
+}

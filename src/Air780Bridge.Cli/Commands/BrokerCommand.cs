@@ -67,9 +67,8 @@ public static class BrokerCommand
             if (address.Equals(IPAddress.Loopback) && settings.PublicHost is not null)
                 Console.Error.WriteLine($"air780 broker: listening on loopback only, yet --public-host {settings.PublicHost} is given; modules on the network cannot reach it without --bind 0.0.0.0 (or a tunnel)");
             await using var harness = await HarnessBroker.StartAsync(settings);
-            var origin = TimelineClock.NowUs;
-            var gate = new object();
-            harness.Timeline.Appended += e => { lock (gate) Console.WriteLine(TimelineText.Line(e, origin)); };
+            // Batched by a background writer: a console slower than the wire skips lines (and says so), never slows the tap.
+            await using var printer = new TimelinePrinter(harness.Timeline, Console.Out, TimelineClock.NowUs);
             Console.Error.WriteLine($"air780 broker: module dials {harness.Plain.Host}:{harness.Plain.Port}" +
                                     (harness.Tls is { } tls ? $", TLS {tls.Host}:{tls.Port}" : "") +
                                     (settings.Upstream is { } up ? $", forwarding to {up}" : "") + "; Ctrl+C stops");

@@ -12,7 +12,7 @@ public sealed record TimelineEntry
 
     /// <summary>"packet", "connection", "module", "fault" or "malformed"; "violation" when the tap closed a peer for
     /// breaking a limit (Type: packet-too-large, connect-timeout, connection-limit, address-limit, control-over-plain);
-    /// "loss" when the broker dropped messages to a slow subscriber (Type: qos0-dropped, Count: how many).</summary>
+    /// "loss" when the broker dropped messages to a slow subscriber (Type: dropped, ClientId: the subscriber, Count: how many).</summary>
     public required string Kind { get; init; }
 
     /// <summary>Tap connection id ("c1", "c2", ...); for module entries the module id.</summary>
