@@ -14,6 +14,10 @@ internal sealed class TimelineSpool : IDisposable
 {
     public const int BlockSize = 1024;
     public const int MaxPending = 1 << 16;
+    /// <summary>The writer wakes this often, or at <see cref="WakeAt"/> pending entries, or when a reader waits: one
+    /// write per batch, not a thread wake-up and a syscall per packet.</summary>
+    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(50);
+    private const int WakeAt = 4096;
 
     private readonly object _gate = new();
     private readonly SafeFileHandle _file;
@@ -26,6 +30,7 @@ internal sealed class TimelineSpool : IDisposable
     private long _bytes;
     private bool _stopping;
     private bool _writerDone;
+    private bool _flushWanted;
     private Exception? _failure;
 
     public TimelineSpool(string path, bool temporary)
@@ -59,7 +64,7 @@ internal sealed class TimelineSpool : IDisposable
             }
             _pending.Add(entry);
             _appended++;
-            if (_pending.Count == 1) Monitor.PulseAll(_gate);
+            if (_pending.Count == WakeAt) Monitor.PulseAll(_gate);
         }
     }
 
@@ -69,7 +74,12 @@ internal sealed class TimelineSpool : IDisposable
         lock (_gate)
         {
             var target = _appended;
-            while (_written < target && _failure is null) Monitor.Wait(_gate);
+            while (_written < target && _failure is null)
+            {
+                _flushWanted = true;
+                Monitor.PulseAll(_gate);
+                Monitor.Wait(_gate);
+            }
             ThrowIfFailed();
             return new SpooledEntries(_file, (int)target, [.. _blocks.Take((int)((target + BlockSize - 1) / BlockSize))], _bytes);
         }
@@ -103,9 +113,12 @@ internal sealed class TimelineSpool : IDisposable
             List<TimelineEntry> batch;
             lock (_gate)
             {
-                while (_pending.Count == 0 && !_stopping) Monitor.Wait(_gate);
+                while (!_stopping && !_flushWanted && _pending.Count < WakeAt)
+                    if (!Monitor.Wait(_gate, Period) && _pending.Count > 0) break;
+                _flushWanted = false;
                 if (_pending.Count == 0)
                 {
+                    if (!_stopping) continue;
                     _writerDone = true;
                     Monitor.PulseAll(_gate);
                     return;
