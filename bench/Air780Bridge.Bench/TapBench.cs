@@ -33,6 +33,7 @@ internal static class TapBench
         Console.WriteLine($"tap: {BenchSupport.Machine()}; QoS 1, {payload} B payloads, {inflight} in flight, {rounds} x {seconds} s per side; {samples} round trips per side");
         var pass = true;
         var rows = new List<string>();
+        PacketCost(payload);
         foreach (var backend in backends)
         {
             await using var upstream = await Backend.StartAsync(backend);
@@ -76,6 +77,28 @@ internal static class TapBench
         rows.ForEach(Console.WriteLine);
         Console.WriteLine(pass ? "PASS" : "FAIL");
         return pass ? 0 : 1;
+    }
+
+    /// <summary>The tap's own work per packet without I/O: framing and decoding, then the spooled timeline append
+    /// (its background JSON writer included, by waiting for the read-back).</summary>
+    private static void PacketCost(int payload)
+    {
+        byte[] publish = [0x32, (byte)(2 + 10 + 2 + payload), 0x00, 0x0A, .. "bench/topi"u8, 0x12, 0x34, .. new byte[payload]];
+        byte[] puback = [0x40, 0x02, 0x12, 0x34];
+        byte[] read = [.. publish, .. puback, .. publish, .. puback];
+        const int reads = 100_000;
+        var decoder = new Air780Bridge.Harness.Tap.MqttDecoder();
+        var frames = new List<Air780Bridge.Harness.Tap.MqttFrame>();
+        var t = Stopwatch.GetTimestamp();
+        for (var i = 0; i < reads; i++) { frames.Clear(); decoder.Feed(read, "c1", "up", frames); }
+        var decodeNs = Stopwatch.GetElapsedTime(t).TotalNanoseconds / (4.0 * reads);
+        using var timeline = Timeline.Spooled();
+        t = Stopwatch.GetTimestamp();
+        for (var i = 0; i < reads; i++) foreach (var f in frames) timeline.Append(f.Entry);
+        var appendNs = Stopwatch.GetElapsedTime(t).TotalNanoseconds / (4.0 * reads);
+        _ = timeline.Snapshot().Count;
+        var spooledNs = Stopwatch.GetElapsedTime(t).TotalNanoseconds / (4.0 * reads);
+        Console.WriteLine($"per packet, no I/O: frame + decode {decodeNs:0} ns, timeline append {appendNs:0} ns, with the spool's JSON write {spooledNs:0} ns");
     }
 
     /// <summary>Process CPU per delivered message of each throughput run, in run order.</summary>
