@@ -188,7 +188,7 @@ internal static class TapBench
                 return new Backend(embedded.Port, embedded, null, null);
             }
             if (kind != "mosquitto") throw new ArgumentException($"--brokers: '{kind}' is not mqttnet or mosquitto");
-            var port = FreePort();
+            var port = EmbeddedBroker.FreeLoopbackPort();
             var config = Path.Combine(Path.GetTempPath(), $"bench-mosquitto-{port}.conf");
             await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n");
             Process process;
@@ -215,15 +215,6 @@ internal static class TapBench
                 }
             }
             return new Backend(port, null, process, config);
-        }
-
-        private static int FreePort()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            return port;
         }
 
         public async ValueTask DisposeAsync()

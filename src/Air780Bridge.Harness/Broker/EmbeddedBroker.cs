@@ -89,7 +89,8 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "CONNACK refusal code must be 1-5 (MQTT 3.1.1)"),
     };
 
-    private static int FreeLoopbackPort()
+    /// <summary>A loopback port free right now (for a listener started next).</summary>
+    public static int FreeLoopbackPort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
