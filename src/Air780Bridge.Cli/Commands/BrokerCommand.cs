@@ -85,6 +85,11 @@ public static class BrokerCommand
             catch (OperationCanceledException) { }
             if (settings.TimelinePath is { } path)
                 Console.Error.WriteLine($"timeline in {path} ({harness.Timeline.Count} entries)");
+            // Losses and refused peers are on the timeline as they happen; the totals once more at the end.
+            if (harness.Violations.Count > 0)
+                Console.Error.WriteLine($"connections closed for breaking a limit: {string.Join(", ", harness.Violations.Select(v => $"{v.Key} {v.Value}"))}");
+            if (harness.Dropped.Count > 0)
+                Console.Error.WriteLine($"messages the broker dropped to slow subscribers: {string.Join(", ", harness.Dropped.Select(d => $"{d.Key} {d.Value}"))}");
             return ExitCodes.Ok;
         }));
         return command;
