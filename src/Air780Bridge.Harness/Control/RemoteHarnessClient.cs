@@ -13,8 +13,9 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
 {
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
 
-    /// <summary>Every timeline entry the harness publishes; on MQTTnet's receive thread.</summary>
-    public HarnessTimeline Timeline { get; } = new();
+    /// <summary>Every timeline entry the harness publishes; on MQTTnet's receive thread. Spooled to a temporary file
+    /// like the harness's own, so following a long remote run does not grow the heap.</summary>
+    public HarnessTimeline Timeline { get; } = HarnessTimeline.Spooled();
 
     /// <summary>The harness's retained announcement; null from a harness that does not publish one.</summary>
     public HarnessInfo? Info { get; private set; }
@@ -28,53 +29,62 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
     {
         using var ca = caPem is null ? null : X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(caPem));
         var remote = new RemoteHarnessClient();
-        remote._client.ApplicationMessageReceivedAsync += e =>
+        try
         {
-            var json = Encoding.UTF8.GetString(e.ApplicationMessage.Payload);
-            if (e.ApplicationMessage.Topic == ControlChannel.InfoTopic)
+            remote._client.ApplicationMessageReceivedAsync += e =>
             {
-                remote.Info = JsonSerializer.Deserialize<HarnessInfo>(json, HarnessTimeline.JsonOptions);
-                remote._infoSeen.TrySetResult();
+                var json = Encoding.UTF8.GetString(e.ApplicationMessage.Payload);
+                if (e.ApplicationMessage.Topic == ControlChannel.InfoTopic)
+                {
+                    remote.Info = JsonSerializer.Deserialize<HarnessInfo>(json, HarnessTimeline.JsonOptions);
+                    remote._infoSeen.TrySetResult();
+                }
+                else
+                    remote.Timeline.Append(HarnessTimeline.FromJson(json));
+                return Task.CompletedTask;
+            };
+            var options = new MqttClientOptionsBuilder().WithTcpServer(host, port).WithCredentials(user, password)
+                .WithTlsOptions(tls =>
+                {
+                    tls.UseTls().WithTargetHost(host);
+                    // A pinned harness CA: the chain must end at it. It signs only this harness's certificate, so the chain
+                    // is the identity and the name the rig dials (often an address behind NAT) need not be in it.
+                    if (ca is not null) tls.WithCertificateValidationHandler(e => ChainsTo(e.Certificate, ca));
+                })
+                .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311)
+                .WithClientId($"harness-rig-{Guid.NewGuid():N}").Build();
+            MqttClientConnectResult connect;
+            try
+            {
+                connect = await remote._client.ConnectAsync(options, ct);
             }
-            else
-                remote.Timeline.Append(HarnessTimeline.FromJson(json));
-            return Task.CompletedTask;
-        };
-        var options = new MqttClientOptionsBuilder().WithTcpServer(host, port).WithCredentials(user, password)
-            .WithTlsOptions(tls =>
+            catch (MQTTnet.Exceptions.MqttCommunicationException e)
             {
-                tls.UseTls().WithTargetHost(host);
-                // A pinned harness CA: the chain must end at it. It signs only this harness's certificate, so the chain
-                // is the identity and the name the rig dials (often an address behind NAT) need not be in it.
-                if (ca is not null) tls.WithCertificateValidationHandler(e => ChainsTo(e.Certificate, ca));
-            })
-            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311)
-            .WithClientId($"harness-rig-{Guid.NewGuid():N}").Build();
-        MqttClientConnectResult connect;
-        try
-        {
-            connect = await remote._client.ConnectAsync(options, ct);
+                throw new IOException($"cannot reach the harness at {host}:{port} over TLS ({e.InnerException?.Message ?? e.Message}); is `air780 broker --control-user ...` running there, is this its TLS port, and is the CA the one it wrote (--write-ca)?", e);
+            }
+            if (connect.ResultCode != MqttClientConnectResultCode.Success)
+                throw new InvalidOperationException($"the harness at {host}:{port} refused the control login ({connect.ResultCode}); check the control user and password given to `air780 broker --control-user`");
+            var sub = await remote._client.SubscribeAsync(ControlChannel.TimelineTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
+            if (sub.Items.Single().ResultCode > MQTTnet.MqttClientSubscribeResultCode.GrantedQoS2)
+                throw new InvalidOperationException($"the harness at {host}:{port} refused {ControlChannel.TimelineTopic}; '{user}' is not its control user");
+            await remote._client.SubscribeAsync(ControlChannel.InfoTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
+            try
+            {
+                // The retained announcement arrives with the subscription.
+                await remote._infoSeen.Task.WaitAsync(TimeSpan.FromSeconds(5), ct);
+            }
+            catch (TimeoutException)
+            {
+                // A harness that publishes none leaves Info null.
+            }
+            return remote;
         }
-        catch (MQTTnet.Exceptions.MqttCommunicationException e)
+        catch
         {
-            throw new IOException($"cannot reach the harness at {host}:{port} over TLS ({e.InnerException?.Message ?? e.Message}); is `air780 broker --control-user ...` running there, is this its TLS port, and is the CA the one it wrote (--write-ca)?", e);
+            // A refused or unreachable harness must not leave the client and its timeline spool behind.
+            await remote.DisposeAsync();
+            throw;
         }
-        if (connect.ResultCode != MqttClientConnectResultCode.Success)
-            throw new InvalidOperationException($"the harness at {host}:{port} refused the control login ({connect.ResultCode}); check the control user and password given to `air780 broker --control-user`");
-        var sub = await remote._client.SubscribeAsync(ControlChannel.TimelineTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
-        if (sub.Items.Single().ResultCode > MQTTnet.MqttClientSubscribeResultCode.GrantedQoS2)
-            throw new InvalidOperationException($"the harness at {host}:{port} refused {ControlChannel.TimelineTopic}; '{user}' is not its control user");
-        await remote._client.SubscribeAsync(ControlChannel.InfoTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
-        try
-        {
-            // The retained announcement arrives with the subscription.
-            await remote._infoSeen.Task.WaitAsync(TimeSpan.FromSeconds(5), ct);
-        }
-        catch (TimeoutException)
-        {
-            // A harness that publishes none leaves Info null.
-        }
-        return remote;
     }
 
     private static bool ChainsTo(X509Certificate? certificate, X509Certificate2 ca)
@@ -139,5 +149,6 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
     {
         if (_client.IsConnected) await _client.DisconnectAsync();
         _client.Dispose();
+        Timeline.Dispose();
     }
 }
