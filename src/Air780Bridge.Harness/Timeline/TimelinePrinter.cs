@@ -22,7 +22,8 @@ public sealed class TimelinePrinter : IAsyncDisposable
         _timeline = timeline;
         _output = output;
         _originUs = originUs;
-        _queue = Channel.CreateBounded<TimelineEntry>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+        // Wait mode so TryWrite reports a full queue (DropWrite would drop silently and report success).
+        _queue = Channel.CreateBounded<TimelineEntry>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _writer = WriteLoopAsync();
         timeline.Appended += Enqueue;
     }
