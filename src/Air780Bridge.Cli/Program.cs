@@ -15,6 +15,7 @@ var root = new RootCommand($"Air780Bridge: drive and judge Air780E/EP modules' M
     PortsCommand.Create(), ProbeCommand.Create(), MqttCommand.Create(), SessionCommand.Create(),
     BrokerCommand.Create(), InjectFaultCommand.Create(), CheckCommand.Create(), RunCommand.Create(() => new TwinLauncher()),
     TwinCommand.Create((name, profile) => StartTwin(name, profile), m => m.Serial, (m, log) => m.Rebooted += log),
+    StationCommand.Create(() => new TwinLauncher()), ResultsCommand.Create(), HistoryCommand.Create(), YieldCommand.Create(),
 };
 var parsed = root.Parse(args);
 try

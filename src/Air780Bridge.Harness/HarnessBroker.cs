@@ -146,6 +146,8 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
     public Task KickWithDuplicateClientIdAsync(string conn) => _tap.KickWithDuplicateClientIdAsync(conn);
 
     public Task MuteClientAsync(string clientId, bool on) => _tap.MuteClientAsync(clientId, on);
+    public Task InjectAsync(string fault, Faults.Server.ServerFaultArgs args, string? conn = null, string? clientId = null) => _tap.InjectAsync(fault, args, conn, clientId);
+    public Task LateConnackAsync(string clientId, TimeSpan? delay) => _tap.LateConnackAsync(clientId, delay);
 
     public Task RefuseClientAsync(string clientId, int? returnCode)
     {

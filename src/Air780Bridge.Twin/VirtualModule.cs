@@ -221,7 +221,7 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, IDisposable
         });
         Native(lua, "rtos.receive", Receive, returnsCall: true);
         Native(lua, "mobile.imei", a => { a.OptInteger(1); return [_options.Imei ?? Imei(Name)]; });
-        Native(lua, "mobile.iccid", a => { a.OptInteger(1); return [_options.SimInserted ? _options.Iccid ?? "8986" + Imei(Name)[..15] : null]; });
+        Native(lua, "mobile.iccid", a => { a.OptInteger(1); return [_options.SimInserted ? _options.Iccid ?? "8986" + (_options.Imei ?? Imei(Name))[..15] : null]; });
         Native(lua, "mobile.csq", _ => [(long)_options.Csq]);
         Native(lua, "mcu.ticks", _ => [NowMs]);
         Native(lua, "mcu.hz", _ => [1000L]);

@@ -135,4 +135,27 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Contains("bad.json:3:", stderr);
         Assert.Contains("did you mean \"air780e-v1120\"", stderr);
     }
+
+    [Fact]
+    public async Task Fault_sends_a_server_fault_down_the_named_clients_connection()
+    {
+        await using var harness = await HarnessBroker.StartAsync(new HarnessSettings
+            { BindAddress = System.Net.IPAddress.Loopback, Port = 0, ControlUser = ("rig", "secret") });
+        using var module = new System.Net.Sockets.TcpClient();
+        await module.ConnectAsync(harness.Plain.Host, harness.Plain.Port);
+        var stream = module.GetStream();
+        await stream.WriteAsync((byte[])[0x10, 14, 0, 4, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 4, 2, 0, 60, 0, 2, (byte)'m', (byte)'1']);
+        var buffer = new byte[4];
+        await stream.ReadExactlyAsync(buffer); // CONNACK
+        var target = $"{harness.Plain.Host}:{harness.Plain.Port}";
+        var (code, stdout, stderr) = await Air780.RunAsync(Limit, "fault", target, "stray-puback", "--control-user", "rig:secret", "--client-id", "m1", "--packet-id", "258");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("sent stray-puback", stdout);
+        using var cts = new CancellationTokenSource(Limit);
+        await stream.ReadExactlyAsync(buffer, cts.Token);
+        Assert.Equal("40020102", Convert.ToHexString(buffer));
+        (code, _, stderr) = await Air780.RunAsync(Limit, "fault", target, "publish-qos4", "--control-user", "rig:secret");
+        Assert.NotEqual(0, code);
+        Assert.Contains("publish-qos3", stderr);
+    }
 }

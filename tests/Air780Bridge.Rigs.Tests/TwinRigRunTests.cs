@@ -46,6 +46,29 @@ public sealed class TwinRigRunTests(TwinRigRun run) : IClassFixture<TwinRigRun>
     }
 
     [Fact]
+    public void The_server_suite_gives_the_firmware_verdicts_per_profile()
+    {
+        // The same table as docs/twin.md's real-runtime comparison: spec violations the firmware's C code lets
+        // through are known deviations; the defensive parsing of V1118/V2020 closes on QoS 3 and a second CONNACK.
+        string[] everywhere = ["server.bad-remaining-length", "server.reserved-flags", "server.unknown-type", "server.wildcard-topic",
+            "server.invalid-utf8-topic", "server.qos2-duplicate"];
+        string[] legacyOnly = ["server.publish-qos3", "server.second-connack", "server.late-connack"];
+        foreach (var module in run.Result.Modules)
+        {
+            var legacy = !FirmwareProfile.Get(module.Profile).DefensiveParsing;
+            var server = module.Scenarios.Where(s => s.Id.StartsWith("server.", StringComparison.Ordinal)).ToList();
+            Assert.Equal(17, server.Count);
+            foreach (var scenario in server)
+            {
+                var deviation = everywhere.Contains(scenario.Id) || legacy && legacyOnly.Contains(scenario.Id);
+                Assert.True((deviation ? Verdict.KnownDeviation : Verdict.Pass) == scenario.Verdict, $"{module.Name} ({module.Profile}) {scenario.Id}: {scenario.Verdict} {scenario.Message}");
+            }
+            // Every server scenario ends with the module answering and working again after a reconnect.
+            Assert.All(server, s => Assert.Contains(s.Checks, c => c.Id == "server.recovers" && c.Verdict == Verdict.Pass));
+        }
+    }
+
+    [Fact]
     public void Junit_and_json_agree_with_the_run()
     {
         var junit = XDocument.Load(run.Reports.JUnit).Root!;
@@ -117,6 +140,30 @@ public sealed class PlantedDefectTests
         var series = Assert.Single(slow.Timings, t => t.Name == "PINGREQ interval");
         Assert.Contains(series.ValuesMs, v => !series.IsAllowed(v));
         Assert.Equal(Verdict.Pass, Scenario("slow-ping", "publish.qos1").Verdict);
+    }
+
+    [Fact]
+    public async Task The_firmware_tls_handshake_race_is_a_known_deviation_and_the_retry_is_judged()
+    {
+        var rig = RigFile.Parse("""
+            {
+              "name": "tls-race",
+              "modules": [ { "name": "racy", "connection": "twin:", "profile": "air780ep-v2028", "defects": ["tls-handshake-race"] } ],
+              "broker": { "listen": "127.0.0.1:0", "tls": true },
+              "suites": [ { "name": "tls", "include": ["tls.optional-verify", "tls.wrong-ca"] } ],
+              "parallelism": 1
+            }
+            """, "tls-race.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites });
+        using var temp = new TempDirectory("rigs-tls-race-");
+        var (result, _) = await RigRuns.RunAsync(rig, temp.Path);
+        var scenarios = result.Modules.Single().Scenarios;
+        var optional = scenarios.Single(s => s.Id == "tls.optional-verify");
+        Assert.Equal(Verdict.KnownDeviation, optional.Verdict);
+        var race = Assert.Single(optional.Checks, c => c.Id == "tls.handshake-race");
+        Assert.Contains("without a CONNECT", race.Measured);
+        Assert.Contains(optional.Checks, c => c.Id == "tls.connected" && c.Verdict == Verdict.Pass);
+        // A refused handshake is not mistaken for the race: the module raced only once, so wrong-ca is judged as usual.
+        Assert.Equal(Verdict.Pass, scenarios.Single(s => s.Id == "tls.wrong-ca").Verdict);
     }
 
     [Fact]

@@ -10,8 +10,7 @@ namespace Air780Bridge.Cli.Commands;
 /// </summary>
 internal static class MqttCommand
 {
-    private static readonly string[] Functions =
-        ["create", "auth", "keepalive", "will", "autoreconn", "on", "connect", "disconnect", "subscribe", "unsubscribe", "publish", "close", "ready", "state", "debug"];
+    private static IReadOnlyList<string> Functions => MqttApi.FunctionNames;
 
     public static Command Create()
     {

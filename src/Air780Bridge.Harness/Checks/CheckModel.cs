@@ -28,22 +28,19 @@ public sealed record CheckExpectation
     public int? KeepAliveSeconds { get; init; }
     public WillExpectation? Will { get; init; }
     public int? AutoReconnectMs { get; init; }
-    /// <summary>Firmware profile, e.g. "V1120" or "V2028"; decides which documented deviations apply.</summary>
+    /// <summary>Firmware profile name or version ("air780e-v1120", "V1120"; <see cref="FirmwareProfile.Find"/>); decides
+    /// which documented deviations apply. Null judges plain MQTT 3.1.1.</summary>
     public string? Profile { get; init; }
     /// <summary>Topics of a table subscribe, for "subscribe.per-topic".</summary>
     public IReadOnlyList<string>? SubscribeTopics { get; init; }
 
-    /// <summary>Firmware that wraps the message-id counter to 0 (all EC618 incl. V1120, EC7xx up to V2024; reference §0/§5).</summary>
-    public bool WrapsPacketIdToZero
-    {
-        get
-        {
-            if (Profile is null) return false;
-            var digits = new string(Profile.Where(char.IsDigit).ToArray());
-            if (!int.TryParse(digits, out var build)) return false;
-            return build < 2000 ? true : build <= 2024;
-        }
-    }
+    /// <summary>What the named firmware does, or null when no profile is given.</summary>
+    /// <exception cref="ArgumentException">A profile is named that does not exist: judging it as plain MQTT would
+    /// turn its documented deviations into failures.</exception>
+    public FirmwareExpectations? Firmware => Profile is null ? null : new FirmwareExpectations(FirmwareProfile.Get(Profile));
+
+    /// <summary>The firmware wraps the message-id counter to 0 (<see cref="FirmwareExpectations.WrapsPacketIdToZero"/>).</summary>
+    public bool WrapsPacketIdToZero => Firmware?.WrapsPacketIdToZero ?? false;
 }
 
 /// <summary>Tolerances; timing allows ±max(<see cref="TimingMinMs"/>, <see cref="TimingFraction"/> × expected).</summary>

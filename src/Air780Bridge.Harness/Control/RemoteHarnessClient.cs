@@ -112,6 +112,10 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
     public Task RefuseConnectionsAsync(TimeSpan duration) => Send(new("refuse", Ms: (int)duration.TotalMilliseconds));
     public Task KickWithDuplicateClientIdAsync(string conn) => Send(new("kick", conn));
     public Task MuteClientAsync(string clientId, bool on) => Send(new(on ? "mute-client" : "unmute-client", ClientId: clientId));
+    public Task InjectAsync(string fault, Faults.Server.ServerFaultArgs args, string? conn = null, string? clientId = null) =>
+        Send(new(fault, conn, ClientId: clientId, PacketId: args.PacketId, Topic: args.Topic, Size: args.Size, Segment: args.Segment));
+    public Task LateConnackAsync(string clientId, TimeSpan? delay) =>
+        Send(delay is { } d ? new("late-connack", Ms: (int)d.TotalMilliseconds, ClientId: clientId) : new("prompt-connack", ClientId: clientId));
     public Task RefuseClientAsync(string clientId, int? returnCode) =>
         Send(returnCode is null ? new("accept-client", ClientId: clientId) : new("refuse-client", ClientId: clientId, Code: returnCode));
 

@@ -1,3 +1,5 @@
+using Air780Bridge.Harness.Faults.Server;
+
 namespace Air780Bridge.Harness.Faults;
 
 /// <summary>Faults the tap injects on command. <c>conn</c> is a tap connection id ("c1"); null = every open connection
@@ -24,20 +26,34 @@ public interface IFaultControl
     /// <summary>While on, the tap swallows everything a client with <paramref name="clientId"/> sends from its CONNECT
     /// on: the broker never answers, as a server that accepts TCP and goes silent (drives conn_timeout).</summary>
     Task MuteClientAsync(string clientId, bool on);
+    /// <summary>Sends the module what a broken or hostile server would (<see cref="ServerFaults"/>): the bytes go
+    /// down <paramref name="conn"/>, or every open connection of <paramref name="clientId"/>, or (both null) every
+    /// open connection; each injection is a "fault" entry plus the packets as sent, marked "injected".</summary>
+    Task InjectAsync(string fault, ServerFaultArgs args, string? conn = null, string? clientId = null);
+    /// <summary>While set, a CONNECT from <paramref name="clientId"/> is swallowed (as mute-client) and the tap itself
+    /// answers CONNACK 0 after <paramref name="delay"/>: a server slower than conn_timeout. Null clears it.</summary>
+    Task LateConnackAsync(string clientId, TimeSpan? delay);
 }
 
 /// <summary>The JSON command a remote rig publishes on <c>$harness/fault</c>.</summary>
 /// <param name="ClientId">refuse-client, accept-client, mute-client, unmute-client: the MQTT client id.</param>
 /// <param name="Code">refuse-client: the CONNACK return code 1-5.</param>
 /// <param name="Token">sync (control channel only): echoed on the timeline to measure the clock offset.</param>
+/// <param name="PacketId">server faults: the packet id the injected packet carries.</param>
+/// <param name="Topic">server faults: the topic of an injected PUBLISH.</param>
+/// <param name="Size">oversize: payload bytes.</param>
+/// <param name="Segment">split: bytes per TCP segment.</param>
 public sealed record FaultCommand(string Fault, string? Conn = null, int? Ms = null, string? PacketType = null, string? ClientId = null, int? Code = null,
-    string? Token = null)
+    string? Token = null, int? PacketId = null, string? Topic = null, int? Size = null, int? Segment = null)
 {
     public static readonly IReadOnlySet<string> Withholdable = new HashSet<string> { "PUBACK", "PUBREC", "PUBCOMP", "SUBACK", "UNSUBACK", "PINGRESP" };
 
     /// <summary>Runs the command against <paramref name="control"/>; unknown names fail with the list of valid ones.</summary>
     public Task ApplyAsync(IFaultControl control) => Fault switch
     {
+        _ when ServerFaults.TryGet(Fault, out _) => control.InjectAsync(Fault, new ServerFaultArgs(PacketId, Topic, Size, Segment), Conn, ClientId),
+        "late-connack" => control.LateConnackAsync(NeedClientId(), Duration()),
+        "prompt-connack" => control.LateConnackAsync(NeedClientId(), null),
         "drop" => control.DropAsync(Conn),
         "blackhole" => control.BlackholeAsync(Duration(), Conn),
         "delay" => control.DelayAsync(Duration(), Conn),
@@ -53,7 +69,11 @@ public sealed record FaultCommand(string Fault, string? Conn = null, int? Ms = n
     };
 
     /// <summary>Every fault name <see cref="ApplyAsync"/> knows.</summary>
-    public static readonly IReadOnlyList<string> Names = ["drop", "blackhole", "delay", "withhold", "release", "refuse", "kick", "refuse-client", "accept-client", "mute-client", "unmute-client"];
+    public static readonly IReadOnlyList<string> Names =
+    [
+        "drop", "blackhole", "delay", "withhold", "release", "refuse", "kick", "refuse-client", "accept-client", "mute-client", "unmute-client",
+        "late-connack", "prompt-connack", .. ServerFaults.Names,
+    ];
 
     private string NeedClientId() => ClientId ?? throw new ArgumentException($"{Fault} needs the MQTT client id (--client-id ID, or \"clientId\" in a control message)");
 

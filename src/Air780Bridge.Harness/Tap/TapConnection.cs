@@ -14,6 +14,8 @@ internal sealed class TapConnection
     private readonly Timeline.Timeline _timeline;
     private readonly WireTap _tap;
     private readonly CancellationTokenSource _stop = new();
+    // The down pump and injected faults both write toward the module; one writer at a time keeps packets whole.
+    private readonly SemaphoreSlim _downWrite = new(1, 1);
     private int _closed;
     private volatile bool _untraced;
     private bool _muted;
@@ -77,7 +79,7 @@ internal sealed class TapConnection
                 {
                     if (frame.Entry.Kind == "violation")
                     {
-                        await Flush(batch, to);
+                        await Flush(batch, to, dir);
                         _tap.Violation(frame.Entry);
                         return $"closed: {frame.Entry.Type}";
                     }
@@ -105,7 +107,7 @@ internal sealed class TapConnection
                     if (HoldPending)
                     {
                         // Blackhole and delay act per packet: what is batched goes first, then this packet waits.
-                        await Flush(batch, to);
+                        await Flush(batch, to, dir);
                         await HoldAsync();
                     }
                     if (dir == "down" && frame.Entry.Type is { } type && IsWithheld(type))
@@ -116,12 +118,12 @@ internal sealed class TapConnection
                     // Bytes go out exactly as they came in, malformed or not.
                     if (frame.Bytes.Length > ReadSize)
                     {
-                        await Flush(batch, to);
-                        await to.WriteAsync(frame.Bytes, _stop.Token);
+                        await Flush(batch, to, dir);
+                        await Forward(frame.Bytes, to, dir);
                     }
                     else batch.Write(frame.Bytes);
                 }
-                await Flush(batch, to);
+                await Flush(batch, to, dir);
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -130,14 +132,46 @@ internal sealed class TapConnection
         }
     }
 
-    private async ValueTask Flush(ArrayBufferWriter<byte> batch, Stream to)
+    private async ValueTask Flush(ArrayBufferWriter<byte> batch, Stream to, string dir)
     {
         if (batch.WrittenCount == 0) return;
-        await to.WriteAsync(batch.WrittenMemory, _stop.Token);
+        await Forward(batch.WrittenMemory, to, dir);
         batch.ResetWrittenCount();
     }
 
+    private async ValueTask Forward(ReadOnlyMemory<byte> bytes, Stream to, string dir)
+    {
+        if (dir != "down")
+        {
+            await to.WriteAsync(bytes, _stop.Token);
+            return;
+        }
+        // Injected faults write toward the module too; the batch goes between their packets, never inside one.
+        await _downWrite.WaitAsync(_stop.Token);
+        try { await to.WriteAsync(bytes, _stop.Token); }
+        finally { _downWrite.Release(); }
+    }
+
     private bool HoldPending => Delay > TimeSpan.Zero || _tap.GlobalDelay > TimeSpan.Zero || (BlackholeUntil > _tap.GlobalBlackholeUntil ? BlackholeUntil : _tap.GlobalBlackholeUntil) > DateTime.UtcNow;
+
+    /// <summary>Writes <paramref name="segments"/> toward the module, each flushed as its own TCP segment when
+    /// <paramref name="gap"/> is set (Nagle off while they go).</summary>
+    internal async Task WriteDownAsync(IReadOnlyList<byte[]> segments, TimeSpan gap)
+    {
+        await _downWrite.WaitAsync(_stop.Token);
+        try
+        {
+            foreach (var segment in segments)
+            {
+                if (gap > TimeSpan.Zero) _module.NoDelay = true;
+                await _moduleStream.WriteAsync(segment, _stop.Token);
+                if (gap <= TimeSpan.Zero) continue;
+                await _moduleStream.FlushAsync(_stop.Token);
+                await Task.Delay(gap, _stop.Token);
+            }
+        }
+        finally { _downWrite.Release(); }
+    }
 
     private bool IsWithheld(string type) => Withheld.ContainsKey(type) || _tap.GlobalWithheld.ContainsKey(type);
 

@@ -17,7 +17,7 @@ public sealed record TapTls(X509Certificate2 ServerCertificate, X509Certificate2
 /// TCP proxy in front of a broker (embedded or any external host:port) that records every MQTT packet in both
 /// directions on a <see cref="Timeline.Timeline"/> and injects faults on command.
 /// </summary>
-public sealed class WireTap : IAsyncDisposable
+public sealed partial class WireTap : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly TcpListener? _tlsListener;

@@ -7,7 +7,7 @@ namespace Air780Bridge.Rigs.Conformance;
 public static partial class ConformanceSuite
 {
     public static IReadOnlyList<Scenario> All { get; } =
-        [.. ConnectScenarios(), .. TlsScenarios(), .. MessageScenarios(), .. SessionScenarios()];
+        [.. ConnectScenarios(), .. TlsScenarios(), .. MessageScenarios(), .. SessionScenarios(), .. ServerScenarios()];
 
     public static IReadOnlyList<string> Suites { get; } = All.Select(s => s.Suite).Distinct().ToList();
 }

@@ -42,6 +42,14 @@ public interface IScenarioHarness
     /// drives the connect timeout on the same endpoint a module dials anyway.</summary>
     IDisposable Mute(string clientId);
 
+    /// <summary>Sends the client's open connection(s) what a broken or hostile server would: a fault of
+    /// <see cref="Air780Bridge.Harness.Faults.Server.ServerFaults"/> by name.</summary>
+    Task InjectAsync(string clientId, string fault, Air780Bridge.Harness.Faults.Server.ServerFaultArgs args, CancellationToken ct);
+
+    /// <summary>The client's CONNECTs get no answer from the broker; the harness sends CONNACK 0 itself after
+    /// <paramref name="delay"/> (a server slower than conn_timeout), until disposed.</summary>
+    IDisposable LateConnack(string clientId, TimeSpan delay);
+
     /// <summary>Opens a second session with the same client id, so the broker ends the module's.</summary>
     Task KickWithDuplicateAsync(string clientId, CancellationToken ct);
 

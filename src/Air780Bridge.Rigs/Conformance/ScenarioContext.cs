@@ -116,6 +116,12 @@ public sealed class ScenarioContext
         _events.WaitAsync(_eventCursor, o => o.Handle == h && o.Name == name && (where is null || where(o)),
             timeout ?? TimeSpan.FromSeconds(20), $"event \"{name}\" on client {h}", Token);
 
+    /// <summary>The first event named <paramref name="name"/> or <paramref name="orName"/> of client <paramref name="h"/>
+    /// raised after <paramref name="afterUs"/>.</summary>
+    public Task<ModuleObservation> EventAfter(long h, string name, string orName, long afterUs, TimeSpan? timeout = null) =>
+        _events.WaitAsync(_eventCursor, o => o.Handle == h && (o.Name == name || o.Name == orName) && o.T > afterUs,
+            timeout ?? TimeSpan.FromSeconds(20), $"event \"{name}\" or \"{orName}\" on client {h}", Token);
+
     /// <summary>Events of client <paramref name="h"/> since the scenario began.</summary>
     public IReadOnlyList<ModuleObservation> Events(long h) => _events.Since(_eventCursor).Where(o => o.Handle == h).ToList();
 

@@ -43,6 +43,12 @@ public sealed record RunResult
     public string? RigFile { get; init; }
     public DateTimeOffset Started { get; init; }
     public DateTimeOffset Finished { get; init; }
+    /// <summary>The test station (PC) that ran it; the results store groups yield by it.</summary>
+    public string? Station { get; init; }
+    /// <summary>Who ran it, as the operator or the login says.</summary>
+    public string? Operator { get; init; }
+    /// <summary>The air780 version that judged the run.</summary>
+    public string? ToolVersion { get; init; }
     public IReadOnlyList<ModuleResult> Modules { get; init; } = [];
 
     [JsonIgnore] public TimeSpan Duration => Finished - Started;
@@ -56,6 +62,8 @@ public sealed record ModuleHello
     public string FirmwareVersion { get; init; } = "";
     public string Bsp { get; init; } = "";
     public string? Imei { get; init; }
+    /// <summary>The SIM card's ICCID; null without a SIM.</summary>
+    public string? Iccid { get; init; }
     public string BootId { get; init; } = "";
     public string? AgentVersion { get; init; }
 }

@@ -74,7 +74,7 @@ public sealed record RigModule
     /// <summary>Firmware profile the module is judged against.</summary>
     public string Profile { get; init; } = DefaultProfile;
     public string? Description { get; init; }
-    /// <summary>Twins only: misbehaviours planted on purpose (<see cref="Air780Bridge.Twin.TwinDefects.ByName"/>), to see a failing module.</summary>
+    /// <summary>Twins only: misbehaviours planted on purpose (<see cref="Air780Bridge.Firmware.TwinDefects.ByName"/>), to see a failing module.</summary>
     public IReadOnlyList<string>? Defects { get; init; }
     public ModuleOverrides? Overrides { get; init; }
 
@@ -163,7 +163,7 @@ public sealed record RigTimeouts
 /// <summary>What the loader checks names against. Profiles live in the twin project, suites in the conformance code, so callers pass them in.</summary>
 public sealed record RigLoadOptions
 {
-    public static readonly IReadOnlyList<string> DefaultProfiles = Twin.FirmwareProfile.All.Select(p => p.Name).ToList();
+    public static readonly IReadOnlyList<string> DefaultProfiles = FirmwareProfile.All.Select(p => p.Name).ToList();
 
     public IReadOnlyList<string> KnownProfiles { get; init; } = DefaultProfiles;
     /// <summary>Null: suite names are not checked (the conformance suites are not known to the caller).</summary>

@@ -286,8 +286,8 @@ internal static partial class RigFileLoader
                 {
                     if (!m.Connection.StartsWith("twin:", StringComparison.Ordinal))
                         error(lines.Of($"{at}.defects"), $"{who}: \"defects\" can only be planted in a twin (connection \"twin:\"); remove it for a real module");
-                    foreach (var d in defects.Where(d => !Twin.TwinDefects.ByName.ContainsKey(d)))
-                        error(lines.Of($"{at}.defects"), $"{who}: unknown defect \"{d}\"; known: {string.Join(", ", Twin.TwinDefects.ByName.Keys)}");
+                    foreach (var d in defects.Where(d => !TwinDefects.ByName.ContainsKey(d)))
+                        error(lines.Of($"{at}.defects"), $"{who}: unknown defect \"{d}\"; known: {string.Join(", ", TwinDefects.ByName.Keys)}");
                 }
 
                 if (m.Overrides is { } o)

@@ -82,6 +82,20 @@ public sealed class HarnessAdapter : IRigHarness
         await _harness.KickWithDuplicateClientIdAsync(conn);
     }
 
+    public async Task InjectAsync(string clientId, string fault, Air780Bridge.Harness.Faults.Server.ServerFaultArgs args, CancellationToken ct)
+    {
+        var conns = OpenConnectionsOf(clientId);
+        if (conns.Count == 0) throw new ScenarioFailedException($"client id {clientId} has no open connection to send {fault} down");
+        foreach (var conn in conns)
+            await _harness.InjectAsync(fault, args, conn);
+    }
+
+    public IDisposable LateConnack(string clientId, TimeSpan delay)
+    {
+        _harness.LateConnackAsync(clientId, delay).GetAwaiter().GetResult();
+        return new Undo(() => _harness.LateConnackAsync(clientId, null).GetAwaiter().GetResult());
+    }
+
     public async Task<IHarnessPeer> ConnectPeerAsync(string clientId, CancellationToken ct) =>
         await MqttHarnessPeer.ConnectAsync(_harness.Backend.Host, _harness.Backend.Port, clientId, ct);
 

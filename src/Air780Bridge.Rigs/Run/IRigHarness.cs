@@ -39,6 +39,8 @@ internal sealed class DialOverride(IScenarioHarness inner, string host, int port
     public IDisposable Refuse(string clientId, int returnCode) => inner.Refuse(clientId, returnCode);
     public IDisposable Mute(string clientId) => inner.Mute(clientId);
     public Task KickWithDuplicateAsync(string clientId, CancellationToken ct) => inner.KickWithDuplicateAsync(clientId, ct);
+    public Task InjectAsync(string clientId, string fault, Air780Bridge.Harness.Faults.Server.ServerFaultArgs args, CancellationToken ct) => inner.InjectAsync(clientId, fault, args, ct);
+    public IDisposable LateConnack(string clientId, TimeSpan delay) => inner.LateConnack(clientId, delay);
     public Task<IHarnessPeer> ConnectPeerAsync(string clientId, CancellationToken ct) => inner.ConnectPeerAsync(clientId, ct);
 }
 

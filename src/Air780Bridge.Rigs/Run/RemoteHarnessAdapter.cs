@@ -122,6 +122,20 @@ public sealed class RemoteHarnessAdapter : IRigHarness
         await Confirmed(() => _remote.KickWithDuplicateClientIdAsync(conn), "kick", conn);
     }
 
+    public async Task InjectAsync(string clientId, string fault, Air780Bridge.Harness.Faults.Server.ServerFaultArgs args, CancellationToken ct)
+    {
+        var conns = await SettledConnectionsOf(clientId);
+        if (conns.Count == 0) throw new ScenarioFailedException($"client id {clientId} has no open connection to send {fault} down");
+        foreach (var conn in conns)
+            await Confirmed(() => _remote.InjectAsync(fault, args, conn), fault, conn);
+    }
+
+    public IDisposable LateConnack(string clientId, TimeSpan delay)
+    {
+        Confirmed(() => _remote.LateConnackAsync(clientId, delay), "late-connack", null).GetAwaiter().GetResult();
+        return new Undo(() => Confirmed(() => _remote.LateConnackAsync(clientId, null), "prompt-connack", null).GetAwaiter().GetResult());
+    }
+
     public async Task<IHarnessPeer> ConnectPeerAsync(string clientId, CancellationToken ct) =>
         await MqttHarnessPeer.ConnectAsync(_host, _port, clientId, ct);
 

@@ -172,7 +172,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
     }
 
     private static ModuleHello Hello(Protocol.Messages.HelloInfo h) =>
-        new() { FirmwareVersion = h.FirmwareVersion, Bsp = h.Bsp, Imei = h.Imei, BootId = h.BootId, AgentVersion = h.AgentVersion };
+        new() { FirmwareVersion = h.FirmwareVersion, Bsp = h.Bsp, Imei = h.Imei, Iccid = h.Iccid, BootId = h.BootId, AgentVersion = h.AgentVersion };
 
     private static ModuleResult Failed(RigModule module, string error) =>
         new() { Name = module.Name, Connection = module.Connection, Profile = module.Profile, Error = error };

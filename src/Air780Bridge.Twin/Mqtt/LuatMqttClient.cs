@@ -28,7 +28,7 @@ public sealed class LuatMqttClient
     readonly object _gate = new();
     readonly IModuleTimer _reconnectTimer, _pingTimer, _connTimer;
 
-    MqttConnection? _connection;
+    volatile MqttConnection? _connection;
     int _session; // bumped at every socket close so late callbacks from an old socket are ignored
     byte[]? _rx;
     int _rxUsed;
@@ -37,6 +37,7 @@ public sealed class LuatMqttClient
     bool _closed;
     MqttWill? _will;
     int _seq;
+    bool _raced; // TwinDefect.TlsHandshakeRace: the first TLS attempt has lost its CONNECT
 
     LuatMqttClient(IModuleBus bus, FirmwareProfile profile, MqttCreateOptions options, MqttTlsSettings? tls)
     {
@@ -48,7 +49,8 @@ public sealed class LuatMqttClient
         _pingTimer = bus.CreateTimer(OnPingTimer);
         _connTimer = bus.CreateTimer(OnConnTimer);
         ConnTimeoutSeconds = options.ConnTimeoutSeconds is { } s ? (int)Math.Clamp(s, 5, 120) : DefaultConnTimeoutSeconds;
-        RxBufferSize = options.RxSize is > 0 ? (int)Math.Min(options.RxSize.Value + 4, int.MaxValue) : profile.RxBufferDefault;
+        // rxSize sets rxbuff_size, the read limit (the buffer itself gets 4 bytes more); the default limit is 32772.
+        RxBufferSize = options.RxSize is > 0 ? (int)Math.Min(options.RxSize.Value, int.MaxValue - 4) : profile.RxBufferDefault;
     }
 
     public FirmwareProfile Profile { get; }
@@ -62,7 +64,7 @@ public sealed class LuatMqttClient
     public int ReconnectPeriodMs { get; private set; }
     /// <summary>conn_timeout after clamping to [5,120]; only used when the profile has ConnTimeout.</summary>
     public int ConnTimeoutSeconds { get; }
-    /// <summary>rxSize + 4 (default 32772); allocated at the first connect() and never resized.</summary>
+    /// <summary>rxbuff_size: rxSize, or 32772 by default (luat_mqtt_client.c luat_mqtt_read_packet's limit); allocated at the first connect() and never resized.</summary>
     public int RxBufferSize { get; }
     /// <summary>PINGREQ period: keepalive*1000*3/4 ms in integer math.</summary>
     public int PingPeriodMs => Profile.Defects.Contains(TwinDefect.SlowPing) ? KeepaliveSeconds * 1000 : KeepaliveSeconds * 1000 * 3 / 4;
@@ -192,6 +194,7 @@ public sealed class LuatMqttClient
 
     public object?[] Disconnect()
     {
+        DrainReceived();
         lock (_gate)
         {
             if (_connection is not null) SendPacket(MqttCodec.EncodeDisconnect());
@@ -202,6 +205,7 @@ public sealed class LuatMqttClient
 
     public object?[] Close()
     {
+        DrainReceived();
         lock (_gate)
         {
             if (_closed) return Nothing;
@@ -216,6 +220,14 @@ public sealed class LuatMqttClient
             return Nothing;
         }
     }
+
+    /// <summary>
+    /// On the module the network callback (luat_mqtt_client.c luat_mqtt_callback, run by the adapter task) handles a
+    /// packet as soon as it arrives, ahead of the Lua task; a PUBREC that reached the socket before the Lua call to
+    /// disconnect()/close() is answered with PUBREL first. The twin's reads run on pool threads that can lag under
+    /// load, so these calls first let the read side catch up with what the socket already holds (bounded).
+    /// </summary>
+    void DrainReceived() => _connection?.WaitReceiveIdle(TimeSpan.FromMilliseconds(200));
 
     // ---------------------------------------------------------------- publish / subscribe (§5)
 
@@ -246,14 +258,13 @@ public sealed class LuatMqttClient
             };
             if (entries is null) return [0L];
             long last = 0;
-            var failed = false;
+            var packets = new List<byte[]>();
             foreach (var (topic, q) in entries)
             {
                 last = TakeMessageId();
-                var packet = MqttCodec.EncodeSubscribe((int)last, CString(topic), q is >= 0 and <= 2 ? (int)q : 0, Profile.SubscribeMultiByteLength);
-                failed |= !SendPacket(packet);
+                packets.Add(MqttCodec.EncodeSubscribe((int)last, CString(topic), q is >= 0 and <= 2 ? (int)q : 0, Profile.SubscribeMultiByteLength));
             }
-            return failed ? Nothing : [last];
+            return SendBackToBack(packets) ? [last] : Nothing;
         }
     }
 
@@ -272,14 +283,15 @@ public sealed class LuatMqttClient
                 case IReadOnlyList<byte[]> topics:
                 {
                     long last = 0;
-                    var failed = false;
+                    var packets = new List<byte[]>();
                     foreach (var topic in topics)
                     {
                         last = TakeMessageId();
-                        failed |= !SendPacket(MqttCodec.EncodeUnsubscribe((int)last, CString(topic), Profile.SubscribeMultiByteLength));
+                        packets.Add(MqttCodec.EncodeUnsubscribe((int)last, CString(topic), Profile.SubscribeMultiByteLength));
                     }
+                    var sent = SendBackToBack(packets);
                     // Before the 2026-02-14 fix the accumulator started at 0 and the table form always returned nil.
-                    return failed || !Profile.UnsubscribeTableReturnFixed ? [null] : [last];
+                    return !sent || !Profile.UnsubscribeTableReturnFixed ? [null] : [last];
                 }
                 default:
                     // The reference does not describe a non-string non-table argument; nothing is sent.
@@ -357,6 +369,13 @@ public sealed class LuatMqttClient
             }
             _connection = connection;
             _state = StateMqtt;
+            if (_tls is not null && !_raced && Profile.Defects.Contains(TwinDefect.TlsHandshakeRace))
+            {
+                // network_tx refuses while the socket is still in SHAKEHAND: luat_mqtt_send_packet closes.
+                _raced = true;
+                CloseSocket();
+                return;
+            }
             var connect = MqttCodec.EncodeConnect(ClientId, Username, Password, CleanSession, KeepaliveSeconds, _will);
             if (!SendPacket(connect)) return;
             if (!Profile.ConnTimeout) _pingTimer.Start(PingPeriodMs, repeat: true);
@@ -374,14 +393,15 @@ public sealed class LuatMqttClient
         }
     }
 
+    /// <summary>luat_mqtt_read_packet + mqtt_parse: the limit checks come before reading, parsing after each read.</summary>
     void OnChunk(int session, byte[] chunk)
     {
         lock (_gate)
         {
             if (session != _session || _closed || _rx is null) return;
-            if (chunk.Length > _rx.Length - _rxUsed)
+            if (_rxUsed >= RxBufferSize || chunk.Length > RxBufferSize - _rxUsed)
             {
-                CloseSocket(); // "too many data": no error event
+                CloseSocket(); // "buff is FULL" / "too many data": disconnect(0), no error event
                 return;
             }
             chunk.CopyTo(_rx, _rxUsed);
@@ -389,20 +409,10 @@ public sealed class LuatMqttClient
             while (session == _session && _rxUsed > 0)
             {
                 var length = MqttCodec.FrameLength(_rx.AsSpan(0, _rxUsed));
-                if (length < 0)
-                {
-                    if (Profile.DefensiveParsing) ProtocolError(ErrorTruncated);
-                    else CloseSocket();
-                    return;
-                }
-                if (length == 0)
-                {
-                    if (_rxUsed == _rx.Length) CloseSocket(); // "buff is FULL": no error event
-                    return;
-                }
-                var packet = _rx.AsSpan(0, length).ToArray();
-                _rx.AsSpan(length, _rxUsed - length).CopyTo(_rx);
-                _rxUsed -= length;
+                if (length == 0) return; // incomplete (or a malformed length that looks incomplete): wait for more
+                var packet = _rx.AsSpan(0, (int)length).ToArray();
+                _rx.AsSpan((int)length, _rxUsed - (int)length).CopyTo(_rx);
+                _rxUsed -= (int)length;
                 HandlePacket(packet);
             }
         }
@@ -499,6 +509,13 @@ public sealed class LuatMqttClient
         CloseSocket();
         PostError("connect", code);
     }
+
+    /// <summary>
+    /// The packets of one table subscribe()/unsubscribe() call: luat_lib_mqtt.c loops mqtt_subscribe/mqtt_unsubscribe
+    /// inside the one Lua call, each network_tx only queues (lwIP), so they leave back to back before any ack can be
+    /// read; one write reproduces that. A failed write fails them all (the firmware's ret &amp;= ... then closes).
+    /// </summary>
+    bool SendBackToBack(IReadOnlyList<byte[]> packets) => packets.Count == 0 || SendPacket([.. packets.SelectMany(p => p)]);
 
     /// <summary>luat_mqtt_send_packet: a failed send closes the socket (state ≠ 0 => disconnect event).</summary>
     bool SendPacket(byte[] packet)

@@ -71,31 +71,44 @@ public static class MqttCodec
     public static byte[] EncodeDisconnect() => [Disconnect, 0];
 
     /// <summary>
-    /// Length of the first packet in <paramref name="buffer"/>: &gt;0 complete packet length, 0 incomplete,
-    /// -1 malformed remaining length (more than 4 bytes).
+    /// Length of the first packet in <paramref name="buffer"/> as luat_mqtt_client.c mqtt_parse finds it: &gt;0 a
+    /// complete packet, 0 wait for more data. mqtt_parse counts at most 4 length bytes while libemqtt.c
+    /// mqtt_parse_rem_len reads up to 5 into a uint32, and neither rejects a longer field: a malformed remaining
+    /// length is never an error, it just looks like a packet still incomplete (bytes past the received ones read as 0).
     /// </summary>
-    public static int FrameLength(ReadOnlySpan<byte> buffer)
+    public static long FrameLength(ReadOnlySpan<byte> buffer)
     {
-        int value = 0, shift = 0;
-        for (var i = 1; i < buffer.Length; i++)
+        if (buffer.Length < 2) return 0;
+        var lengthBytes = 1;
+        if ((buffer[1] & 0x80) != 0)
         {
-            if (i > 4) return -1;
-            value |= (buffer[i] & 0x7F) << shift;
-            shift += 7;
-            if ((buffer[i] & 0x80) == 0)
+            lengthBytes++;
+            if (buffer.Length < 3) return 0;
+            if ((buffer[2] & 0x80) != 0)
             {
-                var total = i + 1 + value;
-                return buffer.Length >= total ? total : 0;
+                lengthBytes++;
+                if (buffer.Length < 4) return 0;
+                if ((buffer[3] & 0x80) != 0) lengthBytes++;
             }
         }
-        return 0;
+        uint value = 0, multiplier = 1;
+        for (var i = 1; i <= 5; i++)
+        {
+            var digit = i < buffer.Length ? buffer[i] : (byte)0;
+            value += (uint)(digit & 0x7F) * multiplier;
+            multiplier *= 128;
+            if ((digit & 0x80) == 0) break;
+        }
+        if (value > buffer.Length - lengthBytes - 1) return 0;
+        return 1L + lengthBytes + value;
     }
 
     /// <summary>Offset of the variable header (after the fixed header) of a complete packet.</summary>
     public static int BodyOffset(ReadOnlySpan<byte> packet)
     {
+        // mqtt_num_rem_len_bytes: at most 4 length bytes.
         var i = 1;
-        while ((packet[i] & 0x80) != 0) i++;
+        while (i < 4 && (packet[i] & 0x80) != 0) i++;
         return i + 1;
     }
 

@@ -16,6 +16,7 @@ internal sealed class MqttConnection : IDisposable
     readonly Stream _stream;
     readonly object _sendGate = new();
     int _disposed;
+    int _handling; // 1 while a received chunk is being handed to the client
 
     MqttConnection(TcpClient tcp, Stream stream)
     {
@@ -64,11 +65,29 @@ internal sealed class MqttConnection : IDisposable
             {
                 var n = await _stream.ReadAsync(chunk);
                 if (n == 0) break;
-                onChunk(chunk[..n]);
+                Volatile.Write(ref _handling, 1);
+                try { onChunk(chunk[..n]); }
+                finally { Volatile.Write(ref _handling, 0); }
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException) { }
         onClosed();
+    }
+
+    /// <summary>Waits (at most <paramref name="limit"/>) until every byte the socket already holds has been handed to
+    /// the client: nothing unread in the kernel and no chunk being handled. The caller must not hold the client's lock.</summary>
+    public void WaitReceiveIdle(TimeSpan limit)
+    {
+        var until = Environment.TickCount64 + (long)limit.TotalMilliseconds;
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _disposed) == 0 && Environment.TickCount64 < until)
+        {
+            int available;
+            try { available = _tcp.Available; }
+            catch (Exception e) when (e is ObjectDisposedException or SocketException) { return; }
+            if (available == 0 && Volatile.Read(ref _handling) == 0) return;
+            spin.SpinOnce();
+        }
     }
 
     /// <summary>network_tx: false when the socket is gone or the write fails.</summary>

@@ -107,6 +107,17 @@ public class PublishChecksTests
         Assert.Equal(CheckVerdict.Fail, new PacketIdNonZeroCheck().Evaluate(b.Context()).Verdict);
     }
 
+    // Regression: rigs pass the profile's full name, whose digits once read as build 7801120.
+    [Theory]
+    [InlineData("air780e-v1120", CheckVerdict.KnownDeviation)]
+    [InlineData("air780e-v1112", CheckVerdict.KnownDeviation)]
+    [InlineData("air780ep-v2028", CheckVerdict.Fail)]
+    public void PacketIdZero_reads_the_rig_profile_name(string profile, CheckVerdict verdict)
+    {
+        var b = new TimelineBuilder().Connect("c1").Publish("c1", "up", "t", 1, 0);
+        Assert.Equal(verdict, new PacketIdNonZeroCheck().Evaluate(b.Context(new() { ClientId = "mod", Profile = profile })).Verdict);
+    }
+
     [Fact]
     public void PacketIdZero_pass_and_inconclusive()
     {

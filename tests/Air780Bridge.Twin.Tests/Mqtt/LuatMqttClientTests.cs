@@ -10,17 +10,8 @@ public class LuatMqttClientTests
     static readonly FirmwareProfile V1120 = FirmwareProfile.Air780eV1120;
     static readonly FirmwareProfile V2028 = FirmwareProfile.Air780epV2028;
 
-    static async Task<(ClientProbe probe, ScriptedBroker broker, ScriptedBroker.Peer peer)> ReadyAsync(FirmwareProfile profile, long? rxSize = null)
-    {
-        var broker = new ScriptedBroker();
-        var probe = new ClientProbe(profile, broker.Port, rxSize);
-        probe.Client.Auth(B("twin"), null, null, true);
-        Assert.Equal([true], probe.Client.Connect());
-        var peer = await broker.AcceptAsync();
-        await peer.HandshakeAsync();
-        probe.WaitFor("conack");
-        return (probe, broker, peer);
-    }
+    static Task<(ClientProbe probe, ScriptedBroker broker, ScriptedBroker.Peer peer)> ReadyAsync(FirmwareProfile profile, long? rxSize = null) =>
+        ClientProbe.ReadyAsync(profile, rxSize);
 
     [Fact]
     public void Firmware_profile_lookup_names_the_known_profiles()

@@ -114,6 +114,19 @@ public sealed class ClientProbe
     /// <summary>Callback events by name, sys events as "sys:NAME".</summary>
     static string DisplayName(MqttLuaEvent e) => e.Kind == "sys" ? "sys:" + e.Name : e.Name;
 
+    /// <summary>A client that auth()ed, connected to a fresh <see cref="ScriptedBroker"/> and got conack.</summary>
+    public static async Task<(ClientProbe probe, ScriptedBroker broker, ScriptedBroker.Peer peer)> ReadyAsync(FirmwareProfile profile, long? rxSize = null)
+    {
+        var broker = new ScriptedBroker();
+        var probe = new ClientProbe(profile, broker.Port, rxSize);
+        probe.Client.Auth(System.Text.Encoding.UTF8.GetBytes("twin"), null, null, true);
+        Assert.Equal([true], probe.Client.Connect());
+        var peer = await broker.AcceptAsync();
+        await peer.HandshakeAsync();
+        probe.WaitFor("conack");
+        return (probe, broker, peer);
+    }
+
     public MqttLuaEvent WaitFor(string name, int count = 1)
     {
         Bus.PumpUntil(() => Names.Count(n => n == name) >= count);

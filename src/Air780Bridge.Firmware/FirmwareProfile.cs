@@ -1,4 +1,4 @@
-namespace Air780Bridge.Twin;
+namespace Air780Bridge.Firmware;
 
 /// <summary>
 /// One firmware build of the module: which behaviour the twin reproduces. Flags follow the version matrix
@@ -104,12 +104,19 @@ public sealed record FirmwareProfile
 
     public static IReadOnlyList<FirmwareProfile> All { get; } = [Air780eV1120, Air780epV2028, Air780eV1112];
 
-    /// <summary>The profile named <paramref name="name"/> (case-insensitive).</summary>
+    /// <summary>
+    /// The profile a user names: its lookup name ("air780e-v1120") or its rtos.version() ("V1120"), case-insensitive.
+    /// The one place a profile name is resolved, so the twin, the rigs and the checks can never read a name differently.
+    /// </summary>
+    public static FirmwareProfile? Find(string name) =>
+        All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? All.FirstOrDefault(p => string.Equals(p.RtosVersion, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>As <see cref="Find"/>, for a name that must exist.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
     public static FirmwareProfile Get(string name) =>
-        All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException(
-            $"Unknown firmware profile '{name}'. Use one of: {string.Join(", ", All.Select(p => p.Name))}.", nameof(name));
+        Find(name) ?? throw new ArgumentException(
+            $"Unknown firmware profile '{name}'. Use one of: {string.Join(", ", All.Select(p => p.Name))} (or its version, e.g. V1120).", nameof(name));
 }
 
 /// <summary>A misbehaviour a twin can be given (rig file: module "defects"), each one that a conformance check must catch.</summary>
@@ -119,14 +126,18 @@ public enum TwinDefect
     SentBeforePuback,
     /// <summary>PINGREQ every 100% of the keepalive instead of 75%.</summary>
     SlowPing,
+    /// <summary>The first TLS connect of each client loses its CONNECT after a complete handshake, as the firmware's race
+    /// does (luatos-mqtt-behaviour.md §8, luat_network_adapter.c network_state_connecting): disconnect(0), close.</summary>
+    TlsHandshakeRace,
 }
 
 public static class TwinDefects
 {
-    /// <summary>Rig-file names: "sent-before-puback", "slow-ping".</summary>
+    /// <summary>Rig-file names: "sent-before-puback", "slow-ping", "tls-handshake-race".</summary>
     public static IReadOnlyDictionary<string, TwinDefect> ByName { get; } = new Dictionary<string, TwinDefect>
     {
         ["sent-before-puback"] = TwinDefect.SentBeforePuback,
         ["slow-ping"] = TwinDefect.SlowPing,
+        ["tls-handshake-race"] = TwinDefect.TlsHandshakeRace,
     };
 }
