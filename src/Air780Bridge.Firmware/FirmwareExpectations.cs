@@ -18,6 +18,10 @@ public sealed record FirmwareExpectations(FirmwareProfile Profile)
     /// up to V2024; fixed 2026-02-14, reference §0/§5).</summary>
     public bool WrapsPacketIdToZero => !Profile.MessageIdSkipsZero;
 
+    /// <summary>No build keeps outbound session state: after a reconnect nothing unacknowledged is re-sent and DUP is
+    /// never set, even with clean session 0, deviating from [MQTT-4.4.0-1] (reference §5).</summary>
+    public bool KeepsOutboundSession => false;
+
     /// <summary>The firmware's state() values (§3); the doc page's 4=ERROR does not exist.</summary>
     public IReadOnlyDictionary<string, long> States { get; } = new Dictionary<string, long>
     {

@@ -45,6 +45,31 @@ public sealed class TwinRigRunTests(TwinRigRun run) : IClassFixture<TwinRigRun>
             s => Assert.False(string.IsNullOrWhiteSpace(s.Message), s.Id));
     }
 
+    /// <summary>
+    /// Every client check of the catalogue, not only those the scenarios pick, on each twin's whole share of the run
+    /// (its connections and the harness peers' of its scenarios): a twin that follows the firmware fails none, and with
+    /// its profile the firmware's documented deviations are known deviations.
+    /// </summary>
+    [Fact]
+    public async Task No_client_check_fails_a_twin_that_follows_its_firmware()
+    {
+        var all = (await Harness.Timeline.Timeline.LoadAsync(Path.Combine(Path.GetDirectoryName(run.Reports.Json)!, "timeline.jsonl"))).Snapshot();
+        var bad = new List<string>();
+        var passed = new HashSet<string>();
+        foreach (var m in run.Result.Modules)
+        {
+            var conns = all.Where(e => e is { Kind: "packet", Type: "CONNECT" } && e.ClientId?.StartsWith(m.Name + "-", StringComparison.Ordinal) == true).Select(e => e.Conn).ToHashSet();
+            var mine = all.Where(e => e.Kind == "module" ? e.Conn == m.Name : e.Conn is not null && conns.Contains(e.Conn)).ToList();
+            var ctx = new Harness.Checks.CheckContext(mine, new Harness.Checks.CheckExpectation { Profile = m.Profile });
+            var results = Harness.Checks.CheckCatalogue.All.Where(c => c.Subject == Harness.Checks.CheckSubject.Client).Select(c => c.Evaluate(ctx)).ToList();
+            bad.AddRange(results.Where(r => r.Verdict == Harness.Checks.CheckVerdict.Fail).Select(r => $"{m.Name} ({m.Profile}) {r.Id}: {r.Explanation}"));
+            passed.UnionWith(results.Where(r => r.Verdict == Harness.Checks.CheckVerdict.Pass).Select(r => r.Id));
+        }
+        Assert.True(bad.Count == 0, string.Join("\n", bad));
+        // Not vacuous: the run exercises most client rules.
+        Assert.True(passed.Count >= 20, $"only {passed.Count} client checks passed: {string.Join(", ", passed.Order())}");
+    }
+
     [Fact]
     public void The_server_suite_gives_the_firmware_verdicts_per_profile()
     {

@@ -29,6 +29,11 @@ internal static class CheckCommand
         var profile = new Option<string?>("--profile") { Description = "firmware profile, e.g. V1120 or V2028 (overrides --expect)" };
         var module = new Option<string?>("--module") { Description = "judge this module's events (API calls, Lua events) when the timeline holds several, e.g. a rig run's" };
 
+        // Out-of-range values are usage errors (exit 2), never a spurious Fail.
+        keepalive.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is { } v && CheckExpectation.KeepAliveProblem(v) is { } p) r.AddError($"--keepalive {v}: {p}."); });
+        autoreconn.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is { } v && CheckExpectation.AutoReconnectProblem(v) is { } p) r.AddError($"--autoreconn {v}: {p}."); });
+        profile.Validators.Add(r => { if (r.GetValueOrDefault<string?>() is { } v && CheckExpectation.ProfileProblem(v) is { } p) r.AddError($"--profile {v}: {p}."); });
+
         var command = new Command("check", "Judge a recorded MQTT wire timeline against the behaviour checks; exit 0 nothing failed, 1 a check failed, 2 bad input");
         command.Arguments.Add(timeline);
         foreach (var option in new Option[] { expect, json, keepalive, clientId, autoreconn, profile, module }) command.Options.Add(option);
@@ -54,6 +59,7 @@ internal static class CheckCommand
                 AutoReconnectMs = parseResult.GetValue(autoreconn) ?? expectation.AutoReconnectMs,
                 Profile = parseResult.GetValue(profile) ?? expectation.Profile,
             };
+            expectation.Validate();
 
             var results = CheckCatalogue.Run(new CheckContext(entries, expectation));
             if (parseResult.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(results, Json));

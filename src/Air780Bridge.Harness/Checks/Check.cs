@@ -8,14 +8,34 @@ public abstract class Check : ICheck
     public abstract string Id { get; }
     public abstract string Title { get; }
     public abstract string Statement { get; }
-    public abstract string Source { get; }
+    public virtual CheckSubject Subject => CheckSubject.Client;
+
+    /// <summary>The spec ids come from <see cref="SpecStatements"/> (the one place a citation lives), then <see cref="Reference"/>.</summary>
+    public string Source => string.Join("; ", new[] { string.Join(", ", SpecStatements.ForCheck(Id).Select(s => s.Cite)), Reference ?? "" }.Where(p => p.Length > 0));
+
+    /// <summary>Citations other than numbered 3.1.1 statements: reference sections, untagged spec clauses.</summary>
+    protected virtual string? Reference => null;
+
     public abstract CheckResult Evaluate(CheckContext ctx);
 
     protected CheckResult Result(CheckVerdict verdict, string explanation, string allowed,
         IEnumerable<string>? measured = null, IEnumerable<TimelineEntry>? evidence = null) =>
-        new(Id, Title, Statement, Source, verdict, measured?.ToArray() ?? [], allowed, explanation, evidence?.ToArray() ?? []);
+        new(Id, Title, Statement, Source, verdict, measured?.ToArray() ?? [], allowed, explanation, evidence?.ToArray() ?? [])
+        {
+            Subject = Subject,
+            Statements = SpecStatements.ForCheck(Id).Select(s => s.Id).ToList(),
+        };
 
     protected CheckResult Inconclusive(string reason, string allowed) => Result(CheckVerdict.Inconclusive, reason, allowed);
+}
+
+/// <summary>One TCP connection of a judged client: its CONNECT, the broker's CONNACK, its close, and all its wire entries.</summary>
+public sealed record ClientConnection(string Conn, TimelineEntry? Connect, TimelineEntry? Connack, TimelineEntry? Close, IReadOnlyList<TimelineEntry> Entries)
+{
+    /// <summary>The broker accepted the CONNECT (return code 0).</summary>
+    public bool Accepted => Connack is { Code: 0 };
+    /// <summary>Session state carries over from the client's previous connection: CleanSession 0 and the broker said it kept it.</summary>
+    public bool ResumesSession => Connect is { CleanSession: false } && Connack is { SessionPresent: true };
 }
 
 /// <summary>Queries over a timeline shared by the checks.</summary>
@@ -42,6 +62,49 @@ public static class Wire
     }
 
     public static double Ms(long fromUs, long toUs) => (toUs - fromUs) / 1000.0;
+
+    /// <summary>A packet the client sent, decodable or not: a malformed packet is still judged (it keeps its type).</summary>
+    public static bool IsSent(this TimelineEntry e) => e.Dir == "up" && e.Kind is "packet" or "malformed";
+    public static bool IsSent(this TimelineEntry e, string type) => e.IsSent() && e.Type == type;
+
+    /// <summary>
+    /// The connections of the client(s) judged: with an expected client id, those whose CONNECT (even a malformed one)
+    /// carries it; without one, every connection a client sent on, so a trace of any client is judged as a whole.
+    /// </summary>
+    public static IReadOnlyList<ClientConnection> ClientConnections(CheckContext ctx)
+    {
+        var byConn = new Dictionary<string, List<TimelineEntry>>();
+        var order = new List<string>();
+        foreach (var e in ctx.Timeline)
+        {
+            if (e.Conn is null || e.Kind == "module") continue;
+            if (!byConn.TryGetValue(e.Conn, out var list)) { byConn[e.Conn] = list = []; order.Add(e.Conn); }
+            list.Add(e);
+        }
+        var result = new List<ClientConnection>();
+        foreach (var conn in order)
+        {
+            var entries = byConn[conn];
+            var connect = entries.FirstOrDefault(e => e.IsSent("CONNECT"));
+            if (ctx.Expectation.ClientId is { } id ? connect?.ClientId != id : !entries.Any(e => e.IsSent())) continue;
+            result.Add(new ClientConnection(conn, connect, entries.FirstOrDefault(e => e.IsPacket("CONNACK", "down")),
+                entries.FirstOrDefault(e => e.IsConnection("close")), entries));
+        }
+        return result;
+    }
+
+    /// <summary>Every packet the judged client(s) sent, in time order.</summary>
+    public static IEnumerable<TimelineEntry> SentByClient(CheckContext ctx) => ClientConnections(ctx).SelectMany(c => c.Entries.Where(e => e.IsSent())).OrderBy(e => e.T);
+
+    /// <summary>The close came from the client's side: end of its stream ("module closed") or its reset (an up-stream error).</summary>
+    public static bool ClosedByClient(TimelineEntry close) =>
+        close.Detail is "module closed" || close.Detail?.StartsWith("up stream error", StringComparison.Ordinal) == true;
+
+    /// <summary>Where a packet is in the trace, for explanations: "c1@1234.5ms PUBLISH id 7".</summary>
+    public static string Cite(TimelineEntry e) => $"{e.Conn}@{e.T / 1000.0:0.#}ms {e.Type}{(e.PacketId is { } id ? $" id {id}" : "")}";
+
+    /// <summary>The instant a trace shows a connection alive until: its close, else the last entry recorded.</summary>
+    public static long AliveUntil(CheckContext ctx, ClientConnection c) => c.Close?.T ?? (ctx.Timeline.Count == 0 ? 0 : ctx.Timeline.Max(e => e.T));
 
     /// <summary>The tap connections still open that carried a CONNECT for <paramref name="clientId"/>: the tap names
     /// connections, a client id is known from its CONNECT, and a connection is open until its close entry.</summary>

@@ -14,7 +14,28 @@ public sealed record CheckResult(
     IReadOnlyList<string> Measured,
     string Allowed,
     string Explanation,
-    IReadOnlyList<TimelineEntry> Evidence);
+    IReadOnlyList<TimelineEntry> Evidence)
+{
+    /// <summary>What the verdict is about: the client against MQTT 3.1.1, the firmware against its reference, or the broker.</summary>
+    public CheckSubject Subject { get; init; }
+
+    /// <summary>Ids ("3.1.2-23") of the MQTT 3.1.1 statements the check judges (<see cref="SpecStatements.ForCheck"/>).</summary>
+    public IReadOnlyList<string> Statements { get; init; } = [];
+}
+
+/// <summary>
+/// Whom a check judges. Only <see cref="Client"/> and <see cref="Firmware"/> verdicts are about the module; a
+/// <see cref="Broker"/> check judges the harness broker on a statement that binds the Server.
+/// </summary>
+public enum CheckSubject
+{
+    /// <summary>The client's own packets against MQTT 3.1.1; runs without a firmware profile.</summary>
+    Client,
+    /// <summary>What luatos-mqtt-behaviour.md documents for the firmware (module events, LuatOS timers); needs a profile or module entries.</summary>
+    Firmware,
+    /// <summary>The broker the module talks to (a statement that binds the Server): a Fail blames the harness, not the module.</summary>
+    Broker,
+}
 
 public sealed record WillExpectation(string Topic, int Qos, bool Retain, int PayloadSize);
 
@@ -39,6 +60,31 @@ public sealed record CheckExpectation
     /// turn its documented deviations into failures.</exception>
     public FirmwareExpectations? Firmware => Profile is null ? null : new FirmwareExpectations(FirmwareProfile.Get(Profile));
 
+    /// <summary>Why a keep alive cannot be configured (CONNECT carries it in 16 bits), or null.</summary>
+    public static string? KeepAliveProblem(int seconds) => seconds is >= 0 and <= 65535 ? null : "the keep alive is 0..65535 seconds (a 16-bit CONNECT field; 0 disables it)";
+
+    /// <summary>Why an autoreconn period cannot be configured, or null.</summary>
+    public static string? AutoReconnectProblem(int ms) => ms > 0 ? null : "the autoreconn period is a positive number of milliseconds";
+
+    /// <summary>Why a profile name cannot be used (it names no firmware build), or null.</summary>
+    public static string? ProfileProblem(string name) => FirmwareProfile.Find(name) is null
+        ? $"unknown firmware profile; use one of: {string.Join(", ", FirmwareProfile.All.Select(p => $"{p.Name} ({p.RtosVersion})"))}"
+        : null;
+
+    /// <summary>Refuses an expectation that could only produce spurious verdicts.</summary>
+    /// <exception cref="ArgumentException">The fields that are out of range, each with its rule.</exception>
+    public void Validate()
+    {
+        var problems = new[]
+        {
+            KeepAliveSeconds is { } ka && KeepAliveProblem(ka) is { } k ? $"keepAliveSeconds {ka}: {k}" : null,
+            AutoReconnectMs is { } ar && AutoReconnectProblem(ar) is { } a ? $"autoReconnectMs {ar}: {a}" : null,
+            Profile is { } pr && ProfileProblem(pr) is { } p ? $"profile \"{pr}\": {p}" : null,
+            Will is { Qos: not (0 or 1 or 2) } w ? $"will.qos {w.Qos}: a QoS is 0, 1 or 2" : null,
+        }.OfType<string>().ToList();
+        if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
+    }
+
     /// <summary>The firmware wraps the message-id counter to 0 (<see cref="FirmwareExpectations.WrapsPacketIdToZero"/>).</summary>
     public bool WrapsPacketIdToZero => Firmware?.WrapsPacketIdToZero ?? false;
 }
@@ -51,6 +97,9 @@ public sealed record CheckTolerances
     /// <summary>How far module-side entries (this machine's clock) and wire entries (a remote tap's clock, shifted)
     /// may be off against each other; order checks between the two allow this much.</summary>
     public long ClockSkewUs { get; init; }
+    /// <summary>MQTT sets no deadline for an answer (PUBACK, PUBREL, a close after DISCONNECT): a missing one is a Fail
+    /// only when the connection stayed open this long after the packet that asked for it; sooner, the trace cannot tell.</summary>
+    public double ResponseWindowMs { get; init; } = 5000;
 
     public double AllowanceMs(double expectedMs) => Math.Max(TimingMinMs, TimingFraction * expectedMs);
     public bool Within(double expectedMs, double measuredMs) => Math.Abs(measuredMs - expectedMs) <= AllowanceMs(expectedMs);
@@ -67,6 +116,10 @@ public interface ICheck
     string Id { get; }
     string Title { get; }
     string Statement { get; }
+    /// <summary>Citations: the MQTT 3.1.1 statements (from <see cref="SpecStatements"/>) and the reference sections.</summary>
     string Source { get; }
     CheckResult Evaluate(CheckContext ctx);
+    CheckSubject Subject => CheckSubject.Client;
+    /// <summary>The MQTT 3.1.1 statements this check judges.</summary>
+    IReadOnlyList<SpecStatement> Statements => SpecStatements.ForCheck(Id);
 }

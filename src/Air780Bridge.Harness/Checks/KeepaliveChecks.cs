@@ -1,16 +1,20 @@
+using Air780Bridge.Harness.Timeline;
+
 namespace Air780Bridge.Harness.Checks;
 
 public sealed class PingPeriodCheck : Check
 {
-    public override string Id => "keepalive.ping-period";
+    public override string Id => CheckIds.KeepalivePingPeriod;
     public override string Title => "PINGREQ every 3/4 of keepalive";
     public override string Statement => "PINGREQ is sent by a periodic timer of keepalive*1000*3/4 ms, not reset by other traffic.";
-    public override string Source => "luatos-mqtt-behaviour.md §7";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §7";
+    public override CheckSubject Subject => CheckSubject.Firmware;
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
+        if (ctx.Expectation.Firmware is null) return Inconclusive("a LuatOS timer rule: judged only with a firmware profile (--profile)", "n/a");
         if (ctx.Expectation.KeepAliveSeconds is not { } ka) return Inconclusive("keepalive not configured in the expectation", "n/a");
-        var period = ka * 1000 * 3 / 4; // integer math as in the firmware
+        var period = FirmwareExpectations.PingPeriodMs(ka);
         var allowed = ctx.Tolerances.Range(period);
         var intervals = new List<(double Ms, Timeline.TimelineEntry From, Timeline.TimelineEntry To)>();
         foreach (var conn in Wire.ModuleConnections(ctx))
@@ -23,33 +27,46 @@ public sealed class PingPeriodCheck : Check
         var measured = intervals.Select(i => $"{i.Ms:0} ms");
         return bad.Count == 0
             ? Result(CheckVerdict.Pass, $"{intervals.Count} ping interval(s) within tolerance", allowed, measured, intervals.SelectMany(i => new[] { i.From, i.To }).Distinct())
-            : Result(CheckVerdict.Fail, $"{bad.Count} of {intervals.Count} ping interval(s) outside {allowed}", allowed, measured, bad.SelectMany(i => new[] { i.From, i.To }).Distinct());
+            : Result(CheckVerdict.Fail, $"{bad.Count} of {intervals.Count} ping interval(s) outside {allowed}: " + string.Join("; ", bad.Select(i => $"{Wire.Cite(i.From)} → {Wire.Cite(i.To)} {i.Ms:0} ms")), allowed, measured, bad.SelectMany(i => new[] { i.From, i.To }).Distinct());
     }
 }
 
+/// <summary>
+/// [MQTT-3.1.2-23]: the client never lets more than its Keep Alive pass between two packets it sends. The keep alive is
+/// the one its CONNECT declared; the silence runs to the next packet, else to the close (whoever closed: a broker
+/// dropping a silent client at 1.5 × keep alive does not excuse the silence), else to the end of the trace.
+/// </summary>
 public sealed class KeepaliveLimitCheck : Check
 {
-    public override string Id => "keepalive.limit";
-    public override string Title => "Never silent for 1.5x keepalive";
-    public override string Statement => "The gap between two module-to-broker packets never exceeds 1.5 times the keepalive.";
-    public override string Source => "[MQTT-3.1.2-24]";
+    public override string Id => CheckIds.KeepaliveLimit;
+    public override string Title => "Never silent beyond the keep alive";
+    public override string Statement => "The gap between two packets the client sends, or from its last packet to the close, never exceeds the Keep Alive its CONNECT declared (0 disables it); measured until its DISCONNECT.";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
-        if (ctx.Expectation.KeepAliveSeconds is not { } ka) return Inconclusive("keepalive not configured in the expectation", "n/a");
-        var limit = ka * 1500.0;
-        var allowed = $"≤ {limit:0} ms";
-        var gaps = new List<(double Ms, Timeline.TimelineEntry From, Timeline.TimelineEntry To)>();
-        foreach (var conn in Wire.ModuleConnections(ctx))
+        var gaps = new List<(double Ms, double LimitMs, TimelineEntry From, TimelineEntry? To)>();
+        var end = ctx.Timeline.Count == 0 ? 0 : ctx.Timeline.Max(e => e.T);
+        foreach (var c in Wire.ClientConnections(ctx))
         {
-            var up = ctx.Timeline.Where(e => e.Conn == conn && e.IsUp()).ToList();
-            for (var i = 1; i < up.Count; i++) gaps.Add((Wire.Ms(up[i - 1].T, up[i].T), up[i - 1], up[i]));
+            // Judged once the broker accepted the CONNECT: a client waiting for a CONNACK that never comes is not idle.
+            if (c.Connect is not { KeepAlive: > 0 and var ka } || !c.Accepted) continue;
+            var limit = ka * 1000.0 + ctx.Tolerances.AllowanceMs(ka * 1000.0);
+            var sent = c.Entries.Where(e => e.IsSent()).ToList();
+            var stop = sent.FindIndex(e => e.Type == "DISCONNECT");
+            if (stop >= 0) sent = sent[..(stop + 1)];
+            for (var i = 1; i < sent.Count; i++) gaps.Add((Wire.Ms(sent[i - 1].T, sent[i].T), limit, sent[i - 1], sent[i]));
+            if (stop < 0 && sent.Count > 0) gaps.Add((Wire.Ms(sent[^1].T, c.Close?.T ?? end), limit, sent[^1], c.Close));
         }
-        if (gaps.Count == 0) return Inconclusive("fewer than two module-to-broker packets on one connection", allowed);
+        if (gaps.Count == 0) return Inconclusive("no accepted connection with a non-zero keep alive", "gap ≤ keep alive");
+        var allowed = string.Join(", ", gaps.Select(g => g.LimitMs).Distinct().Select(l => $"≤ {l:0} ms"));
+        var bad = gaps.Where(g => g.Ms > g.LimitMs).ToList();
         var worst = gaps.MaxBy(g => g.Ms);
-        var measured = new[] { $"longest gap {worst.Ms:0} ms over {gaps.Count} gap(s)" };
-        return worst.Ms <= limit
-            ? Result(CheckVerdict.Pass, "module never silent beyond the limit", allowed, measured, [worst.From, worst.To])
-            : Result(CheckVerdict.Fail, $"module silent for {worst.Ms:0} ms, beyond 1.5 × {ka} s", allowed, measured, [worst.From, worst.To]);
+        string Describe((double Ms, double LimitMs, TimelineEntry From, TimelineEntry? To) g) =>
+            $"{g.Ms:0} ms from {Wire.Cite(g.From)} to {(g.To is null ? "the end of the trace" : g.To.Kind == "connection" ? $"the close ({g.To.Detail})" : Wire.Cite(g.To))}";
+        var measured = new[] { $"longest silence {Describe(worst)} over {gaps.Count} gap(s)" };
+        return bad.Count == 0
+            ? Result(CheckVerdict.Pass, "the client was never silent beyond its keep alive", allowed, measured, new[] { worst.From, worst.To }.OfType<TimelineEntry>())
+            : Result(CheckVerdict.Fail, $"{bad.Count} silence(s) beyond the keep alive: " + string.Join("; ", bad.Take(5).Select(Describe)), allowed,
+                [.. measured, .. bad.Select(Describe)], bad.SelectMany(g => new[] { g.From, g.To }).OfType<TimelineEntry>().Distinct());
     }
 }

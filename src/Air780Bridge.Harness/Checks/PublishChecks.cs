@@ -6,16 +6,17 @@ namespace Air780Bridge.Harness.Checks;
 public sealed class OutboundFlowCheck(int qos) : Check
 {
     private string Final => qos == 1 ? "PUBACK" : "PUBCOMP";
-    public override string Id => qos == 1 ? "publish.qos1-sent-after-puback" : "publish.qos2-sent-after-pubcomp";
-    public override string Title => qos == 1 ? "QoS1: sent only after PUBACK" : "QoS2: PUBREC → PUBREL (first byte 0x62) → PUBCOMP, sent after PUBCOMP";
+    public override string Id => qos == 1 ? CheckIds.PublishQos1SentAfterPuback : CheckIds.PublishQos2SentAfterPubcomp;
+    public override string Title => qos == 1 ? "QoS1: sent only after PUBACK" : "QoS2: sent only after PUBCOMP";
     public override string Statement => qos == 1
-        ? "For each QoS1 PUBLISH the module raises \"sent\" for that id only after the broker's PUBACK."
-        : "For each QoS2 PUBLISH the module answers PUBREC with PUBREL (fixed-header flags 0010, first byte 0x62) and raises \"sent\" only after PUBCOMP.";
-    public override string Source => qos == 1 ? "[MQTT-4.3.2-1]; luatos-mqtt-behaviour.md §4" : "[MQTT-4.3.3-1], [MQTT-3.6.1-1]; luatos-mqtt-behaviour.md §6";
+        ? "For each QoS1 PUBLISH the module raises \"sent\" for that id only after the broker's PUBACK (the message stays unacknowledged until then)."
+        : "For each QoS2 PUBLISH the module raises \"sent\" for that id only after the broker's PUBCOMP (PUBREL and its flags are judged by publish.qos2-pubrel and packet.reserved-flags).";
+    public override CheckSubject Subject => CheckSubject.Firmware;
+    protected override string? Reference => qos == 1 ? "luatos-mqtt-behaviour.md §4" : "luatos-mqtt-behaviour.md §6";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
-        var allowed = $"\"sent\" for an id after the {Final} with that id" + (qos == 2 ? "; PUBREL flags 0x2" : "");
+        var allowed = $"\"sent\" for an id after the {Final} with that id";
         var t = ctx.Timeline;
         var publishes = Wire.OnModuleConnections(ctx).Where(e => e.IsPacket("PUBLISH", "up") && e.Qos == qos && e.PacketId is not null).ToList();
         if (publishes.Count == 0) return Inconclusive($"no QoS{qos} PUBLISH from the module in the timeline", allowed);
@@ -29,14 +30,6 @@ public sealed class OutboundFlowCheck(int qos) : Check
             var final = Wire.FirstDelivered(t, p.Conn, Final, id, p.T);
             var sent = t.FirstOrDefault(e => e.T >= p.T - ctx.Tolerances.ClockSkewUs && e.IsModule("sent") && e.PacketId == id);
             evidence.Add(p);
-            if (qos == 2)
-            {
-                var rel = t.FirstOrDefault(e => e.T >= p.T && e.Conn == p.Conn && e.IsPacket("PUBREL", "up") && e.PacketId == id);
-                if (rel is not null) { evidence.Add(rel); // TimelineEntry.Flags is the fixed header's low nibble.
-                    if (rel.Flags is { } f && f != 0x2) problems.Add($"id {id}: PUBREL flags 0x{f:X}, expected 0x2 [MQTT-3.6.1-1]"); }
-                if (rel is not null && t.FirstOrDefault(e => e.T >= p.T && e.Conn == p.Conn && e.IsPacket("PUBREC", "down") && e.PacketId == id) is { } rec && rec.T > rel.T)
-                    problems.Add($"id {id}: PUBREL sent before PUBREC");
-            }
             if (final is not null) evidence.Add(final);
             if (sent is not null) evidence.Add(sent);
             if (sent is null) { measured.Add($"id {id}: no \"sent\" event"); continue; }
@@ -53,10 +46,10 @@ public sealed class OutboundFlowCheck(int qos) : Check
 
 public sealed class PacketIdNonZeroCheck : Check
 {
-    public override string Id => "packet-id.non-zero";
+    public override string Id => CheckIds.PacketIdNonZero;
     public override string Title => "Packet ids are non-zero";
     public override string Statement => "SUBSCRIBE, UNSUBSCRIBE and PUBLISH (QoS>0) carry a non-zero packet identifier.";
-    public override string Source => "[MQTT-2.3.1-1]; luatos-mqtt-behaviour.md §5 (EC618 ≤V1120, EC7xx ≤V2024 wrap to 0)";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §5 (EC618 ≤V1120, EC7xx ≤V2024 wrap to 0)";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -75,10 +68,9 @@ public sealed class PacketIdNonZeroCheck : Check
 
 public sealed class PacketIdInFlightCheck : Check
 {
-    public override string Id => "packet-id.not-reused-in-flight";
+    public override string Id => CheckIds.PacketIdNotReusedInFlight;
     public override string Title => "Packet ids not reused while in flight";
     public override string Statement => "A packet id is not used for a new QoS>0 PUBLISH/SUBSCRIBE/UNSUBSCRIBE while its previous use is unacknowledged.";
-    public override string Source => "[MQTT-2.3.1-2]";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -94,7 +86,8 @@ public sealed class PacketIdInFlightCheck : Check
             if (e.IsUp() && (e.Type is "SUBSCRIBE" or "UNSUBSCRIBE" || e.Type == "PUBLISH" && e.Qos > 0))
             {
                 uses++;
-                if (inFlight.TryGetValue(key, out var prev) && e.Dup != true) { reuses.Add(prev); reuses.Add(e); }
+                // The same message again is a re-send (its DUP is judged by publish.dup-flag), not a new use of the id.
+                if (inFlight.TryGetValue(key, out var prev) && (prev.Type != e.Type || e.Type == "PUBLISH" && !ClientSessions.SameMessage(prev, e))) { reuses.Add(prev); reuses.Add(e); }
                 inFlight[key] = e;
             }
             else if (e.IsDown() && e.Type is "PUBACK" or "PUBCOMP" or "SUBACK" or "UNSUBACK") inFlight.Remove(key);
@@ -109,37 +102,53 @@ public sealed class PacketIdInFlightCheck : Check
 /// <summary>Inbound QoS1 → PUBACK; inbound QoS2 → PUBREC, then PUBCOMP after the broker's PUBREL.</summary>
 public sealed class InboundAckCheck(int qos) : Check
 {
-    public override string Id => qos == 1 ? "inbound.qos1-puback" : "inbound.qos2-pubrec-pubcomp";
+    public override string Id => qos == 1 ? CheckIds.InboundQos1Puback : CheckIds.InboundQos2PubrecPubcomp;
     public override string Title => qos == 1 ? "Inbound QoS1 answered with PUBACK" : "Inbound QoS2 answered with PUBREC, then PUBCOMP";
     public override string Statement => qos == 1
         ? "The receiver of a QoS1 PUBLISH responds with a PUBACK carrying its packet id."
         : "The receiver of a QoS2 PUBLISH responds with PUBREC, and with PUBCOMP after the PUBREL, carrying its packet id.";
-    public override string Source => qos == 1 ? "[MQTT-4.3.2-2]; luatos-mqtt-behaviour.md §6" : "[MQTT-4.3.3-2]; luatos-mqtt-behaviour.md §6";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §6";
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
-        var allowed = qos == 1 ? "PUBACK with the same id on the same connection" : "PUBREC then (after PUBREL) PUBCOMP with the same id";
-        var t = ctx.Timeline;
-        var inbound = Wire.OnModuleConnections(ctx).Where(e => e.IsPacket("PUBLISH", "down") && e.Qos == qos && e.PacketId is not null).ToList();
-        if (inbound.Count == 0) return Inconclusive($"no QoS{qos} PUBLISH to the module in the timeline", allowed);
+        var allowed = (qos == 1 ? "PUBACK with the same id on the same connection" : "PUBREC then (after PUBREL) PUBCOMP with the same id")
+                      + $" (unanswered on a connection open {ctx.Tolerances.ResponseWindowMs:0} ms after it fails)";
         var missing = new List<string>();
+        var undecided = 0;
         var evidence = new List<TimelineEntry>();
-        foreach (var p in inbound)
+        var inbound = 0;
+        foreach (var c in Wire.ClientConnections(ctx))
         {
-            TimelineEntry? After(string type, string dir, long from) => t.FirstOrDefault(e => e.T >= from && e.Conn == p.Conn && e.IsPacket(type, dir) && e.PacketId == p.PacketId);
-            evidence.Add(p);
-            var first = After(qos == 1 ? "PUBACK" : "PUBREC", "up", p.T);
-            if (first is null) { missing.Add($"id {p.PacketId}: no {(qos == 1 ? "PUBACK" : "PUBREC")}"); continue; }
-            evidence.Add(first);
-            if (qos == 2 && After("PUBREL", "down", first.T) is { } rel)
+            var alive = Wire.AliveUntil(ctx, c);
+            foreach (var p in c.Entries.Where(e => e.IsPacket("PUBLISH", "down") && e.Qos == qos && e.PacketId is not null))
             {
-                evidence.Add(rel);
-                if (After("PUBCOMP", "up", rel.T) is { } comp) evidence.Add(comp); else missing.Add($"id {p.PacketId}: PUBREL not answered with PUBCOMP");
+                inbound++;
+                TimelineEntry? After(string type, string dir, long from) => c.Entries.FirstOrDefault(e => e.T >= from && e.IsPacket(type, dir) && e.PacketId == p.PacketId);
+                // MQTT sets no deadline: no answer on a connection that closed (or a trace that ended) soon after is not a violation.
+                bool TooSoon(TimelineEntry from) => Wire.Ms(from.T, alive) < ctx.Tolerances.ResponseWindowMs;
+                var first = After(qos == 1 ? "PUBACK" : "PUBREC", "up", p.T);
+                if (first is null)
+                {
+                    if (TooSoon(p)) { undecided++; continue; }
+                    evidence.Add(p);
+                    missing.Add($"{Wire.Cite(p)}: no {(qos == 1 ? "PUBACK" : "PUBREC")}");
+                    continue;
+                }
+                evidence.Add(p);
+                evidence.Add(first);
+                if (qos == 2 && After("PUBREL", "down", first.T) is { } rel)
+                {
+                    if (After("PUBCOMP", "up", rel.T) is { } comp) evidence.AddRange([rel, comp]);
+                    else if (TooSoon(rel)) undecided++;
+                    else { evidence.Add(rel); missing.Add($"{Wire.Cite(rel)} not answered with PUBCOMP"); }
+                }
             }
         }
-        var measured = new[] { $"{inbound.Count} inbound, {missing.Count} unanswered" };
-        return missing.Count == 0
-            ? Result(CheckVerdict.Pass, $"all {inbound.Count} inbound QoS{qos} publish(es) answered", allowed, measured, evidence)
-            : Result(CheckVerdict.Fail, string.Join("; ", missing), allowed, measured, evidence);
+        if (inbound == 0) return Inconclusive($"no QoS{qos} PUBLISH to the client in the timeline", allowed);
+        var measured = new[] { $"{inbound} inbound, {missing.Count} unanswered, {undecided} with no time to answer before the connection ended" };
+        if (missing.Count > 0) return Result(CheckVerdict.Fail, string.Join("; ", missing), allowed, measured, evidence);
+        return evidence.Count == 0
+            ? Result(CheckVerdict.Inconclusive, "every inbound publish ended with its connection before an answer was due", allowed, measured)
+            : Result(CheckVerdict.Pass, $"all {inbound - undecided} inbound QoS{qos} publish(es) answered", allowed, measured, evidence);
     }
 }

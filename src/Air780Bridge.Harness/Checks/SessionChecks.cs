@@ -3,58 +3,73 @@ using Air780Bridge.Harness.Timeline;
 namespace Air780Bridge.Harness.Checks;
 
 /// <summary>
-/// The will is published after an abrupt loss and not after DISCONNECT. Evidence is a broker-to-client PUBLISH on the
-/// will topic on a connection other than the module's (a subscriber the rig attached).
+/// The broker publishes a connection's will after an abrupt loss and not after DISCONNECT: a check of the harness
+/// broker (the statements bind the Server). Each close is judged against the will its own CONNECT registered, and a
+/// delivery counts only when it matches that will (topic, QoS-capped size) and no other source could have sent it.
 /// </summary>
 public sealed class WillCheck : Check
 {
-    public override string Id => "will.on-abrupt-loss-only";
-    public override string Title => "Will published on abrupt loss, not after DISCONNECT";
-    public override string Statement => "The will is published when the connection closes without DISCONNECT and discarded when DISCONNECT was sent.";
-    public override string Source => "[MQTT-3.1.2-8], [MQTT-3.1.2-10]";
+    public override string Id => CheckIds.WillOnAbruptLossOnly;
+    public override string Title => "Broker: will published on abrupt loss, not after DISCONNECT";
+    public override string Statement => "The broker publishes the will when a connection that registered one closes without DISCONNECT, and discards it after DISCONNECT (judges the broker, not the module).";
+    public override CheckSubject Subject => CheckSubject.Broker;
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
         const string allowed = "will PUBLISH to a subscriber after each abrupt close; none after DISCONNECT";
         var t = ctx.Timeline;
-        var moduleConns = Wire.ModuleConnections(ctx).ToHashSet();
-        var willTopic = ctx.Expectation.Will?.Topic ?? t.FirstOrDefault(e => e.IsPacket("CONNECT", "up") && e.WillTopic is not null)?.WillTopic;
-        if (willTopic is null) return Inconclusive("no will configured or seen in a CONNECT", allowed);
-        var closes = t.Where(e => e.IsConnection("close") && e.Conn is not null && moduleConns.Contains(e.Conn)).ToList();
-        if (closes.Count == 0) return Inconclusive("no module connection closed in the timeline", allowed);
-        var willDeliveries = t.Where(e => e.IsPacket("PUBLISH", "down") && e.Topic == willTopic && !moduleConns.Contains(e.Conn!)).ToList();
-        if (!t.Any(e => e.IsConnection("open") && e.Conn is not null && !moduleConns.Contains(e.Conn)))
+        var judged = Wire.ClientConnections(ctx).Where(c => c.Connect?.WillTopic is not null && c.Close is not null).ToList();
+        if (judged.Count == 0) return Inconclusive("no closed connection of the client registered a will", allowed);
+        var judgedConns = judged.Select(c => c.Conn).ToHashSet();
+        if (!t.Any(e => e.IsConnection("open") && e.Conn is not null && !judgedConns.Contains(e.Conn)))
             return Inconclusive("no subscriber connection recorded, so will delivery cannot be observed", allowed);
         var problems = new List<string>();
         var measured = new List<string>();
         var evidence = new List<TimelineEntry>();
-        for (var i = 0; i < closes.Count; i++)
+        var decided = 0;
+        foreach (var c in judged)
         {
-            var close = closes[i];
-            var windowEnd = i + 1 < closes.Count ? closes[i + 1].T : long.MaxValue;
-            var graceful = t.Any(e => e.Conn == close.Conn && e.IsPacket("DISCONNECT", "up") && e.T <= close.T);
-            var delivered = willDeliveries.FirstOrDefault(e => e.T >= close.T && e.T < windowEnd);
+            var (connect, close) = (c.Connect!, c.Close!);
+            var topic = connect.WillTopic!;
+            var graceful = c.Entries.Any(e => e.IsSent("DISCONNECT") && e.T <= close.T);
+            // Another possible source of a PUBLISH on the topic after this close: a publish by another connection, or
+            // another connection with a will on the same topic closing.
+            bool OtherSource(long from, long to) => t.Any(e => e.T >= from && e.T <= to && e.Conn != c.Conn &&
+                (e.IsSent("PUBLISH") && e.Topic == topic || e.IsConnection("close") && t.Any(x => x.Conn == e.Conn && x.IsSent("CONNECT") && x.WillTopic == topic)));
+            var windowEnd = close.T + (long)(ctx.Tolerances.ResponseWindowMs * 1000);
+            var delivered = t.FirstOrDefault(e => e.T >= close.T && e.T <= windowEnd && e.IsPacket("PUBLISH", "down") && e.Conn != c.Conn &&
+                                                  e.Topic == topic && (connect.WillPayloadSize is null || e.PayloadSize == connect.WillPayloadSize));
             evidence.Add(close);
+            if (delivered is not null && OtherSource(close.T - (long)(ctx.Tolerances.ResponseWindowMs * 1000), delivered.T))
+            {
+                measured.Add($"{c.Conn}: a PUBLISH on {topic} after the close has another possible source; not judged");
+                continue;
+            }
             if (delivered is not null) evidence.Add(delivered);
-            measured.Add($"{close.Conn} {(graceful ? "after DISCONNECT" : "abrupt")}: will {(delivered is null ? "not published" : "published")}");
-            if (graceful && delivered is not null) problems.Add($"{close.Conn}: will published although DISCONNECT was sent");
-            if (!graceful && delivered is null) problems.Add($"{close.Conn}: abrupt loss but no will published");
+            if (delivered is null && Wire.Ms(close.T, t.Max(e => e.T)) < ctx.Tolerances.ResponseWindowMs) { measured.Add($"{c.Conn}: the trace ends too soon after the close to tell"); continue; }
+            decided++;
+            measured.Add($"{c.Conn} {(graceful ? "after DISCONNECT" : "abrupt")}: will {(delivered is null ? "not published" : "published")}");
+            if (graceful && delivered is not null) problems.Add($"{c.Conn}: will published although DISCONNECT was sent ({Wire.Cite(delivered)})");
+            if (!graceful && delivered is null) problems.Add($"{c.Conn}: abrupt loss but no will published within {ctx.Tolerances.ResponseWindowMs:0} ms");
         }
-        return problems.Count == 0
-            ? Result(CheckVerdict.Pass, $"{closes.Count} close(s) judged", allowed, measured, evidence)
-            : Result(CheckVerdict.Fail, string.Join("; ", problems), allowed, measured, evidence);
+        if (problems.Count > 0) return Result(CheckVerdict.Fail, string.Join("; ", problems), allowed, measured, evidence);
+        return decided == 0
+            ? Result(CheckVerdict.Inconclusive, "no close whose will delivery the trace can attribute", allowed, measured, evidence)
+            : Result(CheckVerdict.Pass, $"{decided} close(s) judged", allowed, measured, evidence);
     }
 }
 
 public sealed class ReconnectPeriodCheck : Check
 {
-    public override string Id => "reconnect.period";
+    public override string Id => CheckIds.ReconnectPeriod;
     public override string Title => "Reconnect at the autoreconn period, no backoff";
     public override string Statement => "After every close (including failed attempts) the next connection attempt opens after exactly the autoreconn period (one-shot timer, no backoff, no jitter).";
-    public override string Source => "luatos-mqtt-behaviour.md §2 (autoreconn)";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §2 (autoreconn)";
+    public override CheckSubject Subject => CheckSubject.Firmware;
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
+        if (ctx.Expectation.Firmware is null) return Inconclusive("a LuatOS timer rule: judged only with a firmware profile (--profile)", "n/a");
         if (ctx.Expectation.AutoReconnectMs is not { } period) return Inconclusive("autoreconn period not configured in the expectation", "n/a");
         var allowed = ctx.Tolerances.Range(period);
         var t = ctx.Timeline;
@@ -85,14 +100,16 @@ public sealed class ReconnectPeriodCheck : Check
 /// </summary>
 public sealed class NoResendAfterReconnectCheck : Check
 {
-    public override string Id => "reconnect.no-resend";
+    public override string Id => CheckIds.ReconnectNoResend;
     public override string Title => "No re-send of unacknowledged publishes, DUP never set";
     public override string Statement => "The firmware keeps no outbound session state: after a reconnect nothing unacknowledged is re-sent and DUP is never set (deviates from [MQTT-4.4.0-1]).";
-    public override string Source => "luatos-mqtt-behaviour.md §5; [MQTT-4.4.0-1]";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §5 (deviates from [MQTT-4.4.0-1])";
+    public override CheckSubject Subject => CheckSubject.Firmware;
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
         const string allowed = "no DUP=1 and no re-send of an in-flight id after reconnect (reference behaviour)";
+        if (ctx.Expectation.Firmware is null) return Inconclusive("LuatOS reference behaviour: judged only with a firmware profile (--profile); session.resend-unacked judges plain MQTT", allowed);
         var t = ctx.Timeline;
         var up = Wire.OnModuleConnections(ctx).Where(e => e.IsPacket("PUBLISH", "up")).ToList();
         var dups = up.Where(e => e.Dup == true).ToList();
@@ -119,10 +136,11 @@ public sealed class NoResendAfterReconnectCheck : Check
 
 public sealed class SubscribePerTopicCheck : Check
 {
-    public override string Id => "subscribe.per-topic";
+    public override string Id => CheckIds.SubscribePerTopic;
     public override string Title => "Table subscribe sends one SUBSCRIBE per topic";
     public override string Statement => "subscribe({[topic]=qos,...}) sends one SUBSCRIBE packet per topic, each with its own id.";
-    public override string Source => "luatos-mqtt-behaviour.md §5";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §5";
+    public override CheckSubject Subject => CheckSubject.Firmware;
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -142,16 +160,16 @@ public sealed class SubscribePerTopicCheck : Check
         if (matching.Select(s => s.PacketId).Distinct().Count() != matching.Count) problems.Add("SUBSCRIBE packets share a packet id");
         return problems.Count == 0
             ? Result(CheckVerdict.Pass, $"one SUBSCRIBE per topic ({topics.Count})", allowed, measured, matching)
-            : Result(CheckVerdict.Fail, string.Join("; ", problems), allowed, measured, subs);
+            : Result(CheckVerdict.Fail, string.Join("; ", problems), allowed, [.. measured, .. subs.Select(Wire.Cite)], subs);
     }
 }
 
 public sealed class RetainedDeliveryCheck : Check
 {
-    public override string Id => "subscribe.retained-delivered";
-    public override string Title => "Retained message delivered after SUBSCRIBE";
+    public override string Id => CheckIds.SubscribeRetainedDelivered;
+    public override string Title => "Broker: retained message delivered after SUBSCRIBE";
     public override string Statement => "After a SUBSCRIBE matching a retained message, the broker delivers it with RETAIN=1 and the module raises \"recv\".";
-    public override string Source => "[MQTT-3.3.1-6]";
+    public override CheckSubject Subject => CheckSubject.Broker;
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -165,7 +183,7 @@ public sealed class RetainedDeliveryCheck : Check
         var delivered = t.FirstOrDefault(e => e.T > sub.T && e.IsPacket("PUBLISH", "down") && moduleConns.Contains(e.Conn!) && e.Retain == true &&
                                               retainedSet.Any(r => r.Topic == e.Topic));
         if (delivered is null)
-            return Result(CheckVerdict.Fail, "no retained PUBLISH reached the module after SUBSCRIBE", allowed, ["none delivered"], [.. retainedSet, sub]);
+            return Result(CheckVerdict.Fail, $"no retained PUBLISH reached the module after {Wire.Cite(sub)} (retained: {string.Join(", ", retainedSet.Select(Wire.Cite))})", allowed, ["none delivered"], [.. retainedSet, sub]);
         var recv = t.FirstOrDefault(e => e.T >= delivered.T - ctx.Tolerances.ClockSkewUs && e.IsModule("recv") && (e.Topic is null || e.Topic == delivered.Topic));
         var measured = new[] { $"retained {delivered.Topic} delivered {Wire.Ms(sub.T, delivered.T):0} ms after SUBSCRIBE", recv is null ? "no module recv entry" : "module recv seen" };
         return recv is null && t.Any(e => e.Kind == "module")
@@ -176,10 +194,11 @@ public sealed class RetainedDeliveryCheck : Check
 
 public sealed class DuplicateClientIdCheck : Check
 {
-    public override string Id => "session.duplicate-client-id";
-    public override string Title => "Duplicate client id ends the older session";
+    public override string Id => CheckIds.SessionDuplicateClientId;
+    public override string Title => "Broker: duplicate client id ends the older session";
     public override string Statement => "When a second client connects with the same client id the broker closes the first, and the module (holder of the older session) raises \"disconnect\".";
-    public override string Source => "[MQTT-3.1.4-2]; luatos-mqtt-behaviour.md §4";
+    protected override string? Reference => "luatos-mqtt-behaviour.md §4";
+    public override CheckSubject Subject => CheckSubject.Broker;
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
@@ -197,7 +216,7 @@ public sealed class DuplicateClientIdCheck : Check
         if (takeover is not { } tk) return Inconclusive("no second connection with the same client id while the first was open", allowed);
         var close = t.FirstOrDefault(e => e.T >= tk.New.T && e.Conn == tk.Old.Conn && e.IsConnection("close"));
         var evt = t.FirstOrDefault(e => e.T >= tk.New.T && e.IsModule("disconnect"));
-        var measured = new[] { close is null ? "older connection not closed" : $"older closed {Wire.Ms(tk.New.T, close.T):0} ms after takeover", evt is null ? "no module disconnect" : "module disconnect seen" };
+        var measured = new[] { $"{Wire.Cite(tk.New)} takes over the session of {Wire.Cite(tk.Old)}", close is null ? "older connection not closed" : $"older closed {Wire.Ms(tk.New.T, close.T):0} ms after takeover", evt is null ? "no module disconnect" : "module disconnect seen" };
         var evidence = new[] { tk.Old, tk.New, close, evt }.OfType<TimelineEntry>();
         return close is not null && evt is not null
             ? Result(CheckVerdict.Pass, "older session ended and the module saw it", allowed, measured, evidence)

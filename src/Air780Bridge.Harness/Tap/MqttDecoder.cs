@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using System.Text.Unicode;
 using Air780Bridge.Harness.Timeline;
 
 namespace Air780Bridge.Harness.Tap;
@@ -181,76 +182,148 @@ public sealed class MqttDecoder
     private static MqttFrame Malformed(byte[] bytes, string conn, string dir, string why) =>
         new(-1, bytes, new TimelineEntry { T = TimelineClock.NowUs, Kind = "malformed", Conn = conn, Dir = dir, Raw = Convert.ToHexString(bytes), Detail = why });
 
+    /// <summary>
+    /// Decodes one framed packet into facts for the checks: what each field says and where the bytes break a format
+    /// rule (<see cref="PacketDefects"/>). A packet that cannot be read to its end becomes kind "malformed" but keeps
+    /// its type, flags and the fields read before the break, so a check can still cite the statement it breaks.
+    /// </summary>
     private static MqttFrame Decode(byte[] bytes, int headerLength, string conn, string dir)
     {
         var type = bytes[0] >> 4;
         var flags = (byte)(bytes[0] & 0x0F);
-        var body = bytes.AsSpan(headerLength);
-        var e = new TimelineEntry { T = TimelineClock.NowUs, Kind = "packet", Conn = conn, Dir = dir, Type = TypeNames[type], Flags = flags };
+        var e = new TimelineEntry
+        {
+            T = TimelineClock.NowUs, Kind = "packet", Conn = conn, Dir = dir, Type = TypeNames[type], Flags = flags,
+            Header = Convert.ToHexString(bytes, 0, headerLength),
+        };
+        var c = new PacketReader(bytes, headerLength);
         try
         {
-            e = type switch
+            switch (type)
             {
-                0 or 15 => throw new FormatException($"reserved packet type {type}"),
-                1 => Connect(e, body),
-                2 => e with { Code = body[1] },
-                3 => Publish(e, flags, body),
-                4 or 5 or 6 or 7 or 11 => e with { PacketId = BinaryPrimitives.ReadUInt16BigEndian(body) },
-                8 or 10 => e with { PacketId = BinaryPrimitives.ReadUInt16BigEndian(body), Topic = ReadString(body, 2, out _) },
-                9 => e with { PacketId = BinaryPrimitives.ReadUInt16BigEndian(body), Code = body[2] },
-                _ => e,
-            };
-            return new MqttFrame(type, bytes, e);
+                case 0 or 15: throw new MalformedPacketException(PacketDefects.ReservedType, $"reserved packet type {type}");
+                case 1: Connect(ref e, c); break;
+                case 2:
+                    var ackFlags = c.Byte("acknowledge flags");
+                    e = e with { SessionPresent = (ackFlags & 1) != 0, Code = c.Byte("return code") };
+                    c.ExpectEnd();
+                    break;
+                case 3: Publish(ref e, flags, c); break;
+                case 4 or 5 or 6 or 7 or 11: e = e with { PacketId = c.UInt16("packet id") }; c.ExpectEnd(); break;
+                case 8 or 10: Subscriptions(ref e, c, withOptions: type == 8); break;
+                case 9: e = e with { PacketId = c.UInt16("packet id"), Code = c.Byte("return code") }; break;
+                default: c.ExpectEnd(); break; // PINGREQ, PINGRESP, DISCONNECT: no variable header
+            }
+            return new MqttFrame(type, bytes, c.Defects is null ? e : e with { Defects = c.Defects });
         }
-        catch (Exception ex) when (ex is FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException or DecoderFallbackException)
+        catch (MalformedPacketException ex)
         {
             // Framing is intact (length prefix was valid), so only this packet is malformed; keep its type for forwarding rules.
-            var malformed = Malformed(bytes, conn, dir, $"{TypeNames[type]}: {ex.Message}");
-            return malformed with { Type = type, Entry = malformed.Entry with { Type = TypeNames[type] } };
+            return new MqttFrame(type, bytes, e with
+            {
+                Kind = "malformed", Raw = Convert.ToHexString(bytes), Detail = $"{TypeNames[type]}: {ex.Message}",
+                Defects = [.. c.Defects ?? [], ex.Defect],
+            });
         }
     }
 
-    private static TimelineEntry Publish(TimelineEntry e, byte flags, ReadOnlySpan<byte> body)
+    private static void Publish(ref TimelineEntry e, byte flags, PacketReader c)
     {
         var qos = (flags >> 1) & 3;
-        if (qos == 3) throw new FormatException("PUBLISH QoS 3");
-        var topic = ReadString(body, 0, out var offset);
-        int? id = null;
-        if (qos > 0) { id = BinaryPrimitives.ReadUInt16BigEndian(body[offset..]); offset += 2; }
-        if (offset > body.Length) throw new FormatException("PUBLISH shorter than its header");
-        return e with { Dup = (flags & 8) != 0, Qos = qos, Retain = (flags & 1) != 0, PacketId = id, Topic = topic, PayloadSize = body.Length - offset };
+        e = e with { Dup = (flags & 8) != 0, Qos = qos, Retain = (flags & 1) != 0 };
+        e = e with { Topic = c.String("topic") };
+        // Both QoS bits set [MQTT-3.3.1-4]: whether an id follows is unknowable, so the rest is left unread.
+        if (qos == 3) throw new MalformedPacketException(PacketDefects.Qos3, "PUBLISH QoS 3 (both QoS bits set)");
+        if (qos > 0) e = e with { PacketId = c.UInt16("packet id") };
+        e = e with { PayloadSize = c.Remaining };
     }
 
-    private static TimelineEntry Connect(TimelineEntry e, ReadOnlySpan<byte> body)
+    private static void Connect(ref TimelineEntry e, PacketReader c)
     {
-        var protocol = ReadString(body, 0, out var o);
-        var level = body[o];
-        var cf = body[o + 1];
-        var keepAlive = BinaryPrimitives.ReadUInt16BigEndian(body[(o + 2)..]);
-        o += 4;
-        var clientId = ReadString(body, o, out o);
-        string? willTopic = null;
-        int? willSize = null;
+        var protocol = c.String("protocol name");
+        var level = c.Byte("protocol level");
+        e = e with { Protocol = protocol, Level = level, Detail = $"{protocol} level {level}" };
+        var cf = c.Byte("connect flags");
+        e = e with
+        {
+            ConnectFlags = cf, PasswordFlag = (cf & 0x40) != 0, CleanSession = (cf & 0x02) != 0,
+            WillQos = (cf & 0x04) != 0 ? (cf >> 3) & 3 : null, WillRetain = (cf & 0x04) != 0 ? (cf & 0x20) != 0 : null,
+        };
+        e = e with { KeepAlive = c.UInt16("keep alive") };
+        // MQTT 3.1 (MQIsdp, level 3) has the 3.1.1 payload; another level (5.0 adds properties) is not read further.
+        if (level is not (3 or 4)) return;
+        e = e with { ClientId = c.String("client identifier") };
         if ((cf & 0x04) != 0)
         {
-            willTopic = ReadString(body, o, out o);
-            willSize = BinaryPrimitives.ReadUInt16BigEndian(body[o..]);
-            o += 2 + willSize.Value;
+            e = e with { WillTopic = c.String("will topic") };
+            e = e with { WillPayloadSize = c.Binary("will message") };
         }
-        var username = (cf & 0x80) != 0 ? ReadString(body, o, out o) : null;
-        return e with
-        {
-            ClientId = clientId, Username = username, PasswordFlag = (cf & 0x40) != 0, CleanSession = (cf & 0x02) != 0,
-            KeepAlive = keepAlive, WillTopic = willTopic, WillPayloadSize = willSize,
-            WillQos = (cf & 0x04) != 0 ? (cf >> 3) & 3 : null, WillRetain = (cf & 0x04) != 0 ? (cf & 0x20) != 0 : null,
-            Detail = $"{protocol} level {level}",
-        };
+        if ((cf & 0x80) != 0) e = e with { Username = c.String("user name") };
+        if ((cf & 0x40) != 0) c.Binary("password");
+        // Bytes beyond the fields the flags announce: a field is present whose flag is 0 [MQTT-3.1.2-11/18/20].
+        if (c.Remaining > 0) c.Defect(PacketDefects.Trailing);
     }
 
-    private static string ReadString(ReadOnlySpan<byte> body, int offset, out int next)
+    private static void Subscriptions(ref TimelineEntry e, PacketReader c, bool withOptions)
     {
-        var length = BinaryPrimitives.ReadUInt16BigEndian(body[offset..]);
-        next = offset + 2 + length;
-        return new UTF8Encoding(false, true).GetString(body.Slice(offset + 2, length));
+        e = e with { PacketId = c.UInt16("packet id") };
+        var filters = new List<TopicFilter>();
+        try
+        {
+            while (c.Remaining > 0)
+            {
+                var filter = c.String("topic filter");
+                filters.Add(new TopicFilter(filter, withOptions ? c.Byte("requested QoS") : null));
+            }
+        }
+        finally { e = e with { Filters = filters, Topic = filters.FirstOrDefault()?.Filter }; }
+    }
+
+    /// <summary>Reads a packet body field by field; a field that does not fit is a <see cref="MalformedPacketException"/>.</summary>
+    private sealed class PacketReader(byte[] bytes, int offset)
+    {
+        private static readonly UTF8Encoding Lenient = new(false, false);
+        private int _at = offset;
+
+        public List<string>? Defects { get; private set; }
+        public int Remaining => bytes.Length - _at;
+
+        public void Defect(string code) => (Defects ??= []).Add(code);
+
+        public byte Byte(string field) => Take(1, field)[0];
+
+        public ushort UInt16(string field) => BinaryPrimitives.ReadUInt16BigEndian(Take(2, field));
+
+        /// <summary>A length-prefixed binary field; returns its length.</summary>
+        public int Binary(string field) => Take(UInt16(field + " length"), field).Length;
+
+        /// <summary>A UTF-8 string [MQTT-1.5.3]; ill-formed bytes and U+0000 are recorded as defects, not rejected, so a
+        /// check can name the statement and the packet still shows what it said.</summary>
+        public string String(string field)
+        {
+            var raw = Take(UInt16(field + " length"), field);
+            if (!Utf8.IsValid(raw)) Defect(PacketDefects.IllFormedUtf8(field));
+            if (raw.Contains((byte)0)) Defect(PacketDefects.NullCharacter(field));
+            return Lenient.GetString(raw);
+        }
+
+        /// <summary>A fixed-length packet with bytes to spare: its remaining length is wrong (§3).</summary>
+        public void ExpectEnd()
+        {
+            if (Remaining > 0) Defect(PacketDefects.Length);
+        }
+
+        private ReadOnlySpan<byte> Take(int n, string field)
+        {
+            if (Remaining < n) throw new MalformedPacketException(PacketDefects.Missing(field), $"ends before the {field} ({Remaining} of {n} bytes)");
+            var span = bytes.AsSpan(_at, n);
+            _at += n;
+            return span;
+        }
+    }
+
+    private sealed class MalformedPacketException(string defect, string message) : Exception(message)
+    {
+        public string Defect { get; } = defect;
     }
 }

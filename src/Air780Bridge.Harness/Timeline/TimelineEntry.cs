@@ -55,10 +55,30 @@ public sealed record TimelineEntry
     /// <summary>Loss entries: messages dropped since the previous loss entry for that client.</summary>
     public long? Count { get; init; }
 
+    /// <summary>CONNECT: protocol name and level as sent (3.1.1 is "MQTT" level 4), and the connect flags byte (bit 0 reserved).</summary>
+    public string? Protocol { get; init; }
+    public int? Level { get; init; }
+    public byte? ConnectFlags { get; init; }
+
+    /// <summary>CONNACK: the session present flag.</summary>
+    public bool? SessionPresent { get; init; }
+
+    /// <summary>SUBSCRIBE: the filters with their requested-QoS byte as sent; UNSUBSCRIBE: the filters. <see cref="Topic"/> is the first.</summary>
+    public IReadOnlyList<TopicFilter>? Filters { get; init; }
+
+    /// <summary>Where the packet's bytes break a format rule (<see cref="PacketDefects"/>); null when none.</summary>
+    public IReadOnlyList<string>? Defects { get; init; }
+
+    /// <summary>Hex of the fixed header (type/flags byte and remaining length).</summary>
+    public string? Header { get; init; }
+
     /// <summary>Hex of the bytes for malformed packets; free text detail otherwise.</summary>
     public string? Raw { get; init; }
     public string? Detail { get; init; }
 }
+
+/// <summary>One SUBSCRIBE/UNSUBSCRIBE topic filter; <paramref name="Options"/> is the requested-QoS byte as sent (null for UNSUBSCRIBE).</summary>
+public sealed record TopicFilter(string Filter, byte? Options);
 
 /// <summary>Process-wide monotonic clock shared by the tap, the broker and the proxy, so their entries order correctly.</summary>
 public static class TimelineClock

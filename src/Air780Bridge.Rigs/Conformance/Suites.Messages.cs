@@ -11,11 +11,11 @@ public static partial class ConformanceSuite
     private static IEnumerable<Scenario> MessageScenarios() =>
     [
         new("publish.qos0", "publish", "QoS 0 publish: id 0, sent at once", "publish(topic, data), sent event, §5", PublishQos0),
-        new("publish.qos1", "publish", "QoS 1 publish: sent only after PUBACK", "publish(.., 1), sent event, §4, [MQTT-4.3.2]", PublishQos1),
+        new("publish.qos1", "publish", "QoS 1 publish: sent only after PUBACK", "publish(.., 1), sent event, §4, [MQTT-4.3.2-1]", PublishQos1),
         new("publish.qos2", "publish", "QoS 2 publish: PUBREC -> PUBREL -> PUBCOMP, sent only on PUBCOMP", "publish(.., 2); doc page says PUBREC; §5, §16.1", PublishQos2),
-        new("publish.retain", "publish", "retain flag reaches the broker and the retained message is delivered", "publish(.., retain=1), [MQTT-3.3.1-5]", PublishRetain),
+        new("publish.retain", "publish", "retain flag reaches the broker and the retained message is delivered", "publish(.., retain=1), [MQTT-3.3.1-5] (broker)", PublishRetain),
         new("publish.message-ids", "publish", "one message-id counter shared by publish, subscribe and unsubscribe, from 1 after auth()", "§5 message ids", MessageIds),
-        new("subscribe.inbound", "subscribe", "subscribe(topic, qos): suback and inbound QoS 0/1/2 with their acks", "subscribe, recv + metas, suback, §6, [MQTT-4.3.2-4], [MQTT-4.3.3-8]", SubscribeInbound),
+        new("subscribe.inbound", "subscribe", "subscribe(topic, qos): suback and inbound QoS 0/1/2 with their acks", "subscribe, recv + metas, suback, §6, [MQTT-4.3.2-2], [MQTT-4.3.3-2]", SubscribeInbound),
         new("subscribe.table", "subscribe", "table subscribe: one SUBSCRIBE per topic", "subscribe({[t]=qos,...}), §5", SubscribeTable),
         new("unsubscribe.forms", "subscribe", "unsubscribe(topic) and unsubscribe({...}): packets, return values, unsuback", "unsubscribe string/table, §5, §16.3", UnsubscribeForms),
     ];
@@ -28,7 +28,8 @@ public static partial class ConformanceSuite
         var sent = await ctx.Event(h, "sent");
         ctx.Check("publish.qos0.sent", "sent(0) follows a QoS 0 publish", "seed: on() sent", sent.IntArg(0) == 0, measured: ScenarioContext.Describe(sent.Args));
         var wire = await Packet(ctx, "up", "PUBLISH", e => e.Topic == Topic(ctx, "q0"));
-        ctx.Check("publish.qos0.wire", "PUBLISH QoS 0 without packet id", "[MQTT-2.3.1-5]", wire is { Qos: 0, PacketId: null }, measured: $"q{wire.Qos} id={wire.PacketId}");
+        // A stray packet id in a QoS 0 PUBLISH reads as payload ([MQTT-2.3.1-5] is not observable); QoS and DUP are.
+        ctx.Check("publish.qos0.wire", "PUBLISH goes out at QoS 0 with DUP 0", "[MQTT-4.3.1-1]", wire is { Qos: 0, Dup: false }, measured: $"q{wire.Qos} dup={wire.Dup}");
         await ctx.Close(h);
     }
 
@@ -84,12 +85,12 @@ public static partial class ConformanceSuite
         var topic = Topic(ctx, "retained");
         await ctx.Lua("mqtt.publish", h, topic, "kept", 1L, 1L);
         var publish = await Packet(ctx, "up", "PUBLISH", e => e.Topic == topic);
-        ctx.Check("publish.retain.flag", "PUBLISH carries RETAIN=1", "[MQTT-3.3.1-5]", publish.Retain == true);
+        ctx.Check("publish.retain.flag", "PUBLISH carries RETAIN=1", "§3.3.1.3", publish.Retain == true);
         // The broker's PUBACK says it has stored the message; a subscriber arriving earlier could miss it.
         await Packet(ctx, "down", "PUBACK", e => e.PacketId == publish.PacketId);
         await using var peer = await ctx.Harness.ConnectPeerAsync(ctx.ClientId("peer"), ctx.Token);
         await peer.SubscribeAsync(topic, ctx.Token);
-        ctx.Check("publish.retain.delivered", "a new subscriber gets the retained message", "[MQTT-3.3.1-6]",
+        ctx.Check("publish.retain.delivered", "a new subscriber gets the retained message", "[MQTT-3.3.1-6] (broker)",
             await peer.WaitForMessageAsync(topic, TimeSpan.FromSeconds(5), ctx.Token) && peer.Received.Any(m => m.Topic == topic && m.Retain));
         await peer.PublishAsync(topic, [], 1, true, ctx.Token); // clears the retained message for later runs
         await ctx.Close(h);

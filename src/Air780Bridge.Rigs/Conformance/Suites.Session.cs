@@ -7,9 +7,9 @@ public static partial class ConformanceSuite
 {
     private static IEnumerable<Scenario> SessionScenarios() =>
     [
-        new("keepalive.ping-period", "keepalive", "keepalive(5) is clamped to 15 s; PINGREQ every 75 % of it", "keepalive(time), pong event, §2, §7, [MQTT-3.1.2-24]", KeepalivePing),
-        new("will.abrupt-loss", "will", "will published after an abrupt loss", "will(topic, payload, qos, retain), [MQTT-3.1.2-8]", WillOnLoss),
-        new("will.clean-disconnect", "will", "no will after disconnect()", "disconnect(), [MQTT-3.1.2-10]", WillNotOnDisconnect),
+        new("keepalive.ping-period", "keepalive", "keepalive(5) is clamped to 15 s; PINGREQ every 75 % of it", "keepalive(time), pong event, §2, §7, [MQTT-3.1.2-23]", KeepalivePing),
+        new("will.abrupt-loss", "will", "will published after an abrupt loss", "will(topic, payload, qos, retain), [MQTT-3.1.2-8] (broker)", WillOnLoss),
+        new("will.clean-disconnect", "will", "no will after disconnect()", "disconnect(), [MQTT-3.1.2-10] (broker)", WillNotOnDisconnect),
         new("reconnect.period", "reconnect", "autoreconn(true, 1000): every drop is followed by a reconnect after the period, no backoff", "autoreconn(enable, period), §2, §8", ReconnectPeriod),
         new("reconnect.disconnect-keeps-autoreconn", "reconnect", "disconnect() does not stop autoreconnect", "disconnect() vs autoreconn, §9, §16.6", DisconnectKeepsAutoreconn),
         new("reconnect.close-silences", "reconnect", "close() releases the client and silences every later event", "close(), §9", CloseSilences),
@@ -57,7 +57,7 @@ public static partial class ConformanceSuite
         {
             await ctx.Harness.DropAsync(ctx.ClientId(), ctx.Token);
             await ctx.Event(h, "disconnect");
-            ctx.Check("will.published-on-loss", "the broker publishes the will after an abrupt loss", "[MQTT-3.1.2-8]",
+            ctx.Check("will.published-on-loss", "the broker publishes the will after an abrupt loss", "[MQTT-3.1.2-8] (broker)",
                 await peer.WaitForMessageAsync(willTopic, TimeSpan.FromSeconds(10), ctx.Token));
         }
         await ctx.Close(h);
@@ -71,7 +71,7 @@ public static partial class ConformanceSuite
             ctx.Check("api.disconnect.return", "disconnect() returns true", $"{Ref} §9", await ctx.Lua("mqtt.disconnect", h) is [true]);
             await Packet(ctx, "up", "DISCONNECT", _ => true);
             await ctx.Event(h, "disconnect");
-            ctx.Check("will.not-on-disconnect", "no will after DISCONNECT", "[MQTT-3.1.2-10]",
+            ctx.Check("will.not-on-disconnect", "the broker publishes no will after DISCONNECT", "[MQTT-3.1.2-10] (broker)",
                 !await peer.WaitForMessageAsync(willTopic, NoEventWindow, ctx.Token));
         }
         await ctx.Close(h);
@@ -146,7 +146,7 @@ public static partial class ConformanceSuite
         var kicked = TimelineClock.NowUs;
         await ctx.Harness.KickWithDuplicateAsync(ctx.ClientId(), ctx.Token);
         var ended = await Raised(ctx, h, "disconnect", o => o.T > kicked);
-        ctx.Check("dup-client-id.disconnect", "the module gets a disconnect event when a duplicate client id takes its session", "seed: auth() client id; [MQTT-3.1.4-2]",
+        ctx.Check("dup-client-id.disconnect", "the module gets a disconnect event when a duplicate client id takes its session", "seed: auth() client id; [MQTT-3.1.4-2] (broker)",
             ended, measured: ended ? "disconnect" : "no event", allowed: "disconnect");
         await ctx.Close(h);
     }

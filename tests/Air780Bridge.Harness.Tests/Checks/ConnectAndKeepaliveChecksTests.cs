@@ -6,7 +6,7 @@ public class ConnectAndKeepaliveChecksTests
 {
     private static readonly CheckExpectation Expect = new()
     {
-        ClientId = "mod", KeepAliveSeconds = 60, CleanSession = true, PasswordSet = false,
+        ClientId = "mod", KeepAliveSeconds = 60, CleanSession = true, PasswordSet = false, Profile = "air780e-v1120",
         Will = new WillExpectation("dead", 1, false, 4),
     };
 

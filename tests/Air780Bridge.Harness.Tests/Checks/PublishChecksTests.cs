@@ -92,7 +92,9 @@ public class PublishChecksTests
         var check = new OutboundFlowCheck(2);
         Assert.Equal(CheckVerdict.Pass, check.Evaluate(Qos2(0x2, false).Context()).Verdict);
         Assert.Equal(CheckVerdict.Fail, check.Evaluate(Qos2(0x2, true).Context()).Verdict);
-        var badFlags = check.Evaluate(Qos2(0x60, false).Context());
+        // PUBREL flags are judged with every reserved flag (packet.reserved-flags), not by this API-level check.
+        Assert.Equal(CheckVerdict.Pass, check.Evaluate(Qos2(0x60, false).Context()).Verdict);
+        var badFlags = new PacketReservedFlagsCheck().Evaluate(Qos2(0x60, false).Context());
         Assert.Equal(CheckVerdict.Fail, badFlags.Verdict);
         Assert.Contains("0x60", badFlags.Explanation);
         Assert.Equal(CheckVerdict.Inconclusive, check.Evaluate(new TimelineBuilder().Connect("c1").Context()).Verdict);
@@ -143,7 +145,7 @@ public class PublishChecksTests
     {
         var check = new InboundAckCheck(1);
         Assert.Equal(CheckVerdict.Pass, check.Evaluate(new TimelineBuilder().Connect("c1").Publish("c1", "down", "t", 1, 4).Up("c1", "PUBACK", 4).Context()).Verdict);
-        Assert.Equal(CheckVerdict.Fail, check.Evaluate(new TimelineBuilder().Connect("c1").Publish("c1", "down", "t", 1, 4).Up("c1", "PUBACK", 5).Context()).Verdict);
+        Assert.Equal(CheckVerdict.Fail, check.Evaluate(new TimelineBuilder().Connect("c1").Publish("c1", "down", "t", 1, 4).Up("c1", "PUBACK", 5).At(10_000).Up("c1", "PINGREQ").Context()).Verdict);
         Assert.Equal(CheckVerdict.Inconclusive, check.Evaluate(new TimelineBuilder().Connect("c1").Context()).Verdict);
     }
 
@@ -153,7 +155,7 @@ public class PublishChecksTests
         var check = new InboundAckCheck(2);
         TimelineBuilder Flow() => new TimelineBuilder().Connect("c1").Publish("c1", "down", "t", 2, 9).Up("c1", "PUBREC", 9).Down("c1", "PUBREL", 9);
         Assert.Equal(CheckVerdict.Pass, check.Evaluate(Flow().Up("c1", "PUBCOMP", 9).Context()).Verdict);
-        var fail = check.Evaluate(Flow().Context());
+        var fail = check.Evaluate(Flow().At(10_000).Up("c1", "PINGREQ").Context());
         Assert.Equal(CheckVerdict.Fail, fail.Verdict);
         Assert.Contains("PUBCOMP", fail.Explanation);
         Assert.Equal(CheckVerdict.Inconclusive, check.Evaluate(new TimelineBuilder().Connect("c1").Publish("c1", "down", "t", 1, 1).Context()).Verdict);
