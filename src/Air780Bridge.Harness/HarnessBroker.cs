@@ -4,6 +4,7 @@ using Air780Bridge.Harness.Broker;
 using Air780Bridge.Harness.Control;
 using Air780Bridge.Harness.Faults;
 using Air780Bridge.Harness.Tap;
+using Air780Bridge.Harness.Timeline;
 
 namespace Air780Bridge.Harness;
 
@@ -15,6 +16,8 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
 {
     private readonly WireTap _tap;
     private readonly EmbeddedBroker? _broker;
+    private readonly Timer? _lossReport;
+    private readonly Dictionary<string, long> _reported = new();
 
     private HarnessBroker(HarnessSettings settings, EmbeddedBroker? broker, WireTap tap, HarnessCertificates? certificates, Timeline.Timeline timeline)
     {
@@ -26,6 +29,28 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
         var host = settings.PublicHost ?? (IsAny(settings.BindAddress) ? "127.0.0.1" : settings.BindAddress.ToString());
         Plain = new DnsEndPoint(host, settings.PublicPort ?? tap.Port);
         Tls = certificates is null ? null : new DnsEndPoint(host, tap.TlsPort);
+        if (broker is not null) _lossReport = new Timer(_ => ReportLoss(), null, LossReportPeriod, LossReportPeriod);
+    }
+
+    /// <summary>How often broker-side drops become "loss" timeline entries (one per client that lost messages).</summary>
+    public static readonly TimeSpan LossReportPeriod = TimeSpan.FromSeconds(1);
+
+    /// <summary>Messages the embedded broker dropped to slow subscribers, per client id; empty with an upstream broker.</summary>
+    public IReadOnlyDictionary<string, long> Dropped => _broker?.Dropped ?? new Dictionary<string, long>();
+
+    private void ReportLoss()
+    {
+        lock (_reported)
+        {
+            foreach (var (clientId, total) in Dropped)
+            {
+                var since = total - _reported.GetValueOrDefault(clientId);
+                if (since <= 0) continue;
+                _reported[clientId] = total;
+                Timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "loss", Type = "dropped", ClientId = clientId, Count = since,
+                    Detail = $"the broker dropped {since} queued message(s) to {clientId} ({total} in all): it reads slower than messages arrive" });
+            }
+        }
     }
 
     public HarnessSettings Settings { get; }
@@ -40,6 +65,8 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
     public required DnsEndPoint Backend { get; init; }
     /// <summary>The embedded broker; null when forwarding to an external upstream.</summary>
     public EmbeddedBroker? Broker => _broker;
+    /// <summary>Connections the tap closed for breaking its limits, by violation type.</summary>
+    public IReadOnlyDictionary<string, long> Violations => _tap.Violations;
     /// <summary>Connection ids open on either endpoint.</summary>
     public IReadOnlyCollection<string> OpenConnections => _tap.OpenConnections;
 
@@ -53,7 +80,6 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
 
     public static async Task<HarnessBroker> StartAsync(HarnessSettings settings)
     {
-        var timeline = new Timeline.Timeline();
         EmbeddedBroker? broker = null;
         string upstreamHost;
         int upstreamPort;
@@ -71,12 +97,15 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
             broker = await EmbeddedBroker.StartAsync(settings);
             (upstreamHost, upstreamPort) = ("127.0.0.1", broker.Port);
         }
+        Air780Bridge.Harness.Timeline.Timeline? timeline = null;
         try
         {
+            timeline = Air780Bridge.Harness.Timeline.Timeline.Spooled(settings.TimelinePath);
             return Assemble(settings, broker, new DnsEndPoint(upstreamHost, upstreamPort), timeline);
         }
         catch
         {
+            timeline?.Dispose();
             // A taken port or a bad PEM file must not leave the embedded broker running.
             if (broker is not null) await broker.DisposeAsync();
             throw;
@@ -86,11 +115,13 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
     private static HarnessBroker Assemble(HarnessSettings settings, EmbeddedBroker? broker, DnsEndPoint backend, Timeline.Timeline timeline)
     {
         HarnessCertificates? certificates = null;
+        // The control channel is TLS only (its password and $harness/info's client key must not cross in clear).
+        if (settings.ControlUser is not null && settings.TlsPort is null) settings = settings with { TlsPort = 0 };
         if (settings.TlsPort is not null)
             certificates = settings.TlsCertPem is null ? HarnessCertificates.Generate(settings.PublicHost)
                 : HarnessCertificates.LoadPem(settings.TlsCertPem, settings.TlsKeyPem ?? throw new ArgumentException("TlsCertPem needs TlsKeyPem (the private key PEM file)"), settings.TlsCaPem);
         var tls = certificates is null ? null : new TapTls(certificates.Server, settings.MutualTls ? certificates.Ca : null);
-        var tap = new WireTap(settings.BindAddress, settings.Port, backend.Host, backend.Port, timeline, tls, settings.TlsPort ?? 0)
+        var tap = new WireTap(settings.BindAddress, settings.Port, backend.Host, backend.Port, timeline, tls, settings.TlsPort ?? 0, settings.Limits)
         {
             UntracedUser = settings.ControlUser?.User,
             KickCredentials = settings.Credentials.Count > 0 ? settings.Credentials[0] : null,
@@ -137,8 +168,11 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_lossReport is not null) await _lossReport.DisposeAsync();
+        ReportLoss();
         await _tap.DisposeAsync();
         if (_broker is not null) await _broker.DisposeAsync();
         Certificates?.Dispose();
+        Timeline.Dispose();
     }
 }

@@ -115,7 +115,7 @@ public sealed class CliTests : IAsyncLifetime
         var rig = Path.Combine(temp.Path, "remote.json");
         await File.WriteAllTextAsync(rig, """
             { "modules": [ { "name": "t1", "connection": "twin:" } ],
-              "broker": { "remote": "mqtt://127.0.0.1:1", "controlUser": "rig", "controlPassword": "x" } }
+              "broker": { "remote": "mqtts://127.0.0.1:1", "controlUser": "rig", "controlPassword": "x" } }
             """);
         var (code, _, stderr) = await Air780.RunAsync(Limit, "run", rig, "--output", Path.Combine(temp.Path, "out"));
         Assert.Equal(3, code);

@@ -44,7 +44,7 @@ public class FaultTests
     public async Task A_refused_client_id_is_answered_with_its_connack_code_over_the_control_channel()
     {
         await using var harness = await H.Start(new HarnessSettings { ControlUser = ("rig", "secret") });
-        await using var remote = await Air780Bridge.Harness.Control.RemoteHarnessClient.ConnectAsync(harness.Plain.Host, harness.Plain.Port, "rig", "secret");
+        await using var remote = await H.Remote(harness);
         await remote.RefuseClientAsync("dev-1", 5);
         await harness.Timeline.WaitForAsync(e => e is { Kind: "fault", Type: "refuse-client" }, H.Timeout);
         using var client = new MqttClientFactory().CreateMqttClient();

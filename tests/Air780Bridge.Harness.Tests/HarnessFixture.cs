@@ -25,6 +25,10 @@ internal static class H
         return client;
     }
 
+    /// <summary>A remote rig's control login: the TLS endpoint, trusting the harness CA.</summary>
+    public static Task<Control.RemoteHarnessClient> Remote(HarnessBroker harness, string user = "rig", string password = "secret") =>
+        Control.RemoteHarnessClient.ConnectAsync(harness.Tls!.Host, harness.Tls.Port, user, password, harness.Certificates!.CaPem);
+
     /// <summary>Completes when the client reports its disconnection.</summary>
     public static Task<MqttClientDisconnectedEventArgs> Disconnected(IMqttClient client)
     {

@@ -122,7 +122,7 @@ public class ServerFaultTests
     public async Task Server_faults_go_over_the_control_channel_too()
     {
         await using var harness = await H.Start(new HarnessSettings { ControlUser = ("rig", "secret") });
-        await using var remote = await RemoteHarnessClient.ConnectAsync(harness.Plain.Host, harness.Plain.Port, "rig", "secret");
+        await using var remote = await H.Remote(harness);
         using var module = await RawModule.ConnectAsync(harness, "remote-target");
         await new FaultCommand("stray-pubrec", ClientId: "remote-target", PacketId: 0x0102).ApplyAsync(remote);
         Assert.Equal("50020102", Convert.ToHexString(await module.ReadAsync(4)));

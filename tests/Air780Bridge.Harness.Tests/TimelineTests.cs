@@ -61,4 +61,52 @@ public class TimelineTests
         }
         finally { File.Delete(path); }
     }
+
+    [Fact]
+    public async Task A_spooled_timeline_writes_its_file_as_it_grows_and_reads_every_entry_back_in_order()
+    {
+        using var temp = new TempPath();
+        using var timeline = HarnessTimeline.Spooled(temp.Path);
+        const int count = 5000; // several spool blocks, the last one partial
+        for (var i = 0; i < count; i++)
+            timeline.Append(new TimelineEntry { T = i, Kind = "packet", Conn = $"c{i % 7}", Type = "PUBLISH", PacketId = i % 65536, Topic = $"t/{i}" });
+        var all = timeline.Snapshot();
+        Assert.Equal(count, all.Count);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), all.Select(e => e.T));
+        // Random access across blocks, as a check indexing the list would.
+        foreach (var i in new[] { 4999, 0, 1023, 1024, 2500, 4095, 4096 })
+            Assert.Equal(($"t/{i}", (long)i), (all[i].Topic, all[i].T));
+        Assert.Throws<ArgumentOutOfRangeException>(() => all[count]);
+        // The file on disk is the JSON-lines timeline, readable while the timeline goes on.
+        timeline.Append(new TimelineEntry { T = count, Kind = "fault", Type = "drop" });
+        Assert.Equal(count, all.Count);
+        Assert.Equal(count + 1, timeline.Snapshot().Count);
+        var loaded = await HarnessTimeline.LoadAsync(temp.Path);
+        Assert.Equal(timeline.Snapshot(), loaded.Snapshot());
+        using var copy = new TempPath();
+        await timeline.SaveAsync(copy.Path);
+        Assert.Equal(await File.ReadAllTextAsync(temp.Path), await File.ReadAllTextAsync(copy.Path));
+    }
+
+    [Fact]
+    public async Task A_spooled_timeline_serves_waiters_and_takes_late_entries_after_it_is_disposed()
+    {
+        using var temp = new TempPath();
+        var timeline = HarnessTimeline.Spooled(temp.Path);
+        var waiting = timeline.WaitForAsync(e => e.Type == "close", TimeSpan.FromSeconds(20));
+        timeline.Append(new TimelineEntry { T = 1, Kind = "connection", Type = "open" });
+        timeline.Append(new TimelineEntry { T = 2, Kind = "connection", Type = "close" });
+        Assert.Equal(2, (await waiting).T);
+        Assert.Equal(1, (await timeline.WaitForAsync(e => e.Type == "open", TimeSpan.FromSeconds(20))).T);
+        timeline.Dispose();
+        timeline.Append(new TimelineEntry { T = 3, Kind = "connection", Type = "close", Detail = "late" });
+        Assert.Equal([1L, 2, 3], timeline.Snapshot().Select(e => e.T));
+        Assert.Equal(3, (await File.ReadAllLinesAsync(temp.Path)).Length);
+    }
+
+    private sealed class TempPath : IDisposable
+    {
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"timeline-test-{Guid.NewGuid():N}.jsonl");
+        public void Dispose() => File.Delete(Path);
+    }
 }

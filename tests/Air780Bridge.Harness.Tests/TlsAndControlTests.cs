@@ -52,7 +52,7 @@ public class TlsAndControlTests
     public async Task Remote_client_receives_timeline_and_injects_a_drop()
     {
         await using var harness = await H.Start(new HarnessSettings { ControlUser = ("rig", "secret") });
-        await using var remote = await RemoteHarnessClient.ConnectAsync(harness.Plain.Host, harness.Plain.Port, "rig", "secret");
+        await using var remote = await H.Remote(harness);
         var module = await H.Connect(harness, "remote-mod");
         var disconnected = H.Disconnected(module);
         var seen = await remote.Timeline.WaitForAsync(e => e.Type == "CONNECT" && e.ClientId == "remote-mod", H.Timeout);
@@ -72,6 +72,26 @@ public class TlsAndControlTests
         // MQTT 3.1.1 has a single failure code (0x80), which MQTTnet reports as UnspecifiedError.
         Assert.Equal(MqttClientSubscribeResultCode.UnspecifiedError, result.Items.Single().ResultCode);
         Assert.Equal(0x80, (await harness.Timeline.WaitForAsync(e => e.Type == "SUBACK", H.Timeout)).Code);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => RemoteHarnessClient.ConnectAsync(harness.Plain.Host, harness.Plain.Port, "rig", "wrong"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => H.Remote(harness, "rig", "wrong"));
+    }
+
+    [Fact]
+    public async Task The_control_login_is_refused_on_plain_tcp_and_the_announcement_with_the_key_travels_only_over_tls()
+    {
+        await using var harness = await H.Start(new HarnessSettings { ControlUser = ("rig", "secret") });
+        Assert.NotNull(harness.Tls);
+        // Over plain TCP the tap closes the connection at the CONNECT and never forwards it.
+        using var plain = new MqttClientFactory().CreateMqttClient();
+        await Assert.ThrowsAnyAsync<Exception>(() => plain.ConnectAsync(H.Options(harness, "rig-plain").WithCredentials("rig", "secret").Build()));
+        var violation = await harness.Timeline.WaitForAsync(e => e is { Kind: "violation", Type: "control-over-plain" }, H.Timeout);
+        Assert.Equal(1, harness.Violations["control-over-plain"]);
+        Assert.DoesNotContain(harness.Timeline.Snapshot(), e => e.Type == "CONNECT" && e.Conn == violation.Conn);
+        // A client that does not trust the harness CA gets no TLS session.
+        using var otherCa = HarnessCertificates.Generate();
+        await Assert.ThrowsAsync<IOException>(() => RemoteHarnessClient.ConnectAsync(harness.Tls!.Host, harness.Tls.Port, "rig", "secret", otherCa.CaPem));
+        // Over TLS with the harness CA: the announcement arrives, client key included.
+        await using var remote = await H.Remote(harness);
+        Assert.Contains("PRIVATE KEY", remote.Info!.ClientKeyPem);
+        Assert.Equal(harness.Plain.Port, remote.Info.Port);
     }
 }

@@ -263,14 +263,16 @@ public sealed class RemoteHarnessRunTests
         {
             BindAddress = System.Net.IPAddress.Loopback, Port = 0, TlsPort = 0, ControlUser = ("rig", "secret"),
         });
+        using var temp = new TempDirectory("rigs-remote-");
+        var ca = Path.Combine(temp.Path, "harness-ca.pem");
+        await File.WriteAllBytesAsync(ca, remote.Certificates!.CaPem);
         var rig = RigFile.Parse($$"""
             { "name": "remote", "modules": [ { "name": "t1", "connection": "twin:" } ],
-              "broker": { "remote": "mqtt://127.0.0.1:{{remote.Plain.Port}}", "controlUser": "rig", "controlPassword": "secret" },
+              "broker": { "remote": "mqtts://127.0.0.1:{{remote.Tls!.Port}}", "remoteCa": {{System.Text.Json.JsonSerializer.Serialize(ca)}}, "controlUser": "rig", "controlPassword": "secret" },
               "suites": [ { "name": "connect", "include": ["connect.basic", "connect.refused", "connect.timeout"] }, { "name": "publish", "include": ["publish.qos1", "publish.qos2"] },
                           { "name": "reconnect", "include": ["reconnect.period"] }, { "name": "will", "include": ["will.abrupt-loss"] },
                           { "name": "robustness", "include": ["robust.duplicate-client-id"] }, { "name": "tls" } ] }
             """, "remote.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites });
-        using var temp = new TempDirectory("rigs-remote-");
         var output = temp.Path;
         var (result, _) = await RigRuns.RunAsync(rig, output);
         var scenarios = Assert.Single(result.Modules).Scenarios.ToDictionary(s => s.Id);
@@ -292,7 +294,7 @@ public sealed class RemoteHarnessRunTests
             { "modules": [ { "name": "a", "connection": "twin:" } ],
               "broker": { "remote": "harness.example.com:1883" } }
             """, "bad.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites }));
-        Assert.Contains(e.Errors, m => m.Message.Contains("mqtt://host:port"));
+        Assert.Contains(e.Errors, m => m.Message.Contains("mqtts://host:port"));
         Assert.Contains(e.Errors, m => m.Message.Contains("needs \"controlUser\""));
     }
 }

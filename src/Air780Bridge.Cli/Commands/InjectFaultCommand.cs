@@ -13,7 +13,8 @@ internal static class InjectFaultCommand
 {
     public static Command Create()
     {
-        var harness = new Argument<string>("harness") { Description = "host:port of `air780 broker` (its plain MQTT port)" };
+        var harness = new Argument<string>("harness") { Description = "host:port of `air780 broker` (its TLS port: the control channel is TLS only)" };
+        var ca = new Option<FileInfo?>("--ca") { Description = "the harness CA PEM file (`air780 broker --write-ca FILE`); default: the system's trusted roots" };
         var kind = new Argument<string>("fault") { Description = string.Join(", ", FaultCommand.Names) };
         kind.AcceptOnlyFromAmong([.. FaultCommand.Names]);
         var login = new Option<string>("--control-user") { Description = "user:password given to `air780 broker --control-user`", Required = true };
@@ -28,7 +29,7 @@ internal static class InjectFaultCommand
         var segment = new Option<int?>("--segment") { Description = "split: bytes per TCP segment (default 1)" };
         var command = new Command("fault", "Inject a fault into a running harness broker over its control channel. Server faults (what a broken or hostile server sends): "
             + string.Join("; ", ServerFaults.All.Select(f => $"{f.Name}: {f.Summary}")))
-            { harness, kind, login, conn, ms, packet, clientId, code, packetId, topic, size, segment };
+            { harness, kind, login, ca, conn, ms, packet, clientId, code, packetId, topic, size, segment };
         command.SetAction((result, ct) => ExitCodes.Guard(async () =>
         {
             var target = result.GetValue(harness)!;
@@ -41,7 +42,10 @@ internal static class InjectFaultCommand
             var fault = new FaultCommand(result.GetValue(kind)!, result.GetValue(conn), result.GetValue(ms), result.GetValue(packet)?.ToUpperInvariant(),
                 result.GetValue(clientId), result.GetValue(code), PacketId: result.GetValue(packetId), Topic: result.GetValue(topic),
                 Size: result.GetValue(size), Segment: result.GetValue(segment));
-            await using var remote = await RemoteHarnessClient.ConnectAsync(target[..colon].Trim('[', ']'), port, credentials[0], credentials[1], ct);
+            var caPem = result.GetValue(ca) is { } caFile
+                ? caFile.Exists ? await File.ReadAllBytesAsync(caFile.FullName, ct) : throw new FileNotFoundException($"--ca {caFile}: no such file; write it with `air780 broker --write-ca FILE`")
+                : null;
+            await using var remote = await RemoteHarnessClient.ConnectAsync(target[..colon].Trim('[', ']'), port, credentials[0], credentials[1], caPem, ct);
             await fault.ApplyAsync(remote);
             Console.WriteLine($"sent {fault.Fault} to {target}");
             return ExitCodes.Ok;

@@ -26,6 +26,12 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// <summary>Loopback port of the broker (the tap's upstream).</summary>
     public int Port { get; }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _dropped = new();
+
+    /// <summary>Messages the broker dropped per receiving client id because that client's queue was full (a slow
+    /// subscriber; MQTT lets a server drop QoS 0 this way, and MQTTnet drops from the queue at any QoS).</summary>
+    public IReadOnlyDictionary<string, long> Dropped => new Dictionary<string, long>(_dropped);
+
     /// <summary>Process-wide refusal applied to new connections, changeable at run time; null = accept.</summary>
     public int? RefuseCode { get; set; }
 
@@ -40,11 +46,18 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
             .WithDefaultEndpointBoundIPV6Address(IPAddress.None)
             .WithDefaultEndpointPort(port)
+            // A subscriber that reads slower than messages arrive loses the oldest queued ones; counted in Dropped.
+            .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropOldestQueuedMessage)
             .Build();
         var server = new MqttServerFactory().CreateMqttServer(options);
         var broker = new EmbeddedBroker(server, settings, port) { RefuseCode = settings.RefuseCode };
         foreach (var (clientId, code) in settings.RefuseByClientId) broker.RefusedClients[clientId] = code;
         server.ValidatingConnectionAsync += broker.Validate;
+        server.QueuedApplicationMessageOverwrittenAsync += e =>
+        {
+            broker._dropped.AddOrUpdate(e.ReceiverClientId, 1, (_, n) => n + 1);
+            return Task.CompletedTask;
+        };
         await server.StartAsync();
         return broker;
     }
@@ -76,7 +89,8 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "CONNACK refusal code must be 1-5 (MQTT 3.1.1)"),
     };
 
-    private static int FreeLoopbackPort()
+    /// <summary>A loopback port free right now (for a listener started next).</summary>
+    public static int FreeLoopbackPort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -6,8 +6,9 @@ namespace Air780Bridge.Harness.Broker;
 /// harness over cellular, so behind NAT or on a public host the two differ.</summary>
 public sealed record HarnessSettings
 {
-    /// <summary>Address the tap listens on; IPv6Any also accepts IPv4 (dual mode).</summary>
-    public IPAddress BindAddress { get; init; } = IPAddress.Any;
+    /// <summary>Address the tap listens on; IPv6Any also accepts IPv4 (dual mode). Loopback unless the user opens
+    /// it: a harness reachable from the network must be asked for (a module over cellular needs it).</summary>
+    public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
     /// <summary>Tap port the module connects to; 0 picks a free port.</summary>
     public int Port { get; init; } = 1883;
     /// <summary>Host name or address the module should dial; null = the bind address (loopback if bound to any).</summary>
@@ -30,6 +31,10 @@ public sealed record HarnessSettings
     public string? TlsCaPem { get; init; }
     /// <summary>Control user allowed on the reserved <c>$harness/</c> topics (remote rigs); null = no control channel.</summary>
     public (string User, string Password)? ControlUser { get; init; }
+    /// <summary>JSON-lines file the timeline is spooled to as it grows; null = a temporary file, deleted afterwards.</summary>
+    public string? TimelinePath { get; init; }
+    /// <summary>Packet size, CONNECT timeout and connection limits the tap enforces on every peer.</summary>
+    public Tap.TapLimits Limits { get; init; } = new();
     /// <summary>CONNACK return code (1-5) per client id.</summary>
     public IReadOnlyDictionary<string, int> RefuseByClientId { get; init; } = new Dictionary<string, int>();
 }

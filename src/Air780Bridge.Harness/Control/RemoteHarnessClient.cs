@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Air780Bridge.Harness.Faults;
@@ -12,57 +13,89 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
 {
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
 
-    /// <summary>Every timeline entry the harness publishes; on MQTTnet's receive thread.</summary>
-    public HarnessTimeline Timeline { get; } = new();
+    /// <summary>Every timeline entry the harness publishes; on MQTTnet's receive thread. Spooled to a temporary file
+    /// like the harness's own, so following a long remote run does not grow the heap.</summary>
+    public HarnessTimeline Timeline { get; } = HarnessTimeline.Spooled();
 
     /// <summary>The harness's retained announcement; null from a harness that does not publish one.</summary>
     public HarnessInfo? Info { get; private set; }
 
     private readonly TaskCompletionSource _infoSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static async Task<RemoteHarnessClient> ConnectAsync(string host, int port, string user, string password, CancellationToken ct = default)
+    /// <summary>Logs in on the harness's TLS port (the control channel is TLS only: the harness refuses the control
+    /// user on plain MQTT). The server certificate must chain to <paramref name="caPem"/> (the harness CA, as
+    /// `air780 broker --write-ca` writes it); null = the system's trusted roots and the host name.</summary>
+    public static async Task<RemoteHarnessClient> ConnectAsync(string host, int port, string user, string password, byte[]? caPem, CancellationToken ct = default)
     {
+        using var ca = caPem is null ? null : X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(caPem));
         var remote = new RemoteHarnessClient();
-        remote._client.ApplicationMessageReceivedAsync += e =>
+        try
         {
-            var json = Encoding.UTF8.GetString(e.ApplicationMessage.Payload);
-            if (e.ApplicationMessage.Topic == ControlChannel.InfoTopic)
+            remote._client.ApplicationMessageReceivedAsync += e =>
             {
-                remote.Info = JsonSerializer.Deserialize<HarnessInfo>(json, HarnessTimeline.JsonOptions);
-                remote._infoSeen.TrySetResult();
+                var json = Encoding.UTF8.GetString(e.ApplicationMessage.Payload);
+                if (e.ApplicationMessage.Topic == ControlChannel.InfoTopic)
+                {
+                    remote.Info = JsonSerializer.Deserialize<HarnessInfo>(json, HarnessTimeline.JsonOptions);
+                    remote._infoSeen.TrySetResult();
+                }
+                else
+                    remote.Timeline.Append(HarnessTimeline.FromJson(json));
+                return Task.CompletedTask;
+            };
+            var options = new MqttClientOptionsBuilder().WithTcpServer(host, port).WithCredentials(user, password)
+                .WithTlsOptions(tls =>
+                {
+                    tls.UseTls().WithTargetHost(host);
+                    // A pinned harness CA: the chain must end at it. It signs only this harness's certificate, so the chain
+                    // is the identity and the name the rig dials (often an address behind NAT) need not be in it.
+                    if (ca is not null) tls.WithCertificateValidationHandler(e => ChainsTo(e.Certificate, ca));
+                })
+                .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311)
+                .WithClientId($"harness-rig-{Guid.NewGuid():N}").Build();
+            MqttClientConnectResult connect;
+            try
+            {
+                connect = await remote._client.ConnectAsync(options, ct);
             }
-            else
-                remote.Timeline.Append(HarnessTimeline.FromJson(json));
-            return Task.CompletedTask;
-        };
-        var options = new MqttClientOptionsBuilder().WithTcpServer(host, port).WithCredentials(user, password)
-            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311)
-            .WithClientId($"harness-rig-{Guid.NewGuid():N}").Build();
-        MqttClientConnectResult connect;
-        try
-        {
-            connect = await remote._client.ConnectAsync(options, ct);
+            catch (MQTTnet.Exceptions.MqttCommunicationException e)
+            {
+                throw new IOException($"cannot reach the harness at {host}:{port} over TLS ({e.InnerException?.Message ?? e.Message}); is `air780 broker --control-user ...` running there, is this its TLS port, and is the CA the one it wrote (--write-ca)?", e);
+            }
+            if (connect.ResultCode != MqttClientConnectResultCode.Success)
+                throw new InvalidOperationException($"the harness at {host}:{port} refused the control login ({connect.ResultCode}); check the control user and password given to `air780 broker --control-user`");
+            var sub = await remote._client.SubscribeAsync(ControlChannel.TimelineTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
+            if (sub.Items.Single().ResultCode > MQTTnet.MqttClientSubscribeResultCode.GrantedQoS2)
+                throw new InvalidOperationException($"the harness at {host}:{port} refused {ControlChannel.TimelineTopic}; '{user}' is not its control user");
+            await remote._client.SubscribeAsync(ControlChannel.InfoTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
+            try
+            {
+                // The retained announcement arrives with the subscription.
+                await remote._infoSeen.Task.WaitAsync(TimeSpan.FromSeconds(5), ct);
+            }
+            catch (TimeoutException)
+            {
+                // A harness that publishes none leaves Info null.
+            }
+            return remote;
         }
-        catch (MQTTnet.Exceptions.MqttCommunicationException e)
+        catch
         {
-            throw new IOException($"cannot reach the harness at {host}:{port} ({e.InnerException?.Message ?? e.Message}); is `air780 broker --control-user ...` running there and the port open?", e);
+            // A refused or unreachable harness must not leave the client and its timeline spool behind.
+            await remote.DisposeAsync();
+            throw;
         }
-        if (connect.ResultCode != MqttClientConnectResultCode.Success)
-            throw new InvalidOperationException($"the harness at {host}:{port} refused the control login ({connect.ResultCode}); check the control user and password given to `air780 broker --control-user`");
-        var sub = await remote._client.SubscribeAsync(ControlChannel.TimelineTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
-        if (sub.Items.Single().ResultCode > MQTTnet.MqttClientSubscribeResultCode.GrantedQoS2)
-            throw new InvalidOperationException($"the harness at {host}:{port} refused {ControlChannel.TimelineTopic}; '{user}' is not its control user");
-        await remote._client.SubscribeAsync(ControlChannel.InfoTopic, MqttQualityOfServiceLevel.AtLeastOnce, ct);
-        try
-        {
-            // The retained announcement arrives with the subscription.
-            await remote._infoSeen.Task.WaitAsync(TimeSpan.FromSeconds(5), ct);
-        }
-        catch (TimeoutException)
-        {
-            // A harness that publishes none leaves Info null.
-        }
-        return remote;
+    }
+
+    private static bool ChainsTo(X509Certificate? certificate, X509Certificate2 ca)
+    {
+        if (certificate is null) return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
     }
 
     private async Task Send(FaultCommand command)
@@ -120,5 +153,6 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
     {
         if (_client.IsConnected) await _client.DisconnectAsync();
         _client.Dispose();
+        Timeline.Dispose();
     }
 }

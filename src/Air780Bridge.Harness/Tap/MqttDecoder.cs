@@ -19,49 +19,164 @@ public sealed class MqttDecoder
         ["RESERVED0", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP", "SUBSCRIBE", "SUBACK",
          "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "RESERVED15"];
 
-    private readonly List<byte> _buffer = new();
+    /// <summary>Default <see cref="MaxPacketSize"/>: 1 MiB, four times the largest packet any LuatOS firmware can take
+    /// (V1118+/V2020+ reject payloads over 256 KiB and topics over 4096 B; rxSize, default 32 KiB, only sizes the buffer
+    /// below that) and above what a module's heap can build, so only a hostile or broken peer reaches it.</summary>
+    public const int DefaultMaxPacketSize = 1 << 20;
+
+    private static readonly byte[] NoBytes = [];
+    private readonly int _maxPacketSize;
+    // A packet split across reads: _partial is its exact-size array once the fixed header is known (it becomes the
+    // frame's Bytes), else the up to 5 header bytes seen so far.
+    private byte[] _partial = NoBytes;
+    private int _partialLength;
+    private bool _headerKnown;
     private bool _broken;
+    private bool _refused;
+
+    public MqttDecoder(int maxPacketSize = DefaultMaxPacketSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPacketSize, 2);
+        _maxPacketSize = maxPacketSize;
+    }
+
+    /// <summary>Largest whole packet (fixed header included) this decoder buffers; a longer one is refused from its
+    /// fixed header, before any of its body is held.</summary>
+    public int MaxPacketSize => _maxPacketSize;
+
+    /// <summary>Bytes held for an incomplete packet (at most <see cref="MaxPacketSize"/>).</summary>
+    public int Buffered => _partialLength;
 
     /// <summary>Feeds bytes; returns complete frames. A bad length prefix yields one "malformed" frame holding the
     /// rest, after which the stream cannot be re-synchronised and further bytes come back as malformed too.</summary>
     public IEnumerable<MqttFrame> Feed(ReadOnlySpan<byte> data, string conn, string dir)
     {
-        _buffer.AddRange(data);
         var frames = new List<MqttFrame>();
-        while (_buffer.Count > 0)
-        {
-            if (_broken)
-            {
-                frames.Add(Malformed(_buffer.ToArray(), conn, dir, "stream lost framing after an earlier malformed packet"));
-                _buffer.Clear();
-                break;
-            }
-            int remaining = 0, multiplier = 1, index = 1;
-            bool complete = false;
-            while (index < _buffer.Count && index <= 4)
-            {
-                var b = _buffer[index++];
-                remaining += (b & 0x7F) * multiplier;
-                multiplier *= 128;
-                if ((b & 0x80) == 0) { complete = true; break; }
-            }
-            if (!complete)
-            {
-                if (index > 4)
-                {
-                    _broken = true;
-                    frames.Add(Malformed(_buffer.ToArray(), conn, dir, "remaining length longer than 4 bytes"));
-                    _buffer.Clear();
-                }
-                break;
-            }
-            var total = index + remaining;
-            if (_buffer.Count < total) break;
-            var bytes = _buffer.GetRange(0, total).ToArray();
-            _buffer.RemoveRange(0, total);
-            frames.Add(Decode(bytes, index, conn, dir));
-        }
+        Feed(data, conn, dir, frames);
         return frames;
+    }
+
+    /// <summary>As <see cref="Feed(ReadOnlySpan{byte},string,string)"/>, appending to <paramref name="frames"/> (no
+    /// allocation per call). A packet declaring more than <see cref="MaxPacketSize"/> yields one frame of kind
+    /// "violation" (type -1) and the decoder refuses everything after it: the caller closes the connection.</summary>
+    public void Feed(ReadOnlySpan<byte> data, string conn, string dir, List<MqttFrame> frames)
+    {
+        if (_refused || data.IsEmpty) return;
+        if (_broken)
+        {
+            frames.Add(Malformed(data.ToArray(), conn, dir, "stream lost framing after an earlier malformed packet"));
+            return;
+        }
+        if (_partialLength > 0 && !TopUp(ref data, conn, dir, frames)) return;
+        while (!data.IsEmpty)
+        {
+            var header = ReadHeader(data, out var headerLength, out var total);
+            if (header == Header.Incomplete)
+            {
+                _partial = new byte[5];
+                data.CopyTo(_partial);
+                _partialLength = data.Length;
+                _headerKnown = false;
+                return;
+            }
+            if (header == Header.Bad)
+            {
+                _broken = true;
+                frames.Add(Malformed(data.ToArray(), conn, dir, "remaining length longer than 4 bytes"));
+                return;
+            }
+            if (total > _maxPacketSize)
+            {
+                frames.Add(TooLarge(data[..headerLength], total, conn, dir));
+                return;
+            }
+            if (data.Length < total)
+            {
+                _partial = new byte[total];
+                data.CopyTo(_partial);
+                _partialLength = data.Length;
+                _headerKnown = true;
+                return;
+            }
+            frames.Add(Decode(data[..total].ToArray(), headerLength, conn, dir));
+            data = data[total..];
+        }
+    }
+
+    /// <summary>Completes the held packet from <paramref name="data"/>; false while it is still incomplete.</summary>
+    private bool TopUp(ref ReadOnlySpan<byte> data, string conn, string dir, List<MqttFrame> frames)
+    {
+        while (!_headerKnown)
+        {
+            // Header bytes one at a time: a 2-byte header must not swallow the next packet's first bytes.
+            if (data.IsEmpty) return false;
+            _partial[_partialLength++] = data[0];
+            data = data[1..];
+            var header = ReadHeader(_partial.AsSpan(0, _partialLength), out var headerLength, out var total);
+            if (header == Header.Incomplete) continue;
+            var seen = _partial.AsSpan(0, _partialLength);
+            _partialLength = 0;
+            if (header == Header.Bad)
+            {
+                _broken = true;
+                frames.Add(Malformed([.. seen, .. data], conn, dir, "remaining length longer than 4 bytes"));
+                return false;
+            }
+            if (total > _maxPacketSize)
+            {
+                frames.Add(TooLarge(seen[..headerLength], total, conn, dir));
+                return false;
+            }
+            var whole = new byte[total];
+            seen.CopyTo(whole);
+            (_partial, _partialLength, _headerKnown) = (whole, seen.Length, true);
+        }
+        var take = Math.Min(_partial.Length - _partialLength, data.Length);
+        data[..take].CopyTo(_partial.AsSpan(_partialLength));
+        _partialLength += take;
+        data = data[take..];
+        if (_partialLength < _partial.Length) return false;
+        var bytes = _partial;
+        (_partial, _partialLength, _headerKnown) = (NoBytes, 0, false);
+        frames.Add(Decode(bytes, HeaderLength(bytes), conn, dir));
+        return true;
+    }
+
+    private enum Header { Complete, Incomplete, Bad }
+
+    /// <summary>Reads the fixed header: type byte and 1-4 remaining-length bytes [MQTT-2.2.3].</summary>
+    private static Header ReadHeader(ReadOnlySpan<byte> data, out int headerLength, out int total)
+    {
+        int remaining = 0, multiplier = 1;
+        headerLength = total = 0;
+        for (var index = 1; index < data.Length; index++)
+        {
+            if (index > 4) return Header.Bad;
+            var b = data[index];
+            remaining += (b & 0x7F) * multiplier;
+            multiplier *= 128;
+            if ((b & 0x80) == 0)
+            {
+                headerLength = index + 1;
+                total = headerLength + remaining;
+                return Header.Complete;
+            }
+        }
+        return data.Length > 4 ? Header.Bad : Header.Incomplete;
+    }
+
+    private static int HeaderLength(byte[] bytes) => ReadHeader(bytes, out var length, out _) == Header.Complete ? length : throw new InvalidOperationException("held packet lost its header");
+
+    private MqttFrame TooLarge(ReadOnlySpan<byte> header, int total, string conn, string dir)
+    {
+        _refused = true;
+        (_partial, _partialLength) = (NoBytes, 0);
+        var type = header[0] >> 4;
+        return new MqttFrame(-1, header.ToArray(), new TimelineEntry
+        {
+            T = TimelineClock.NowUs, Kind = "violation", Conn = conn, Dir = dir, Type = "packet-too-large", Raw = Convert.ToHexString(header),
+            Detail = $"{TypeNames[type]} declares {total} bytes, above the maximum packet size of {_maxPacketSize} (raise it with --max-packet-size); connection closed",
+        });
     }
 
     private static MqttFrame Malformed(byte[] bytes, string conn, string dir, string why) =>

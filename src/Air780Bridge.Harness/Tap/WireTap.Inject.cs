@@ -33,7 +33,8 @@ public sealed partial class WireTap
         var how = segments.Count > bytes.Packets.Count ? $"; in {segments.Count} segments of {bytes.SegmentSize} B" : "";
         Record(new TimelineEntry { T = TimelineClock.NowUs, Kind = "fault", Conn = target.Id, Dir = "down", Type = fault, Raw = hex, Detail = summary + how });
         foreach (var packet in bytes.Packets)
-            foreach (var frame in new MqttDecoder().Feed(packet, target.Id, "down"))
+            // The harness built these bytes itself: no size limit (an oversize fault may pass the peer limit on purpose).
+            foreach (var frame in new MqttDecoder(int.MaxValue).Feed(packet, target.Id, "down"))
                 Record(frame.Entry with { Detail = frame.Entry.Detail is { } d ? $"injected ({fault}): {d}" : $"injected ({fault})" });
         try
         {

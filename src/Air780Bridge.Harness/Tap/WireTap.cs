@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -26,14 +27,21 @@ public sealed partial class WireTap : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TapConnection> _connections = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _acceptLoops;
+    private readonly ConcurrentDictionary<IPAddress, int> _perAddress = new();
+    private readonly ConcurrentDictionary<string, long> _violations = new();
+    private readonly ViolationLog _log;
     private int _nextId;
+    private int _open;
     private DateTime _refuseUntil;
 
     /// <summary>Listens on <paramref name="port"/> (plain) and, with <paramref name="tls"/>, on <paramref name="tlsPort"/>
     /// (TLS terminated here); both forward plaintext to <paramref name="upstreamHost"/>:<paramref name="upstreamPort"/>.</summary>
-    public WireTap(IPAddress bind, int port, string upstreamHost, int upstreamPort, Timeline.Timeline timeline, TapTls? tls = null, int tlsPort = 0)
+    public WireTap(IPAddress bind, int port, string upstreamHost, int upstreamPort, Timeline.Timeline timeline, TapTls? tls = null, int tlsPort = 0,
+        TapLimits? limits = null, Serilog.ILogger? log = null)
     {
         Timeline = timeline;
+        Limits = (limits ?? new TapLimits()).Validated();
+        _log = new ViolationLog(log ?? Serilog.Log.Logger.ForContext<WireTap>());
         _upstreamHost = upstreamHost;
         _upstreamPort = upstreamPort;
         _tls = tls;
@@ -58,6 +66,12 @@ public sealed partial class WireTap : IAsyncDisposable
     }
 
     public Timeline.Timeline Timeline { get; }
+
+    public TapLimits Limits { get; }
+
+    /// <summary>Connections closed for breaking a <see cref="Limits"/> rule, by violation type
+    /// (packet-too-large, connect-timeout, connection-limit, address-limit, control-over-plain).</summary>
+    public IReadOnlyDictionary<string, long> Violations => new Dictionary<string, long>(_violations);
 
     /// <summary>Connections that log in with this username are not recorded: the control channel's own timeline
     /// traffic would otherwise feed back into the timeline.</summary>
@@ -90,6 +104,7 @@ public sealed partial class WireTap : IAsyncDisposable
 
     private async Task HandleAsync(Socket socket, bool tls)
     {
+        var accepted = Stopwatch.GetTimestamp();
         var id = $"c{Interlocked.Increment(ref _nextId)}";
         var remote = socket.RemoteEndPoint?.ToString();
         if (DateTime.UtcNow < _refuseUntil)
@@ -99,6 +114,34 @@ public sealed partial class WireTap : IAsyncDisposable
             Record(new TimelineEntry { T = TimelineClock.NowUs, Kind = "fault", Conn = id, Type = "refused", Detail = $"TCP connection from {remote} reset" });
             return;
         }
+        var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        var open = Interlocked.Increment(ref _open);
+        var fromAddress = _perAddress.AddOrUpdate(address, 1, (_, n) => n + 1);
+        try
+        {
+            (string Type, string Why)? refusal =
+                open > Limits.MaxConnections ? ("connection-limit", $"{open - 1} connections open, the limit is {Limits.MaxConnections} (raise it with --max-connections)")
+                : fromAddress > Limits.MaxConnectionsPerAddress ? ("address-limit", $"{fromAddress - 1} connections open from {address}, the limit is {Limits.MaxConnectionsPerAddress} (raise it with --max-connections-per-address)")
+                : null;
+            if (refusal is { } refused)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Dispose();
+                Violation(new TimelineEntry { T = TimelineClock.NowUs, Kind = "violation", Conn = id, Type = refused.Type, Detail = $"{remote}: {refused.Why}; connection reset" });
+                return;
+            }
+            await ServeAsync(socket, tls, id, remote, accepted);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+            if (_perAddress.AddOrUpdate(address, 0, (_, n) => n - 1) <= 0) _perAddress.TryRemove(new KeyValuePair<IPAddress, int>(address, 0));
+        }
+    }
+
+    private async Task ServeAsync(Socket socket, bool tls, string id, string? remote, long accepted)
+    {
         Timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = id, Type = "open", Detail = tls ? $"{remote} tls" : remote });
         Stream moduleStream = new NetworkStream(socket, ownsSocket: true);
         var upstream = new TcpClient();
@@ -107,17 +150,31 @@ public sealed partial class WireTap : IAsyncDisposable
             if (tls && _tls is not null)
             {
                 var ssl = new SslStream(moduleStream, false, ValidateClient);
-                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                handshake.CancelAfter(Limits.ConnectTimeout);
+                try
                 {
-                    ServerCertificate = _tls.ServerCertificate,
-                    // Always ask, so the timeline shows whether the module presented one; only mutual TLS insists.
-                    ClientCertificateRequired = true,
-                }, _stop.Token);
+                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificate = _tls.ServerCertificate,
+                        // Always ask, so the timeline shows whether the module presented one; only mutual TLS insists.
+                        ClientCertificateRequired = true,
+                    }, handshake.Token);
+                }
+                catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+                {
+                    Violation(new TimelineEntry { T = TimelineClock.NowUs, Kind = "violation", Conn = id, Dir = "up", Type = "connect-timeout",
+                        Detail = $"TLS handshake not done within {Limits.ConnectTimeout.TotalSeconds:0.#} s of the TCP connection (raise it with --connect-timeout)" });
+                    throw new TimeoutException("TLS handshake timed out");
+                }
                 moduleStream = ssl;
                 var presented = ssl.RemoteCertificate is { } c ? $"client certificate {c.Subject}" : "no client certificate";
                 Timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = id, Type = "tls", Detail = $"{ssl.SslProtocol}, {presented}" });
             }
             await upstream.ConnectAsync(_upstreamHost, _upstreamPort, _stop.Token);
+            // Small packets (PUBACK, PINGRESP) must not wait for Nagle on either side of the tap.
+            upstream.NoDelay = true;
+            socket.NoDelay = true;
         }
         catch (Exception ex)
         {
@@ -126,10 +183,18 @@ public sealed partial class WireTap : IAsyncDisposable
             Timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = id, Type = "close", Detail = $"setup failed: {ex.Message}" });
             return;
         }
-        var connection = new TapConnection(id, socket, moduleStream, upstream, Timeline, this);
+        var connection = new TapConnection(id, socket, moduleStream, upstream, Timeline, this, tls);
         _connections[id] = connection;
-        try { await connection.RunAsync(); }
+        try { await connection.RunAsync(Limits.ConnectTimeout - Stopwatch.GetElapsedTime(accepted)); }
         finally { _connections.TryRemove(id, out _); }
+    }
+
+    /// <summary>Records a closed violator: timeline entry, count, log line.</summary>
+    internal void Violation(TimelineEntry entry)
+    {
+        _violations.AddOrUpdate(entry.Type ?? "violation", 1, (_, n) => n + 1);
+        Timeline.Append(entry);
+        _log.Write(entry);
     }
 
     private bool ValidateClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)

@@ -3,8 +3,12 @@ using System.Text.Json.Serialization;
 
 namespace Air780Bridge.Harness.Timeline;
 
-/// <summary>Thread-safe, append-only list of <see cref="TimelineEntry"/> with a live event and JSON-lines I/O.</summary>
-public sealed class Timeline
+/// <summary>
+/// Thread-safe, append-only list of <see cref="TimelineEntry"/> with a live event and JSON-lines I/O. In memory, or
+/// <see cref="Spooled"/> to its JSON-lines file as it grows so that a long soak holds almost nothing resident;
+/// <see cref="Snapshot"/> then reads the file back for judging.
+/// </summary>
+public sealed class Timeline : IDisposable
 {
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -14,18 +18,45 @@ public sealed class Timeline
 
     private readonly List<TimelineEntry> _entries = new();
     private readonly object _gate = new();
+    private readonly TimelineSpool? _spool;
+
+    public Timeline() { }
+
+    private Timeline(TimelineSpool spool) => _spool = spool;
+
+    /// <summary>A timeline written to <paramref name="path"/> as it grows (JSON lines, the <see cref="SaveAsync"/> format);
+    /// null = a temporary file that goes when the timeline is disposed.</summary>
+    public static Timeline Spooled(string? path = null) =>
+        new(new TimelineSpool(path ?? System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"air780-timeline-{Guid.NewGuid():N}.jsonl"), temporary: path is null));
+
+    /// <summary>The spool file; null for an in-memory timeline.</summary>
+    public string? SpoolPath => _spool?.Path;
+
+    /// <summary>Entries appended so far.</summary>
+    public long Count
+    {
+        get
+        {
+            if (_spool is not null) return _spool.Count;
+            lock (_gate) return _entries.Count;
+        }
+    }
 
     /// <summary>Raised after each append, on the appending thread; handlers must be quick and must not throw.</summary>
     public event Action<TimelineEntry>? Appended;
 
     public void Append(TimelineEntry entry)
     {
-        lock (_gate) _entries.Add(entry);
+        if (_spool is not null) _spool.Add(entry);
+        else lock (_gate) _entries.Add(entry);
         Appended?.Invoke(entry);
     }
 
+    /// <summary>Every entry so far, in append order. Spooled: read back from the file block by block as the list is
+    /// walked, so judging a long run does not need it all in memory.</summary>
     public IReadOnlyList<TimelineEntry> Snapshot()
     {
+        if (_spool is not null) return _spool.Snapshot();
         lock (_gate) return _entries.ToArray();
     }
 
@@ -44,13 +75,16 @@ public sealed class Timeline
         finally { Appended -= Handler; }
     }
 
-    public static string ToJson(TimelineEntry entry) => JsonSerializer.Serialize(entry, JsonOptions);
+    public static string ToJson(TimelineEntry entry) => JsonSerializer.Serialize(entry, TimelineJsonContext.Default.TimelineEntry);
 
     public static TimelineEntry FromJson(string line) =>
-        JsonSerializer.Deserialize<TimelineEntry>(line, JsonOptions) ?? throw new FormatException("timeline line is JSON null; expected an entry object");
+        JsonSerializer.Deserialize(line, TimelineJsonContext.Default.TimelineEntry) ?? throw new FormatException("timeline line is JSON null; expected an entry object");
 
-    public async Task SaveAsync(string path, CancellationToken ct = default) =>
-        await File.WriteAllLinesAsync(path, Snapshot().Select(ToJson), ct);
+    public async Task SaveAsync(string path, CancellationToken ct = default)
+    {
+        if (_spool is not null) await _spool.SaveAsync(path, ct);
+        else await File.WriteAllLinesAsync(path, Snapshot().Select(ToJson), ct);
+    }
 
     public static async Task<Timeline> LoadAsync(string path, CancellationToken ct = default)
     {
@@ -65,4 +99,13 @@ public sealed class Timeline
         }
         return timeline;
     }
+
+    /// <summary>Spooled: writes what is queued and stops the writer thread; the entries stay readable (a temporary
+    /// file is deleted once the timeline is collected); no-op in memory.</summary>
+    public void Dispose() => _spool?.Dispose();
 }
+
+/// <summary>Source-generated JSON for timeline lines (the spool writes one per packet): same shape as <see cref="Timeline.JsonOptions"/>.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(TimelineEntry))]
+internal sealed partial class TimelineJsonContext : JsonSerializerContext;

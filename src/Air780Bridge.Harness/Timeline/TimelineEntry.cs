@@ -10,7 +10,9 @@ public sealed record TimelineEntry
     /// <summary>Microseconds on <see cref="TimelineClock"/>.</summary>
     public long T { get; init; }
 
-    /// <summary>"packet", "connection", "module", "fault" or "malformed".</summary>
+    /// <summary>"packet", "connection", "module", "fault" or "malformed"; "violation" when the tap closed a peer for
+    /// breaking a limit (Type: packet-too-large, connect-timeout, connection-limit, address-limit, control-over-plain);
+    /// "loss" when the broker dropped messages to a slow subscriber (Type: dropped, ClientId: the subscriber, Count: how many).</summary>
     public required string Kind { get; init; }
 
     /// <summary>Tap connection id ("c1", "c2", ...); for module entries the module id.</summary>
@@ -49,6 +51,9 @@ public sealed record TimelineEntry
     public int? WillPayloadSize { get; init; }
     public int? WillQos { get; init; }
     public bool? WillRetain { get; init; }
+
+    /// <summary>Loss entries: messages dropped since the previous loss entry for that client.</summary>
+    public long? Count { get; init; }
 
     /// <summary>CONNECT: protocol name and level as sent (3.1.1 is "MQTT" level 4), and the connect flags byte (bit 0 reserved).</summary>
     public string? Protocol { get; init; }

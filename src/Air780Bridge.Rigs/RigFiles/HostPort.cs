@@ -6,17 +6,19 @@ namespace Air780Bridge.Rigs.RigFiles;
 /// <summary>A host and port: "host:1883", "10.0.0.5:0", "[::1]:1883".</summary>
 public sealed record HostPort(string Host, int Port)
 {
-    private const string MqttScheme = "mqtt://";
+    public const string MqttScheme = "mqtt://";
+    /// <summary>MQTT over TLS: a remote harness's control channel.</summary>
+    public const string MqttsScheme = "mqtts://";
 
-    /// <summary>mqtt://host:port with a real port (an external broker, a remote harness).</summary>
-    public static bool TryParseMqttUrl(string text, [NotNullWhen(true)] out HostPort? hostPort)
+    /// <summary>mqtt://host:port (or <paramref name="scheme"/>) with a real port (an external broker, a remote harness).</summary>
+    public static bool TryParseMqttUrl(string text, [NotNullWhen(true)] out HostPort? hostPort, string scheme = MqttScheme)
     {
         hostPort = null;
-        return text.StartsWith(MqttScheme, StringComparison.Ordinal) && TryParse(text[MqttScheme.Length..], out hostPort, out _) && hostPort.Port != 0;
+        return text.StartsWith(scheme, StringComparison.Ordinal) && TryParse(text[scheme.Length..], out hostPort, out _) && hostPort.Port != 0;
     }
 
-    public static HostPort ParseMqttUrl(string text) =>
-        TryParseMqttUrl(text, out var hp) ? hp : throw new FormatException($"\"{text}\" is not mqtt://host:port");
+    public static HostPort ParseMqttUrl(string text, string scheme = MqttScheme) =>
+        TryParseMqttUrl(text, out var hp, scheme) ? hp : throw new FormatException($"\"{text}\" is not {scheme}host:port");
 
     public static HostPort Parse(string text) =>
         TryParse(text, out var hp, out var error) ? hp : throw new FormatException(error);

@@ -110,8 +110,9 @@ public sealed record RigBroker
 {
     /// <summary>"embedded" (the harness broker) or mqtt://host:port of an external broker the wire tap forwards to.</summary>
     public string Upstream { get; init; } = "embedded";
-    /// <summary>host:port the tap (or embedded broker) listens on; port 0 picks a free port.</summary>
-    public string Listen { get; init; } = "0.0.0.0:0";
+    /// <summary>host:port the tap (or embedded broker) listens on; port 0 picks a free port. Loopback unless the rig
+    /// file opens it ("0.0.0.0:1883"): modules dialling over cellular need that, twins on this PC do not.</summary>
+    public string Listen { get; init; } = "127.0.0.1:0";
     /// <summary>Start a TLS endpoint next to the plain one (the tap terminates TLS with a throwaway CA); the tls
     /// suite skips without it.</summary>
     public bool Tls { get; init; } = true;
@@ -119,9 +120,12 @@ public sealed record RigBroker
     public int TlsPort { get; init; }
     /// <summary>host:port modules dial when it differs from <see cref="Listen"/> (NAT, port forwarding, a public name).</summary>
     public string? Public { get; init; }
-    /// <summary>mqtt://host:port of a harness on another host (`air780 broker --control-user`); the rig starts none
-    /// and follows that one over its control channel. Listen, public, tls and upstream do not apply then.</summary>
+    /// <summary>mqtts://host:port of a harness on another host (`air780 broker --control-user`, its TLS port); the rig
+    /// starts none and follows that one over its TLS control channel. Listen, public, tls and upstream do not apply then.</summary>
     public string? Remote { get; init; }
+    /// <summary>PEM file of the CA the remote harness's TLS certificate must chain to (`air780 broker --write-ca FILE`);
+    /// absent = the system's trusted roots (a harness started with a certificate from a public CA). Relative to the working directory.</summary>
+    public string? RemoteCa { get; init; }
     /// <summary>The remote harness's control user.</summary>
     public string? ControlUser { get; init; }
     /// <summary>Its password; when absent, read from the environment variable AIR780_CONTROL_PASSWORD (keeps it out of the file).</summary>
@@ -130,7 +134,7 @@ public sealed record RigBroker
     public const string ControlPasswordVariable = "AIR780_CONTROL_PASSWORD";
 
     /// <summary>The remote harness, or null when the rig runs its own.</summary>
-    [JsonIgnore] public HostPort? RemoteEndpoint => Remote is null ? null : HostPort.ParseMqttUrl(Remote);
+    [JsonIgnore] public HostPort? RemoteEndpoint => Remote is null ? null : HostPort.ParseMqttUrl(Remote, HostPort.MqttsScheme);
 
     [JsonIgnore] public string? EffectiveControlPassword => ControlPassword ?? Environment.GetEnvironmentVariable(ControlPasswordVariable);
 

@@ -315,8 +315,10 @@ internal static partial class RigFileLoader
                 error(lines.Of("broker.listen"), $"\"broker.listen\": {why}");
             if (b.Remote is { } remote)
             {
-                if (!HostPort.TryParseMqttUrl(remote, out _))
-                    error(lines.Of("broker.remote"), $"\"broker.remote\" is \"{remote}\"; write the remote harness as mqtt://host:port (its plain MQTT port)");
+                if (!HostPort.TryParseMqttUrl(remote, out _, HostPort.MqttsScheme))
+                    error(lines.Of("broker.remote"), $"\"broker.remote\" is \"{remote}\"; write the remote harness as mqtts://host:port (its TLS port: the control channel is TLS only)");
+                if (b.RemoteCa is { } ca && !File.Exists(ca))
+                    error(lines.Of("broker.remoteCa"), $"\"broker.remoteCa\": no file \"{ca}\"; write the remote harness's CA there with `air780 broker --write-ca {ca}`");
                 if (!b.IsEmbedded)
                     error(lines.Of("broker.remote"), "\"broker.remote\" and \"broker.upstream\" exclude each other: a remote harness has its own broker; remove one");
                 if (b.ControlUser is null)

@@ -35,13 +35,16 @@ public sealed class RemoteHarnessAdapter : IRigHarness
     /// <summary>Half the best sync round trip: how far a remote entry may sit from its true place among local ones.</summary>
     public long ClockUncertaintyUs { get; }
 
-    public static async Task<RemoteHarnessAdapter> ConnectAsync(string host, int port, string user, string password, CancellationToken ct)
+    /// <summary>Connects to the harness's TLS control port; <paramref name="caPem"/> is the CA its certificate must chain to.</summary>
+    public static async Task<RemoteHarnessAdapter> ConnectAsync(string host, int port, string user, string password, byte[]? caPem, CancellationToken ct)
     {
-        var remote = await RemoteHarnessClient.ConnectAsync(host, port, user, password, ct);
+        var remote = await RemoteHarnessClient.ConnectAsync(host, port, user, password, caPem, ct);
         try
         {
             var (offset, uncertainty) = await remote.MeasureClockOffsetAsync();
-            return new RemoteHarnessAdapter(remote, host, port, offset, uncertainty);
+            // Modules and peers dial the plain endpoint the harness announces; the control channel's TLS port is only for us.
+            var plain = remote.Info is { } info ? (info.Host, info.Port) : (host, port);
+            return new RemoteHarnessAdapter(remote, plain.Item1, plain.Item2, offset, uncertainty);
         }
         catch
         {

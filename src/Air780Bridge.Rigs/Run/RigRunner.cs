@@ -81,7 +81,8 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
     {
         if (rig.Broker.RemoteEndpoint is not { } remote)
             return await HarnessAdapter.StartAsync(HarnessSettings());
-        var adapter = await RemoteHarnessAdapter.ConnectAsync(remote.Host, remote.Port, rig.Broker.ControlUser!, rig.Broker.EffectiveControlPassword!, ct);
+        var ca = rig.Broker.RemoteCa is { } caFile ? await File.ReadAllBytesAsync(caFile, ct) : null;
+        var adapter = await RemoteHarnessAdapter.ConnectAsync(remote.Host, remote.Port, rig.Broker.ControlUser!, rig.Broker.EffectiveControlPassword!, ca, ct);
         log.Information("remote harness {Remote}: clock offset {Offset} us +- {Uncertainty} us", rig.Broker.Remote, adapter.ClockOffsetUs, adapter.ClockUncertaintyUs);
         return adapter;
     }
