@@ -147,14 +147,18 @@ public sealed class CliTests : IAsyncLifetime
         await stream.WriteAsync((byte[])[0x10, 14, 0, 4, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 4, 2, 0, 60, 0, 2, (byte)'m', (byte)'1']);
         var buffer = new byte[4];
         await stream.ReadExactlyAsync(buffer); // CONNACK
-        var target = $"{harness.Plain.Host}:{harness.Plain.Port}";
-        var (code, stdout, stderr) = await Air780.RunAsync(Limit, "fault", target, "stray-puback", "--control-user", "rig:secret", "--client-id", "m1", "--packet-id", "258");
+        // The control channel runs over TLS only, pinned to the harness CA.
+        using var temp = new TempDirectory("cli-fault-");
+        var ca = Path.Combine(temp.Path, "ca.pem");
+        File.WriteAllBytes(ca, harness.Certificates!.CaPem);
+        var target = $"{harness.Tls!.Host}:{harness.Tls.Port}";
+        var (code, stdout, stderr) = await Air780.RunAsync(Limit, "fault", target, "stray-puback", "--control-user", "rig:secret", "--ca", ca, "--client-id", "m1", "--packet-id", "258");
         Assert.True(code == 0, stderr);
         Assert.Contains("sent stray-puback", stdout);
         using var cts = new CancellationTokenSource(Limit);
         await stream.ReadExactlyAsync(buffer, cts.Token);
         Assert.Equal("40020102", Convert.ToHexString(buffer));
-        (code, _, stderr) = await Air780.RunAsync(Limit, "fault", target, "publish-qos4", "--control-user", "rig:secret");
+        (code, _, stderr) = await Air780.RunAsync(Limit, "fault", target, "publish-qos4", "--control-user", "rig:secret", "--ca", ca);
         Assert.NotEqual(0, code);
         Assert.Contains("publish-qos3", stderr);
     }

@@ -55,11 +55,12 @@ public sealed class PackagedAir780Tests
         var (code, stdout, stderr) = await RunAsync(RunLimit, empty, air780, "run", "twin");
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
 
-        string Reported(string label) =>
-            stdout.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith(label + ":", StringComparison.Ordinal))[(label.Length + 1)..].Trim();
-        var junit = Reported("junit");
-        var json = Reported("json");
-        var html = Reported("report");
+        // `air780 run` ends with one line per report: its file name, then its path.
+        string Reported(string file) =>
+            stdout.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith(file + " ", StringComparison.Ordinal))[file.Length..].Trim();
+        var junit = Reported("junit.xml");
+        var json = Reported("results.json");
+        var html = Reported("report.html");
         Assert.All([junit, json, html], p => Assert.StartsWith(empty, p));
 
         var suites = XDocument.Load(junit).Root!;

@@ -48,7 +48,7 @@ public static class CheckDocs
         md.AppendLine($"{SpecStatements.All.Count} numbered statements; {client.Count} bind a client (alone or as either side), {server.Count} bind only the server.").AppendLine();
         md.AppendLine("| client-side statements | count |").AppendLine("|---|---|");
         md.AppendLine($"| judged from the wire | {judged} |").AppendLine($"| explained (not judgeable, reason given) | {explained} |").AppendLine($"| missing | {missing} |");
-        md.AppendLine().AppendLine("\"Judged\" lists the checks; what part of a statement they leave out, and why, is in the last column.").AppendLine();
+        md.AppendLine().AppendLine("\"Judged\" lists the checks of the client's own packets, and the `server` suite scenarios that judge how the module receives a faulty packet the harness sends it (docs/harness.md, \"Server faults\"); what part of a statement they leave out, and why, is in the last column.").AppendLine();
         md.AppendLine("| statement | § | binds | summary | judged by | not judged |").AppendLine("|---|---|---|---|---|---|");
         foreach (var s in client)
             md.AppendLine($"| {s.Cite} | {s.Section} | {s.Binds.ToString().ToLowerInvariant()} | {Cell(s.Summary)} | {Checks(s)} | {NotJudged(s)} |");
@@ -67,7 +67,8 @@ public static class CheckDocs
         _ => "**broker**",
     };
 
-    private static string Checks(SpecStatement s) => s.Checks.Count == 0 ? "—" : string.Join(", ", s.Checks.Select(c => $"`{c}`"));
+    private static string Checks(SpecStatement s) =>
+        s.Checks.Count + s.Scenarios.Count == 0 ? "—" : string.Join(", ", s.Checks.Select(c => $"`{c}`").Concat(s.Scenarios.Select(c => $"scenario `{c}`")));
 
     private static string NotJudged(SpecStatement s) => s.NotJudged is { } n
         ? $"{n.Kind switch { NotJudgedKind.NotObservable => "not observable", NotJudgedKind.NeedsServerFault => "needs a server-side fault", _ => "binds the server" }}: {Cell(n.Reason)}"

@@ -37,6 +37,9 @@ public sealed record SpecStatement
     public required string Summary { get; init; }
     /// <summary>Ids of the <see cref="CheckCatalogue"/> checks that judge it (the client half when it binds the server).</summary>
     public IReadOnlyList<string> Checks { get; init; } = [];
+    /// <summary>Ids of the conformance scenarios (the `server` suite) that judge the receive half: the harness sends the
+    /// module the faulty packet and the scenario judges its reaction. A Rigs test keeps each id a real scenario.</summary>
+    public IReadOnlyList<string> Scenarios { get; init; } = [];
     /// <summary>What is not judged and why: the whole statement when <see cref="Checks"/> is empty, else the remaining part.</summary>
     public NotJudged? NotJudged { get; init; }
 
@@ -46,7 +49,7 @@ public sealed record SpecStatement
     public bool ClientSide => Binds != StatementBinds.Server;
 
     public StatementCoverage Coverage =>
-        Checks.Count > 0 ? StatementCoverage.Judged : NotJudged is not null ? StatementCoverage.Explained : StatementCoverage.Missing;
+        Checks.Count > 0 || Scenarios.Count > 0 ? StatementCoverage.Judged : NotJudged is not null ? StatementCoverage.Explained : StatementCoverage.Missing;
 }
 
 /// <summary>
