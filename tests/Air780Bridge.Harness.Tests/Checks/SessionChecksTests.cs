@@ -172,7 +172,8 @@ public class SessionChecksTests
 
     private static TimelineBuilder Takeover(bool closed, bool evt)
     {
-        var b = new TimelineBuilder().Connect("c1").At(100).Connect("c2");
+        // A rig's trace: module-side entries are there, so the module's "disconnect" is owed.
+        var b = new TimelineBuilder().Module("connect").Connect("c1").At(100).Connect("c2");
         if (closed) b.At(101).Close("c1");
         if (evt) b.At(102).Module("disconnect");
         return b;
@@ -187,6 +188,20 @@ public class SessionChecksTests
         Assert.Equal(CheckVerdict.Fail, r.Verdict);
         Assert.Contains("no module disconnect", r.Explanation);
         Assert.Equal(CheckVerdict.Inconclusive, check.Evaluate(Drops(3000).Context(Expect)).Verdict);
+    }
+
+    // Regression (corpus, MQTTnet clean-session-off client in CI): DISCONNECT, then a new CONNECT with the same id
+    // before the tap saw the old TCP close, was judged a takeover, and a bare wire trace was failed for lacking a
+    // module-side "disconnect" it can never hold.
+    [Fact]
+    public void DuplicateClientId_a_disconnected_session_is_no_takeover_and_a_wire_trace_owes_no_module_event()
+    {
+        var check = new DuplicateClientIdCheck();
+        var reconnect = new TimelineBuilder().Connect("c1").At(50).Up("c1", "DISCONNECT").At(100).Connect("c2").At(101).Close("c1");
+        Assert.Equal(CheckVerdict.Inconclusive, check.Evaluate(reconnect.Context(Expect)).Verdict);
+        var wireOnly = new TimelineBuilder().Connect("c1").At(100).Connect("c2");
+        Assert.Equal(CheckVerdict.Fail, check.Evaluate(wireOnly.Context(Expect)).Verdict);
+        Assert.Equal(CheckVerdict.Pass, check.Evaluate(wireOnly.At(101).Close("c1").Context(Expect)).Verdict);
     }
 
     [Fact]
