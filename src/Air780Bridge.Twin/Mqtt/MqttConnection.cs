@@ -80,12 +80,18 @@ internal sealed class MqttConnection : IDisposable
     {
         var until = Environment.TickCount64 + (long)limit.TotalMilliseconds;
         var spin = new SpinWait();
+        var idleSeen = 0;
         while (Volatile.Read(ref _disposed) == 0 && Environment.TickCount64 < until)
         {
             int available;
             try { available = _tcp.Available; }
             catch (Exception e) when (e is ObjectDisposedException or SocketException) { return; }
-            if (available == 0 && Volatile.Read(ref _handling) == 0) return;
+            var idle = available == 0 && Volatile.Read(ref _handling) == 0;
+            // Bytes the read loop has taken from the kernel but whose continuation has not yet set _handling look idle
+            // for a moment: idle counts only when seen again a millisecond later.
+            if (idle && ++idleSeen == 2) return;
+            if (idle) { Thread.Sleep(1); continue; }
+            idleSeen = 0;
             spin.SpinOnce();
         }
     }
