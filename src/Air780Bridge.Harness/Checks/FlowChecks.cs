@@ -101,9 +101,12 @@ public sealed class AckPacketIdCheck : Check
         var acks = 0;
         // q1 and pubrelIn count copies: a broker that re-delivers a QoS 1 PUBLISH or repeats a PUBREL (one per PUBREC
         // of a duplicate delivery) is answered once per copy, and each answer is legitimate.
+        // q2: QoS 2 ids received and not yet released (a repeated PUBREC is allowed); q2Owed counts the copies still
+        // owed a PUBREC, which a PUBREL arriving in between (answering the first copy) does not cancel.
         HashSet<int> q2 = [], pubrecIn = [];
+        Dictionary<int, int> q2Owed = [];
         Dictionary<int, int> q1 = [], pubrelIn = [];
-        ClientSessions.Walk(ctx, () => { q1.Clear(); q2.Clear(); pubrelIn.Clear(); pubrecIn.Clear(); }, (c, known) =>
+        ClientSessions.Walk(ctx, () => { q1.Clear(); q2.Clear(); q2Owed.Clear(); pubrelIn.Clear(); pubrecIn.Clear(); }, (c, known) =>
         {
             foreach (var e in c.Entries)
             {
@@ -113,7 +116,7 @@ public sealed class AckPacketIdCheck : Check
                     switch (e.Type)
                     {
                         case "PUBLISH" when e.Qos == 1: Copies.Add(q1, id); break;
-                        case "PUBLISH" when e.Qos == 2: q2.Add(id); break;
+                        case "PUBLISH" when e.Qos == 2: q2.Add(id); Copies.Add(q2Owed, id); break;
                         case "PUBREL": Copies.Add(pubrelIn, id); q2.Remove(id); break;
                         case "PUBREC": pubrecIn.Add(id); break;
                         case "PUBCOMP": pubrecIn.Remove(id); break;
@@ -122,8 +125,8 @@ public sealed class AckPacketIdCheck : Check
                 }
                 string? why = e.Type switch
                 {
-                    "PUBACK" => Copies.Take(q1, id) ? null : q2.Contains(id) ? "answers a QoS 2 PUBLISH with PUBACK (needs PUBREC)" : "answers no QoS 1 PUBLISH received with that id",
-                    "PUBREC" => q2.Contains(id) ? null : q1.ContainsKey(id) ? "answers a QoS 1 PUBLISH with PUBREC (needs PUBACK)" : "answers no QoS 2 PUBLISH received with that id",
+                    "PUBACK" => Copies.Take(q1, id) ? null : q2.Contains(id) || q2Owed.ContainsKey(id) ? "answers a QoS 2 PUBLISH with PUBACK (needs PUBREC)" : "answers no QoS 1 PUBLISH received with that id",
+                    "PUBREC" => Copies.Take(q2Owed, id) || q2.Contains(id) ? null : q1.ContainsKey(id) ? "answers a QoS 1 PUBLISH with PUBREC (needs PUBACK)" : "answers no QoS 2 PUBLISH received with that id",
                     "PUBCOMP" => Copies.Take(pubrelIn, id) ? null : "answers no PUBREL received with that id",
                     "PUBREL" => pubrecIn.Contains(id) ? null : "answers no PUBREC received with that id",
                     _ => "",

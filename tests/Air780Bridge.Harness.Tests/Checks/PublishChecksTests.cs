@@ -183,6 +183,17 @@ public class AckCopiesTests
         Assert.Contains("PUBCOMP id 258 answers no PUBREL", extra.Explanation);
     }
 
+    // Regression (CI, server.qos2-duplicate): the broker's PUBREL for the first copy arrived before the client's PUBREC
+    // for the second copy, which was then judged as answering no QoS 2 PUBLISH.
+    [Fact]
+    public void A_PUBREC_owed_to_a_second_copy_is_not_cancelled_by_an_earlier_PUBREL()
+    {
+        var b = new TimelineBuilder().Connect("c1").At(10).Publish("c1", "down", "a/b", 2, 258).At(11).Publish("c1", "down", "a/b", 2, 258, dup: true)
+            .At(12).Up("c1", "PUBREC", 258).At(13).Down("c1", "PUBREL", 258).At(14).Up("c1", "PUBREC", 258).At(15).Up("c1", "PUBCOMP", 258);
+        Assert.Equal(CheckVerdict.Pass, new AckPacketIdCheck().Evaluate(b.Context()).Verdict);
+        Assert.Equal(CheckVerdict.Fail, new AckPacketIdCheck().Evaluate(b.At(16).Up("c1", "PUBREC", 258).Context()).Verdict);
+    }
+
     [Fact]
     public void A_redelivered_QoS1_PUBLISH_may_be_acknowledged_per_copy()
     {
