@@ -102,6 +102,9 @@ local function flush()
             local msg = q[qh]
             local rest = #msg - head_off
             local n = rest <= room and rest or room
+            -- A frame goes out in one write where it fits: a write waits for "sent", and a reader expires a frame
+            -- that pauses half-way (frame_timeout, protocol §1.3). Only a frame larger than the window is split.
+            if n < rest and #parts > 0 then break end
             if head_off == 0 and n == #msg then
                 parts[#parts + 1] = msg
             else
