@@ -95,6 +95,14 @@ public sealed class ProtocolVersionTests
         Assert.Equal("x"u8.ToArray(), (await mqtt.WaitForAsync(e => e.Name == "recv", Wait)).Payload);
     }
 
+    [Fact]
+    public async Task An_offer_of_a_version_this_host_does_not_speak_is_refused_before_connecting()
+    {
+        await using var agent = new LuaAgent();
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Air780Client.ConnectAsync(agent.ConnectionString, new LinkOptions { Protocols = [1, 3] }));
+        Assert.Contains("[1, 2]", e.Message);
+    }
+
     // Records the bodies of one frame type in the bytes toward the host and passes the bytes on unchanged.
     private static Func<byte[], byte[]> Capture(List<byte[]> bodies, FrameType type)
     {

@@ -89,6 +89,9 @@ public sealed class ModuleLink : IAsyncDisposable
 
     private ModuleLink(LinkAddress address, LinkOptions options, ILogger log)
     {
+        if (options.Protocols.Count == 0 || options.Protocols.Any(v => !ProtocolVersions.Supported.Contains(v)))
+            throw new ArgumentException($"LinkOptions.Protocols [{string.Join(", ", options.Protocols)}]: offer one or more of the versions this host speaks, " +
+                                        $"[{string.Join(", ", ProtocolVersions.Supported)}]", nameof(options));
         _address = address;
         _options = options;
         _log = log.ForContext("Link", address.ToString());
