@@ -54,10 +54,19 @@ public sealed class ProtocolVersionTests
             Assert.All(bodies, b => Assert.Equal(version == 2 ? "compact" : "version 1", b[1] == 0x44 ? "version 1" : "compact"));
         }
 
+        // Larger than a frame: the compact body is split into fragments like any other (§1.2) and its tail survives.
+        agent.Run("H.fire(1, 'recv', 'big', string.rep('\\167\\128', 3000), {qos=0, retain=0, dup=0, message_id=0})");
+        var big = await mqtt.WaitForAsync(e => e.Topic == "big", Wait);
+        Assert.Equal(Enumerable.Repeat(new byte[] { 0xA7, 0x80 }, 3000).SelectMany(b => b), big.Payload!);
+
         await mqtt.PublishAsync("t", new byte[] { 0, 0xA7, 0x80 }, 1);
         Assert.Equal("c1:publish(\"t\",\"\\0\\167\\128\",1)", agent.Eval("H.last_call()"));
         await mqtt.PublishAsync("t", "", null, 1);
         Assert.Equal("c1:publish(\"t\",\"\",nil,1)", agent.Eval("H.last_call()"));
+        // A publish larger than a frame: the agent reassembles the fragments before it splits off the tail.
+        var large = Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray();
+        await mqtt.PublishAsync("t", large);
+        Assert.Equal("5000 true", agent.Eval("#H.calls[#H.calls].args[2] .. ' ' .. tostring(H.calls[#H.calls].args[2]:byte(5000) == (4999 % 256))"));
     }
 
     [Fact]
