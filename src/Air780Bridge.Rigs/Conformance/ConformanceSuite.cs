@@ -13,6 +13,19 @@ public static partial class ConformanceSuite
 
     public static IReadOnlyList<string> Suites { get; } = All.Select(s => s.Suite).Distinct().ToList();
 
+    /// <summary>
+    /// The protocol floor of running <paramref name="scenarios"/> on one module of <paramref name="profile"/>: the
+    /// longest <see cref="Scenario.FixedWait"/> of those that share the module (they run alongside each other) plus
+    /// those of the exclusive ones (each runs alone). No run of them can take less, however fast the machine.
+    /// </summary>
+    public static TimeSpan FloorOf(IEnumerable<Scenario> scenarios, string profile)
+    {
+        var firmware = FirmwareExpectations.For(profile);
+        var list = scenarios.ToList();
+        var shared = list.Where(s => !s.Exclusive).Select(s => s.FixedWait(firmware)).DefaultIfEmpty(TimeSpan.Zero).Max();
+        return list.Where(s => s.Exclusive).Aggregate(shared, (sum, s) => sum + s.FixedWait(firmware));
+    }
+
     /// <summary>The catalogue's checks for <see cref="Scenario.Judges"/>, named by <see cref="CheckIds"/> constant; an
     /// id the catalogue lacks throws while the suite is built, before anything runs.</summary>
     private static IReadOnlyList<ICheck> Checks(params string[] ids) => ids.Select(CheckCatalogue.Get).ToList();

@@ -33,6 +33,7 @@ public sealed class ScenarioContext
     private readonly List<JudgedCheck> _checks = [];
     private readonly List<TimingSeries> _timings = [];
     private readonly List<long> _handles = [];
+    private readonly HashSet<long> _owned = [];
     private readonly ModuleEventLog _events;
     private readonly int _eventCursor;
     private readonly IReadOnlyList<ICheck> _judges;
@@ -58,7 +59,8 @@ public sealed class ScenarioContext
     public CancellationToken Token { get; }
     public long StartedUs { get; }
 
-    /// <summary>Every MQTT client id of this scenario starts with this, so its wire traffic can be told apart.</summary>
+    /// <summary>Every MQTT client id of this scenario starts with this and a '-', so its wire traffic can be told apart
+    /// from that of the scenarios running beside it.</summary>
     public string ClientIdPrefix { get; }
 
     public FirmwareExpectations Firmware => FirmwareExpectations.For(Module.Profile);
@@ -75,6 +77,10 @@ public sealed class ScenarioContext
     public async Task<object?[]> Lua(string method, params object?[] args)
     {
         var results = await Module.CallAsync(method, args, Token);
+        // The agent never hands out a handle twice in one boot (and a reboot ends every scenario beside the one that
+        // caused it), so the handles a scenario created are its own: their events and calls are what it sees.
+        if (method == "mqtt.create" && results.FirstOrDefault() is long created)
+            lock (_owned) _owned.Add(created);
         Harness.Record(new TimelineEntry
         {
             T = TimelineClock.NowUs, Kind = "module", Conn = Module.Name, Type = method.Replace("mqtt.", ""),
@@ -117,17 +123,17 @@ public sealed class ScenarioContext
 
     /// <summary>Waits for the next event <paramref name="name"/> of client <paramref name="h"/> raised since the scenario began.</summary>
     public Task<ModuleObservation> Event(long h, string name, TimeSpan? timeout = null, Func<ModuleObservation, bool>? where = null) =>
-        _events.WaitAsync(_eventCursor, o => o.Handle == h && o.Name == name && (where is null || where(o)),
+        _events.WaitAsync(h, _eventCursor, o => o.Name == name && (where is null || where(o)),
             timeout ?? TimeSpan.FromSeconds(20), $"event \"{name}\" on client {h}", Token);
 
     /// <summary>The first event named <paramref name="name"/> or <paramref name="orName"/> of client <paramref name="h"/>
     /// raised after <paramref name="afterUs"/>.</summary>
     public Task<ModuleObservation> EventAfter(long h, string name, string orName, long afterUs, TimeSpan? timeout = null) =>
-        _events.WaitAsync(_eventCursor, o => o.Handle == h && (o.Name == name || o.Name == orName) && o.T > afterUs,
+        _events.WaitAsync(h, _eventCursor, o => (o.Name == name || o.Name == orName) && o.T > afterUs,
             timeout ?? TimeSpan.FromSeconds(20), $"event \"{name}\" or \"{orName}\" on client {h}", Token);
 
     /// <summary>Events of client <paramref name="h"/> since the scenario began.</summary>
-    public IReadOnlyList<ModuleObservation> Events(long h) => _events.Since(_eventCursor).Where(o => o.Handle == h).ToList();
+    public IReadOnlyList<ModuleObservation> Events(long h) => _events.Since(h, _eventCursor);
 
     /// <summary>An assertion that always becomes a check in the report; a failed one also fails the scenario at the end.</summary>
     public bool Check(string id, string title, string source, bool ok, string? measured = null, string? allowed = null, string? explanation = null)
@@ -200,13 +206,19 @@ public sealed class ScenarioContext
     public void Measure(string name, IEnumerable<double> valuesMs) =>
         _timings.Add(new TimingSeries(name, valuesMs.ToList(), null, null));
 
-    /// <summary>The scenario's part of the timeline: its connections (by client id) and this module's entries.</summary>
+    /// <summary>The scenario's part of the timeline: its connections (by client id) and the calls and events of its own
+    /// clients (by handle), not those of other scenarios running on the same module.</summary>
     public IReadOnlyList<TimelineEntry> Timeline()
     {
         var all = Harness.Snapshot().Where(e => e.T >= StartedUs).ToList();
-        var conns = all.Where(e => e is { Kind: "packet", Type: "CONNECT" } && e.ClientId?.StartsWith(ClientIdPrefix, StringComparison.Ordinal) == true)
+        var own = ClientIdPrefix + "-";
+        var conns = all.Where(e => e is { Kind: "packet", Type: "CONNECT" } && e.ClientId?.StartsWith(own, StringComparison.Ordinal) == true)
             .Select(e => e.Conn).ToHashSet();
-        return all.Where(e => e.Kind == "module" ? e.Conn == Module.Name : e.Conn is not null && conns.Contains(e.Conn)).ToList();
+        HashSet<long> handles;
+        lock (_owned) handles = [.. _owned];
+        return all.Where(e => e.Kind == "module"
+            ? e.Conn == Module.Name && e.Handle is { } h && handles.Contains(h)
+            : e.Conn is not null && conns.Contains(e.Conn)).ToList();
     }
 
     public static string Describe(IEnumerable<object?> values) => string.Join(", ", values.Select(Describe));
