@@ -28,12 +28,16 @@ public interface IModuleDriver
 /// Everything a scenario uses: the module, the harness, its own client ids, assertions that become
 /// <see cref="JudgedCheck"/>s, and timing series for the report's charts.
 /// </summary>
-public sealed class ScenarioContext
+public sealed class ScenarioContext : IDisposable
 {
     private readonly List<JudgedCheck> _checks = [];
     private readonly List<TimingSeries> _timings = [];
     private readonly List<long> _handles = [];
     private readonly HashSet<long> _owned = [];
+    private readonly HashSet<string> _conns = [];
+    private readonly List<(Func<TimelineEntry, bool> Match, TaskCompletionSource<TimelineEntry> Done)> _entryWaiters = [];
+    private readonly Lock _wire = new();
+    private readonly IDisposable _watch;
     private readonly ModuleEventLog _events;
     private readonly int _eventCursor;
     private readonly IReadOnlyList<ICheck> _judges;
@@ -51,7 +55,11 @@ public sealed class ScenarioContext
         Token = ct;
         StartedUs = TimelineClock.NowUs;
         ClientIdPrefix = $"{module.Name}-{scenarioId}".Replace('.', '-');
+        _watch = harness.Watch(OnEntry);
     }
+
+    /// <summary>Stops following the harness's timeline; <see cref="Timeline"/> still reads it.</summary>
+    public void Dispose() => _watch.Dispose();
 
     public IModuleDriver Module { get; }
     public IScenarioHarness Harness { get; }
@@ -205,6 +213,63 @@ public sealed class ScenarioContext
     /// (<see cref="CheckTiming"/>, <see cref="Judge"/>), so no chart can contradict a verdict.</summary>
     public void Measure(string name, IEnumerable<double> valuesMs) =>
         _timings.Add(new TimingSeries(name, valuesMs.ToList(), null, null));
+
+    /// <summary>
+    /// The first entry of <see cref="Timeline"/> that matches, or null when none has arrived within
+    /// <paramref name="timeout"/>: the wait ends as the entry is added.
+    /// </summary>
+    public async Task<TimelineEntry?> WaitForEntryAsync(Func<TimelineEntry, bool> match, TimeSpan timeout)
+    {
+        var done = new TaskCompletionSource<TimelineEntry>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_wire) _entryWaiters.Add((match, done));
+        try
+        {
+            // Registered first, so an entry added while the timeline is read is not missed.
+            if (Timeline().FirstOrDefault(match) is { } seen)
+                return seen;
+            return await done.Task.WaitAsync(timeout, Token);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+        finally
+        {
+            lock (_wire) _entryWaiters.RemoveAll(w => w.Done == done);
+        }
+    }
+
+    // Every entry the harness adds passes here: the scenario's own (its connections, by the client id of their
+    // CONNECT, and its clients' calls and events, by handle) go to its waiters.
+    private void OnEntry(TimelineEntry e)
+    {
+        if (e.T < StartedUs)
+            return;
+        List<(TaskCompletionSource<TimelineEntry> Done, TimelineEntry Entry)> done = [];
+        lock (_wire)
+        {
+            if (e is { Kind: "packet", Type: "CONNECT", Conn: { } conn } && e.ClientId?.StartsWith(ClientIdPrefix + "-", StringComparison.Ordinal) == true)
+                _conns.Add(conn);
+            if (_entryWaiters.Count == 0 || !Owns(e))
+                return;
+            foreach (var waiter in _entryWaiters.Where(w => w.Match(e)).ToList())
+            {
+                _entryWaiters.Remove(waiter);
+                done.Add((waiter.Done, e));
+            }
+        }
+        foreach (var (tcs, entry) in done)
+            tcs.TrySetResult(entry);
+    }
+
+    private bool Owns(TimelineEntry e)
+    {
+        if (e.Kind != "module")
+            return e.Conn is { } conn && _conns.Contains(conn);
+        if (e.Conn != Module.Name || e.Handle is not { } h)
+            return false;
+        lock (_owned) return _owned.Contains(h);
+    }
 
     /// <summary>The scenario's part of the timeline: its connections (by client id) and the calls and events of its own
     /// clients (by handle), not those of other scenarios running on the same module.</summary>

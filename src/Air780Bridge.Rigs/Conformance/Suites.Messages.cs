@@ -201,16 +201,7 @@ public static partial class ConformanceSuite
     internal static async Task<TimelineEntry> Entry(ScenarioContext ctx, string what, Func<TimelineEntry, bool> match, TimeSpan? timeout = null)
     {
         var limit = timeout ?? TimeSpan.FromSeconds(10);
-        var deadline = DateTime.UtcNow + limit;
-        // The tap appends from its own threads; a short poll of the snapshot keeps this independent of how it signals.
-        while (true)
-        {
-            if (ctx.Timeline().FirstOrDefault(match) is { } found)
-                return found;
-            if (DateTime.UtcNow > deadline)
-                throw new ScenarioFailedException($"the tap saw no {what} within {limit.TotalSeconds:0} s");
-            await Task.Delay(50, ctx.Token);
-        }
+        return await ctx.WaitForEntryAsync(match, limit) ?? throw new ScenarioFailedException($"the tap saw no {what} within {limit.TotalSeconds:0} s");
     }
 
     /// <summary>True when the event is raised within <see cref="NoEventWindow"/> (used to show that something does NOT happen).</summary>

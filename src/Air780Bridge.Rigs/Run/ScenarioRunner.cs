@@ -14,7 +14,7 @@ public static class ScenarioRunner
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
-        var ctx = new ScenarioContext(module, harness, events, scenario.Id, cts.Token, scenario.Judges);
+        using var ctx = new ScenarioContext(module, harness, events, scenario.Id, cts.Token, scenario.Judges);
         var watch = Stopwatch.StartNew();
         Verdict verdict;
         string? message = null;

@@ -6,7 +6,8 @@ namespace Air780Bridge.Rigs.Run;
 /// <summary>
 /// The order one module's scenarios run in: the <see cref="Scenario.Exclusive"/> ones first, one at a time with
 /// nothing beside them, then the others side by side, at most <c>concurrency</c> at once, the longest
-/// <see cref="Scenario.FixedWait"/> first so the run ends close to its protocol floor. Results come back in the order given.
+/// <see cref="Scenario.FixedWait"/> first so the run ends close to its protocol floor; one at a time (concurrency 1)
+/// they keep the order given. Results come back in the order given.
 /// </summary>
 public static class ScenarioSchedule
 {
@@ -20,8 +21,9 @@ public static class ScenarioSchedule
 
         using var slots = new SemaphoreSlim(Math.Max(1, concurrency));
         var running = new List<Task>();
+        var shared = indices.Where(i => !scenarios[i].Exclusive);
         // OrderByDescending is stable: equal waits keep the declared order.
-        foreach (var i in indices.Where(i => !scenarios[i].Exclusive).OrderByDescending(i => scenarios[i].FixedWait(firmware)))
+        foreach (var i in concurrency > 1 ? shared.OrderByDescending(i => scenarios[i].FixedWait(firmware)) : shared)
         {
             await slots.WaitAsync();
             running.Add(RunOne(i));
