@@ -54,7 +54,7 @@ public sealed class ScenarioContext : IDisposable
         ScenarioId = scenarioId;
         Token = ct;
         StartedUs = TimelineClock.NowUs;
-        ClientIdPrefix = $"{module.Name}-{scenarioId}".Replace('.', '-');
+        ClientIdPrefix = ClientIdPrefixOf(module.Name, scenarioId);
         _watch = harness.Watch(OnEntry);
     }
 
@@ -78,6 +78,8 @@ public sealed class ScenarioContext : IDisposable
 
     /// <summary>The handles this scenario created and has not closed (closed at the end of the scenario).</summary>
     public IReadOnlyList<long> OpenHandles => _handles;
+
+    public static string ClientIdPrefixOf(string module, string scenarioId) => $"{module}-{scenarioId}".Replace('.', '-');
 
     public string ClientId(string suffix = "c") => $"{ClientIdPrefix}-{suffix}";
 
