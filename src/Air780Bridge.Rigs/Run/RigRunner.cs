@@ -66,6 +66,22 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
         ConformanceSuite.All.Where(s => rig.Selects(module, s.Suite, s.Id)).ToList();
 
     /// <summary>
+    /// The least this rig's run can take, from the scenarios' declared fixed waits: each module's floor
+    /// (<see cref="ConformanceSuite.FloorOf"/>), modules taken in rig order by the first of <c>parallelism</c> slots to
+    /// come free, as the run takes them.
+    /// </summary>
+    public TimeSpan ProtocolFloor()
+    {
+        var slots = new TimeSpan[Math.Max(1, Math.Min(rig.Parallelism, rig.Modules.Count))];
+        foreach (var module in rig.Modules)
+        {
+            var first = Array.IndexOf(slots, slots.Min());
+            slots[first] += ConformanceSuite.FloorOf(Selected(module), module.Profile);
+        }
+        return slots.Max();
+    }
+
+    /// <summary>
     /// Timings are the point of a run: a thread pool that starts at one thread per core and grows by one every
     /// half second would add its own delays to reconnects and pings when many modules, twins and the harness
     /// share a small machine, so it starts with room for all of them.
