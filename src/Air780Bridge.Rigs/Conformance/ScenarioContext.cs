@@ -43,8 +43,9 @@ public sealed class ScenarioContext : IDisposable
     private readonly IReadOnlyList<ICheck> _judges;
 
     /// <param name="judges">The harness checks <see cref="Judge"/> runs (<see cref="Scenario.Judges"/>).</param>
+    /// <param name="attempt">Which run of the scenario this is (<see cref="Run.ScenarioRunner"/>); a later run's client ids differ.</param>
     public ScenarioContext(IModuleDriver module, IScenarioHarness harness, ModuleEventLog events, string scenarioId, CancellationToken ct,
-        IReadOnlyList<ICheck>? judges = null)
+        IReadOnlyList<ICheck>? judges = null, int attempt = 1)
     {
         _judges = judges ?? [];
         Module = module;
@@ -54,7 +55,7 @@ public sealed class ScenarioContext : IDisposable
         ScenarioId = scenarioId;
         Token = ct;
         StartedUs = TimelineClock.NowUs;
-        ClientIdPrefix = ClientIdPrefixOf(module.Name, scenarioId);
+        ClientIdPrefix = ClientIdPrefixOf(module.Name, scenarioId) + (attempt > 1 ? $"-run{attempt}" : "");
         _watch = harness.Watch(OnEntry);
     }
 

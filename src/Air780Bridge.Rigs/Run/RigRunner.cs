@@ -31,7 +31,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
         CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        ReserveThreads(rig.Modules.Count);
+        ReserveThreads(rig.Modules.Count, rig.ScenarioParallelism);
         var output = Path.GetFullPath(outputDir ?? rig.ResolveOutput(started));
         Directory.CreateDirectory(output);
         var plan = new RunPlan(rig.Name ?? "rig", rig.Modules.Select(m => new ModulePlan(m.Name, m.Connection, Selected(m).Count)).ToList());
@@ -86,10 +86,10 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
     /// half second would add its own delays to reconnects and pings when many modules, twins and the harness
     /// share a small machine, so it starts with room for all of them.
     /// </summary>
-    private static void ReserveThreads(int modules)
+    private static void ReserveThreads(int modules, int scenariosPerModule)
     {
         ThreadPool.GetMinThreads(out var workers, out var io);
-        var wanted = 16 + 4 * modules;
+        var wanted = 16 + modules * (4 + scenariosPerModule);
         if (workers < wanted) ThreadPool.SetMinThreads(wanted, Math.Max(io, wanted));
     }
 
@@ -170,7 +170,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
                     }
                     var outagesBefore = outages.Count;
                     progress.ScenarioStarted(module.Name, scenario.Id, scenario.Title);
-                    var result = await ScenarioRunner.RunAsync(scenario, driver, view, events, rig.ScenarioTimeout(module), ct, rig.Strict);
+                    var result = await ScenarioRunner.RunAsync(scenario, driver, view, events, rig.ScenarioTimeout(module), ct, rig.Strict, attempt);
                     // The link went while the scenario ran (a vanished port, not the module's doing): what it judged is
                     // about the link, so it runs once more when the port is back. Scenarios beside it lost it too.
                     if (attempt == 1 && !scenario.Exclusive && result.Verdict is Verdict.Fail or Verdict.Error && outages.Count != outagesBefore && !ct.IsCancellationRequested)
