@@ -470,11 +470,12 @@ public sealed class LuatMqttClient
             return;
         }
         _state = StateReady;
-        PostCallback("conack");
-        if (Profile.SysPubConnackDisconnect) PostSys("MQTT_CONNACK");
+        // Timers first: whoever sees the conack event (Lua, a test) sees the ping timer running.
         _reconnectTimer.Stop();
         _connTimer.Stop();
         _pingTimer.Start(PingPeriodMs, repeat: true);
+        PostCallback("conack");
+        if (Profile.SysPubConnackDisconnect) PostSys("MQTT_CONNACK");
     }
 
     void HandlePublish(byte[] packet)
