@@ -61,7 +61,7 @@ internal sealed class MqttLibrary(ILuaHost host) : ILuatLibrary
                     case "rxSize" when value is long or double: rxSize = Convert.ToInt64(value); break;
                     case "conn_timeout" when value is long or double: connTimeout = Convert.ToDouble(value); break;
                 }
-        var engine = LuatMqttClient.Create(host, host.Profile, new MqttCreateOptions(adapter, System.Text.Encoding.UTF8.GetString(address), (int)port, tls, ipv6, rxSize, connTimeout));
+        var engine = LuatMqttClient.Create(host, host.Profile, new MqttCreateArguments(adapter, System.Text.Encoding.UTF8.GetString(address), (int)port, tls, ipv6, rxSize, connTimeout));
         if (engine is null)
             return [];
         var id = host.NextId();

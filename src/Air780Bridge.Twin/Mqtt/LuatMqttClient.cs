@@ -23,7 +23,7 @@ public sealed class LuatMqttClient
     static readonly object?[] Nothing = [];
 
     readonly IModuleBus _bus;
-    readonly MqttCreateOptions _options;
+    readonly MqttCreateArguments _options;
     readonly MqttTlsSettings? _tls;
     readonly object _gate = new();
     readonly IModuleTimer _reconnectTimer, _pingTimer, _connTimer;
@@ -39,7 +39,7 @@ public sealed class LuatMqttClient
     MqttWill? _will;
     int _seq;
 
-    LuatMqttClient(IModuleBus bus, FirmwareProfile profile, MqttCreateOptions options, MqttTlsSettings? tls)
+    LuatMqttClient(IModuleBus bus, FirmwareProfile profile, MqttCreateArguments options, MqttTlsSettings? tls)
     {
         _bus = bus;
         Profile = profile;
@@ -79,7 +79,7 @@ public sealed class LuatMqttClient
     public bool CleanSession { get; private set; }
 
     /// <summary>mqtt.create: null exactly where the firmware returns nil (bad adapter, host ≥192 chars, bad certificate).</summary>
-    public static LuatMqttClient? Create(IModuleBus bus, FirmwareProfile profile, MqttCreateOptions options)
+    public static LuatMqttClient? Create(IModuleBus bus, FirmwareProfile profile, MqttCreateArguments options)
     {
         ArgumentNullException.ThrowIfNull(bus);
         ArgumentNullException.ThrowIfNull(profile);
