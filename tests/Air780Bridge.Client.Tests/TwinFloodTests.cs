@@ -49,7 +49,7 @@ public sealed class TwinFloodTests : IDisposable
         }
         Assert.True(agentDropped > 1000, $"the link carries about 11.5 KB/s, the flood 100 KB/s: the agent must drop, dropped {agentDropped}");
         Assert.True(8000 == Interlocked.Read(ref delivered) + Interlocked.Read(ref reported),
-            $"delivered {delivered} + reported dropped {reported} != 8000; the agent counted {agentDropped} dropped, gaps {gaps}");
+            $"delivered {delivered} + reported dropped {reported} != 8000; the agent counted {agentDropped} dropped, gaps {gaps}; reader {client.Stats.Reader}");
         Assert.Equal(agentDropped, Interlocked.Read(ref reported));
         Assert.Equal(0, Interlocked.Read(ref gaps));
     }
