@@ -9,7 +9,7 @@ namespace Air780Bridge.Client.Transport;
 /// <summary>
 /// A Linux serial port (or pty) as a <see cref="Stream"/> that waits on the descriptor: the tty is opened
 /// non-blocking and made raw with termios; a read or write that would block waits for the kernel to report data
-/// or room on one epoll thread shared by every open port. An idle port costs nothing and no thread of its own.
+/// or room through one epoll instance shared by every open port. An idle port costs nothing and no thread of its own.
 /// System.IO.Ports' Unix loop instead polls every millisecond while a read is pending: 1.2 ms per round trip and
 /// about 0.6 % of a core per idle port (issue 13). Hand-written because no maintained .NET library waits on a tty
 /// without a timer (RJCP.SerialPortStream needs a native library built per platform; Tmds.LibC has the calls only).
@@ -178,8 +178,9 @@ public sealed class TermiosStream : Stream
     }
 
     /// <summary>
-    /// Edge-triggered readiness of one direction. A caller clears it before each attempt; the epoll thread sets it and
-    /// wakes the waiter. An edge between a failed attempt and the wait is seen by the waiter's second look at the flag.
+    /// Edge-triggered readiness of one direction. A caller clears it before each attempt; the poller sets it and
+    /// resumes the waiter on its own thread. An edge between a failed attempt and the wait is seen by the waiter's
+    /// second look at the flag.
     /// </summary>
     private sealed class Readiness
     {
@@ -191,7 +192,8 @@ public sealed class TermiosStream : Stream
 
         public Task WaitAsync(CancellationToken ct)
         {
-            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Continuations run where Signal is called: on the pool thread that took the event (see Epoll).
+            var waiter = new TaskCompletionSource();
             Interlocked.Exchange(ref _waiter, waiter);
             if (Volatile.Read(ref _failure) is { } failure)
                 return Task.FromException(failure);
@@ -209,16 +211,24 @@ public sealed class TermiosStream : Stream
             Interlocked.Exchange(ref _waiter, null)?.TrySetResult();
         }
 
+        /// <summary>From Dispose: the waiter resumes on the pool, not inside the caller's Dispose.</summary>
         public void Fail(Exception e)
         {
             Interlocked.Exchange(ref _failure, e);
-            Interlocked.Exchange(ref _waiter, null)?.TrySetException(e);
+            if (Interlocked.Exchange(ref _waiter, null) is { } waiter)
+                ThreadPool.UnsafeQueueUserWorkItem(w => w.TrySetException(e), waiter, preferLocal: false);
         }
     }
 
-    /// <summary>One epoll instance and one thread for every port of the process, started with the first port.</summary>
+    /// <summary>
+    /// One epoll instance for every port of the process, waited on by one thread-pool thread at a time (leader/follower):
+    /// the thread an event wakes hands the wait to the next pool thread, then resumes the first waiter itself. So an
+    /// answer reaches the code awaiting it with the one wake-up the kernel makes, as a blocking read would, and not a
+    /// second one to hand it to the pool (on a loaded 2-core machine that hand-off alone cost 150-250 us, issue 13).
+    /// </summary>
     private static class Epoll
     {
+        private const int Batch = 64;
         private static readonly Lazy<int> Instance = new(Start);
         private static readonly ConcurrentDictionary<long, TermiosStream> Streams = new();
         // x86 packs struct epoll_event to 12 bytes; every other ABI aligns its 64-bit data to 8.
@@ -254,23 +264,30 @@ public sealed class TermiosStream : Stream
             var epfd = Native.epoll_create1(Native.O_CLOEXEC);
             if (epfd < 0)
                 throw Native.Error("epoll_create1");
-            new Thread(() => Loop(epfd)) { IsBackground = true, Name = "serial ports (epoll)" }.Start();
+            ThreadPool.UnsafeQueueUserWorkItem(Wait, epfd, preferLocal: false);
             return epfd;
         }
 
-        private static void Loop(int epfd)
+        // Blocks one pool thread while every port is idle: no timer, no CPU.
+        private static void Wait(int epfd)
         {
-            const int batch = 64;
-            var events = new byte[batch * EventSize];
-            while (true)
+            var events = new byte[Batch * EventSize];
+            int n;
+            while ((n = Native.epoll_wait(epfd, ref events[0], Batch, -1)) <= 0)
             {
-                var n = Native.epoll_wait(epfd, ref events[0], batch, -1);
-                for (var i = 0; i < n; i++)
-                {
-                    var ev = events.AsSpan(i * EventSize, EventSize);
-                    if (Streams.TryGetValue(BitConverter.ToInt64(ev[(EventSize - 8)..]), out var stream))
-                        stream.OnEvents(BitConverter.ToUInt32(ev));
-                }
+            }
+            ThreadPool.UnsafeQueueUserWorkItem(Wait, epfd, preferLocal: false);
+            for (var i = n - 1; i >= 0; i--)
+            {
+                var ev = events.AsSpan(i * EventSize, EventSize);
+                if (!Streams.TryGetValue(BitConverter.ToInt64(ev[(EventSize - 8)..]), out var stream))
+                    continue;
+                var flags = BitConverter.ToUInt32(ev);
+                // The first port's reader resumes here; others go to the pool, so no reader waits behind another one.
+                if (i == 0)
+                    stream.OnEvents(flags);
+                else
+                    ThreadPool.UnsafeQueueUserWorkItem(e => e.Stream.OnEvents(e.Flags), (Stream: stream, Flags: flags), preferLocal: true);
             }
         }
     }
