@@ -22,6 +22,7 @@ public sealed class TermiosStream : Stream
     private readonly string _path;
     private readonly Readiness _readable = new(), _writable = new();
     private readonly long _token;
+    private bool _drained; // the last read found fewer bytes than it could take; one reader at a time, as with any stream
     private int _disposed;
 
     private TermiosStream(SafeFileHandle fd, string path)
@@ -93,13 +94,17 @@ public sealed class TermiosStream : Stream
             return 0;
         while (true)
         {
+            // A short read emptied the tty: what comes after it raises an edge, so wait for that instead of a read
+            // that would only say EAGAIN (one system call less per answer).
+            if (_drained)
+                await _readable.WaitAsync(ct);
             _readable.Reset();
             var n = TryRead(buffer.Span);
+            _drained = n < buffer.Length;
             if (n > 0)
                 return n;
             if (n == 0)
                 throw new IOException($"{_path} hung up (the port vanished: unplugged, or the module re-enumerated)");
-            await _readable.WaitAsync(ct);
         }
     }
 
