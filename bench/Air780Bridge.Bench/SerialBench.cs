@@ -186,7 +186,7 @@ internal static class SerialBench
             var wall = Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(seconds));
             process.Refresh();
-            var use = new IdleUse(Math.Max(1, links.Count), Math.Round((process.TotalProcessorTime - cpu).TotalSeconds, 3), Math.Round(wall.Elapsed.TotalSeconds, 2), process.Threads.Count);
+            var use = new IdleUse(links.Count, Math.Round((process.TotalProcessorTime - cpu).TotalSeconds, 3), Math.Round(wall.Elapsed.TotalSeconds, 2), process.Threads.Count);
             Console.WriteLine($"  idle {(io is null ? "baseline" : io.ToString()),-16} {links.Count} links: {use.CpuSeconds:0.000} s CPU in {use.WallSeconds:0.0} s, {use.Threads} threads");
             return use;
         }
