@@ -270,6 +270,10 @@ public sealed class TermiosStream : Stream
             var epfd = Native.epoll_create1(Native.O_CLOEXEC);
             if (epfd < 0)
                 throw Native.Error("epoll_create1");
+            // The wait holds one pool thread for good: one more in the pool's minimum (one per core) keeps as many
+            // workers free as without it before the pool starts adding threads slowly.
+            ThreadPool.GetMinThreads(out var workers, out var io);
+            ThreadPool.SetMinThreads(workers + 1, io);
             ThreadPool.UnsafeQueueUserWorkItem(Wait, epfd, preferLocal: false);
             return epfd;
         }
