@@ -14,6 +14,7 @@ try
         "startup" => await StartupBench.RunAsync(options),
         "tap" => await TapBench.RunAsync(options),
         "suite" => await SuiteBench.RunAsync(options),
+        "serial" when OperatingSystem.IsLinux() => await SerialBench.RunAsync(options),
         "soak" => await MemoryBench.SoakAsync(options),
         "attack" => await MemoryBench.AttackAsync(options),
         _ => Usage(),
@@ -37,6 +38,7 @@ static int Usage()
           tap   [--brokers mqttnet,mosquitto] [--seconds 3] [--rounds 3] [--inflight 64] [--samples 4000] [--payload 64]
           soak  [--rate 1000] [--seconds 120] [--bound-mib 32] [--sample 10]   (the full soak: --seconds 3600)
           attack [--connections 16] [--mib 16] [--bound-mib 2]
+          serial [--rounds 5] [--samples 400] [--ports 16] [--idle-seconds 10] [--json artifacts/bench/serial.json]   (Linux)
           link  [--baud 115200,921600] [--seconds 10] [--payload 1024] [--inflight 8] [--link pty|tcp] [--protocols 2,1] [--json artifacts/bench/link.json]
         """);
     return 2;

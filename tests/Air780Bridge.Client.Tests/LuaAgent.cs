@@ -113,18 +113,25 @@ internal sealed class LuaAgent : IAsyncDisposable
                 _client = socket.GetStream();
                 var buffer = new byte[4096];
                 int n;
-                while ((n = await _client.ReadAsync(buffer, _stop.Token)) > 0)
+                try
                 {
-                    byte[] output;
-                    lock (_lua)
+                    while ((n = await _client.ReadAsync(buffer, _stop.Token)) > 0)
                     {
-                        _state.GetGlobal("H");
-                        _state.GetField(-1, "transfer");
-                        _state.PushBuffer(buffer.AsSpan(0, n).ToArray());
-                        Check(_state, _state.PCall(1, 0, 0) != LuaStatus.OK);
-                        output = TakeOutput();
+                        byte[] output;
+                        lock (_lua)
+                        {
+                            _state.GetGlobal("H");
+                            _state.GetField(-1, "transfer");
+                            _state.PushBuffer(buffer.AsSpan(0, n).ToArray());
+                            Check(_state, _state.PCall(1, 0, 0) != LuaStatus.OK);
+                            output = TakeOutput();
+                        }
+                        Send(output);
                     }
-                    Send(output);
+                }
+                catch (IOException) when (!_stop.IsCancellationRequested)
+                {
+                    // The connection was cut (Unplug) while reading or answering: the next one is served all the same.
                 }
             }
         }

@@ -57,6 +57,7 @@ public sealed class ModuleLink : IAsyncDisposable
     private static readonly HashSet<string> IdempotentMethods = ["mqtt.ready", "mqtt.state", "agent.stats"];
 
     private readonly LinkAddress _address;
+    private readonly ITransport _transport;
     private readonly LinkOptions _options;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _life = new();
@@ -87,12 +88,13 @@ public sealed class ModuleLink : IAsyncDisposable
         public bool Idempotent => Method is "hello" or "ping" || IdempotentMethods.Contains(Method);
     }
 
-    private ModuleLink(LinkAddress address, LinkOptions options, ILogger log)
+    private ModuleLink(LinkAddress address, ITransport transport, LinkOptions options, ILogger log)
     {
         if (options.Protocols.Count == 0 || options.Protocols.Any(v => !ProtocolVersions.Supported.Contains(v)))
             throw new ArgumentException($"LinkOptions.Protocols [{string.Join(", ", options.Protocols)}]: offer one or more of the versions this host speaks, " +
                                         $"[{string.Join(", ", ProtocolVersions.Supported)}]", nameof(options));
         _address = address;
+        _transport = transport;
         _options = options;
         _log = log.ForContext("Link", address.ToString());
         _reopen = new ResiliencePipelineBuilder()
@@ -137,10 +139,13 @@ public sealed class ModuleLink : IAsyncDisposable
         return signal;
     }
 
-    /// <summary>Opens the transport and waits for the module's HELLO.</summary>
-    public static async Task<ModuleLink> ConnectAsync(LinkAddress address, LinkOptions? options, ILogger log, CancellationToken ct)
+    /// <summary>
+    /// Opens the transport and waits for the module's HELLO. <paramref name="transport"/> replaces the one the address's
+    /// scheme names, e.g. a serial transport with another <see cref="SerialIo"/>.
+    /// </summary>
+    public static async Task<ModuleLink> ConnectAsync(LinkAddress address, LinkOptions? options, ILogger log, CancellationToken ct, ITransport? transport = null)
     {
-        var link = new ModuleLink(address, options ?? new LinkOptions(), log);
+        var link = new ModuleLink(address, transport ?? address.Transport, options ?? new LinkOptions(), log);
         try
         {
             await link.OpenAsync(ct);
@@ -156,7 +161,7 @@ public sealed class ModuleLink : IAsyncDisposable
 
     private async Task OpenAsync(CancellationToken ct)
     {
-        _stream = await Transports.OpenAsync(_address, _log, ct);
+        _stream = await _transport.OpenAsync(_address, _log, ct);
         _reader = new FrameReader();
         _assembler = new MessageAssembler();
         lock (_creditLock) _inFlight = 0;

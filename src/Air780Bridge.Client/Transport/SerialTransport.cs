@@ -5,6 +5,16 @@ using Serilog;
 
 namespace Air780Bridge.Client.Transport;
 
+/// <summary>How a serial port is driven.</summary>
+public enum SerialIo
+{
+    /// <summary><see cref="TermiosStream"/>: waits on the descriptor (Linux).</summary>
+    Termios,
+
+    /// <summary>System.IO.Ports: overlapped I/O on Windows; on Unix a loop that polls every millisecond while a read is pending.</summary>
+    SystemIoPorts,
+}
+
 /// <summary>
 /// <c>serial://PORT[?baud=N&amp;dtr=on|off]</c>: the module's USB virtual serial port or a UART. PORT is a device path
 /// (/dev/ttyACM0, hence three slashes), a Windows name (COM3), or <c>auto</c> for the one LuatOS agent port plugged in.
@@ -14,6 +24,27 @@ public sealed partial class SerialTransport : ITransport
 {
     public const string Name = "serial";
     public const string Auto = "auto";
+
+    /// <summary>
+    /// The termios stream on Linux; System.IO.Ports elsewhere. Windows is served well by it; macOS is not (the same
+    /// polling loop), but its termios layout and constants differ and its poll() and kqueue do not support ttys
+    /// (select() would be needed), none of which can be tested here, so it keeps System.IO.Ports for now.
+    /// </summary>
+    public static SerialIo PlatformIo => OperatingSystem.IsLinux() ? SerialIo.Termios : SerialIo.SystemIoPorts;
+
+    public SerialTransport() : this(PlatformIo)
+    {
+    }
+
+    /// <summary>A transport driving its ports by <paramref name="io"/>, e.g. to compare the two (bench/ serial).</summary>
+    public SerialTransport(SerialIo io)
+    {
+        if (io == SerialIo.Termios && !OperatingSystem.IsLinux())
+            throw new PlatformNotSupportedException("the termios serial stream needs Linux; use SerialIo.SystemIoPorts");
+        Io = io;
+    }
+
+    public SerialIo Io { get; }
 
     public string Scheme => Name;
 
@@ -48,7 +79,7 @@ public sealed partial class SerialTransport : ITransport
     // Opening can block (a USB port that is re-enumerating), so it runs off the caller's thread.
     public Task<Stream> OpenAsync(LinkAddress address, ILogger log, CancellationToken ct) => Task.Run(() => OpenPort(address, log), ct);
 
-    private static Stream OpenPort(LinkAddress address, ILogger log)
+    private Stream OpenPort(LinkAddress address, ILogger log)
     {
         var port = address.Target.Equals(Auto, StringComparison.OrdinalIgnoreCase) ? FindAgentPort() : address.Target;
         if (!OperatingSystem.IsWindows() && !File.Exists(port))
@@ -56,24 +87,28 @@ public sealed partial class SerialTransport : ITransport
                 "(`air780 ports` marks LuatOS modules)");
         try
         {
-            return Open(port, address.Baud, dtr: address.Dtr);
-        }
-        catch (IOException e) when (address.Dtr)
-        {
-            // Ptys and some adapters have no modem lines ("Inappropriate ioctl for device"); the data path works without DTR.
-            log.Debug("DTR not available on {Port} ({Reason}); opening without it", port, e.Message);
-            try
-            {
-                return Open(port, address.Baud, dtr: false);
-            }
-            catch (Exception again) when (again is IOException or UnauthorizedAccessException)
-            {
-                throw Unavailable(port, again);
-            }
+            // A rate termios has no constant for is set by System.IO.Ports' termios2 path, as before.
+            return OperatingSystem.IsLinux() && Io == SerialIo.Termios && TermiosStream.Supports(address.Baud)
+                ? TermiosStream.Open(port, address.Baud, address.Dtr, log)
+                : OpenSerialPort(port, address.Baud, address.Dtr, log);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw Unavailable(port, e);
+        }
+    }
+
+    private static Stream OpenSerialPort(string port, int baud, bool dtr, ILogger log)
+    {
+        try
+        {
+            return Open(port, baud, dtr);
+        }
+        catch (IOException e) when (dtr)
+        {
+            // Ptys and some adapters have no modem lines ("Inappropriate ioctl for device"); the data path works without DTR.
+            log.Debug("DTR not available on {Port} ({Reason}); opening without it", port, e.Message);
+            return Open(port, baud, dtr: false);
         }
     }
 
