@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Air780Bridge.Client;
+using Air780Bridge.Protocol.Framing;
+using Air780Bridge.Protocol.Messages;
 
 namespace Air780Bridge.Cli.Commands;
 
@@ -28,7 +31,7 @@ internal static class SessionCommand
                 lock (output) Console.Out.WriteLine(line);
             }
             module.EventReceived += e => Write(JsonLines.Event(e));
-            Write(JsonSerializer.Serialize(new { hello = module.Hello }, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            Write(JsonSerializer.Serialize(new SessionHello(module.Hello), SessionJson.Default.SessionHello));
             var number = 0;
             while (await Console.In.ReadLineAsync(ct) is { } line)
             {
@@ -108,3 +111,10 @@ internal static class SessionCommand
         w.WriteEndObject();
     });
 }
+
+/// <summary>The session's first line: {"hello":{...}} in snake_case, like the replies.</summary>
+internal sealed record SessionHello(HelloInfo Hello);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(SessionHello))]
+internal sealed partial class SessionJson : JsonSerializerContext;

@@ -60,8 +60,6 @@ public static class SpecStatements
 {
     private const string Resource = "Air780Bridge.Harness.Checks.mqtt-3.1.1-statements.json";
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
     public static IReadOnlyList<SpecStatement> All { get; } = Load();
 
     private static readonly Dictionary<string, SpecStatement> ById = All.ToDictionary(s => s.Id);
@@ -86,7 +84,11 @@ public static class SpecStatements
     {
         using var stream = typeof(SpecStatements).Assembly.GetManifestResourceStream(Resource)
                            ?? throw new InvalidOperationException($"embedded resource {Resource} missing from {typeof(SpecStatements).Assembly.GetName().Name}");
-        return JsonSerializer.Deserialize<List<SpecStatement>>(stream, Json)
+        return JsonSerializer.Deserialize(stream, SpecStatementsJson.Default.ListSpecStatement)
                ?? throw new InvalidOperationException($"{Resource} is JSON null");
     }
 }
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(List<SpecStatement>))]
+internal sealed partial class SpecStatementsJson : JsonSerializerContext;
