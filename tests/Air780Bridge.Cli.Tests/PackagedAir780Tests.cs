@@ -7,7 +7,7 @@ namespace Air780Bridge.Cli.Tests;
 
 /// <summary>
 /// air780 as a user installs it, not as the repository builds it: the packed .NET tool installed into a temporary
-/// tool path, and the self-contained linux-x64 single file, each run from an empty folder outside the checkout on
+/// tool path, and the self-contained linux-x64 build (Native AOT), each run from an empty folder outside the checkout on
 /// the built-in twin rig. CI passes its build/publish.sh output in AIR780_TOOL_PACKAGES and AIR780_SINGLE_FILE;
 /// without them the test packs or publishes itself.
 /// </summary>
