@@ -6,7 +6,9 @@ local cbor = require "br_cbor"
 local frame = require "br_frame"
 
 local M = {}
-M.VERSION = "1.0.0"
+M.VERSION = "1.1.0"
+-- Highest protocol version this agent implements (docs/protocol.md §4.1).
+local PROTO_MAX = 2
 
 local T = {
     HELLO_REQ = 0x01, HELLO = 0x02, PING = 0x03, PONG = 0x04,
@@ -34,6 +36,7 @@ local cfg = {
     tx_stall_ms = 2000, -- a port that raises "sent" but stayed silent this long while a write waits is
                         -- assumed to have lost the event
     frame_timeout_ms = 500, -- a partial frame with no new byte for this long is dropped (§1.3)
+    max_proto = PROTO_MAX, -- highest protocol version offered in HELLO; 1 answers as a version-1 agent (§4.1)
 }
 
 local function log_info(...) if log then log.info("br_agent", ...) end end
@@ -46,6 +49,10 @@ if has_config and type(user_cfg) == "table" then
     end
 end
 if not cfg.queue_limit then cfg.queue_limit = cfg.event_queue + 8192 end
+if math.type(cfg.max_proto) ~= "integer" or cfg.max_proto < 1 or cfg.max_proto > PROTO_MAX then
+    log_warn("br_config: max_proto must be an integer 1 ..", PROTO_MAX, "; using", PROTO_MAX)
+    cfg.max_proto = PROTO_MAX
+end
 M.config = cfg
 
 -- State -------------------------------------------------------------------------------------
@@ -55,6 +62,7 @@ local reader
 local uncredited = 0
 local boot_id, start_ms
 local event_seq = 0
+local proto = 1 -- version in use: 1 from boot until a HELLO_REQ offers more (§4.1)
 local dropped = 0 -- dropped since the last report
 local clients, handle_of, next_handle, client_count = {}, {}, 1, 0
 
@@ -159,6 +167,43 @@ local function report_dropped()
     end
 end
 
+-- Compact events of version 2 (§6.1) ----------------------------------------------------------
+local RECV_KEYS = { qos = true, retain = true, dup = true, message_id = true }
+
+local function small(v, max)
+    return math.type(v) == "integer" and v >= 0 and v <= max
+end
+
+-- [1, h, topic, flags, message_id] .. payload, or nil when the metas hold anything the host could not
+-- rebuild exactly from flags (legacy firmware's dup = 8, another key, a non-integer).
+local function compact_recv(h, topic, payload, metas)
+    if type(topic) ~= "string" or type(payload) ~= "string" or type(metas) ~= "table" then return nil end
+    local qos, retain, dup, mid = metas.qos, metas.retain, metas.dup, metas.message_id
+    if not (small(qos, 3) and small(retain, 1) and small(dup, 1)) then return nil end
+    if mid ~= nil and math.type(mid) ~= "integer" then return nil end
+    for k in pairs(metas) do
+        if not RECV_KEYS[k] then return nil end
+    end
+    local flags = dup << 3 | qos << 1 | retain -- the MQTT PUBLISH header's flag bits
+    local head = mid == nil and cbor.encode_array({ 1, h, topic, flags }, 1, 4)
+        or cbor.encode_array({ 1, h, topic, flags, mid }, 1, 5)
+    return head .. payload
+end
+
+-- The EVENT body for t[1..n]: on version 2 the compact form where one reproduces the event exactly, else
+-- the array of version 1 (always understood).
+local function event_body(t, n)
+    if proto >= 2 and t[1] == "mqtt" then
+        if t[3] == "recv" and n == 6 then
+            local body = compact_recv(t[2], t[4], t[5], t[6])
+            if body then return body end
+        elseif t[3] == "sent" and n == 4 and math.type(t[4]) == "integer" then
+            return cbor.encode_array({ 2, t[2], t[4] }, 1, 3)
+        end
+    end
+    return cbor.encode_array(t, 1, n)
+end
+
 --- Queues an EVENT with body t[1..n], or drops and counts it when the queue is full.
 local function emit(t, n)
     report_dropped()
@@ -167,7 +212,7 @@ local function emit(t, n)
         stats.events_dropped = stats.events_dropped + 1
         return
     end
-    local body = cbor.encode_array(t, 1, n) -- before next_seq: a value that cannot be sent leaves no gap
+    local body = event_body(t, n) -- before next_seq: a value that cannot be sent leaves no gap
     push(T.EVENT, next_seq(), body)
 end
 
@@ -211,9 +256,31 @@ local function first(f, ...)
     if f then return (f(...)) end
 end
 
+-- The version for a HELLO_REQ body (§4.1): the highest the host offers that this agent speaks. An empty
+-- body is a version-1 host's request.
+local function negotiate(body)
+    if body == nil or body == "" then return 1 end
+    local ok, offer = pcall(cbor.decode, body)
+    if not ok or type(offer) ~= "table" or type(offer.protos) ~= "table" then
+        log_warn("HELLO_REQ body is not a map {protos = [versions]}; answering with version 1", ok and "" or offer)
+        return 1
+    end
+    local best = 1
+    for _, v in pairs(offer.protos) do
+        if math.type(v) == "integer" and v > best and v <= cfg.max_proto then best = v end
+    end
+    return best
+end
+
 local function hello_body()
+    local protos
+    if cfg.max_proto > 1 then -- a version-1 agent's HELLO has no protos
+        protos = {}
+        for v = 1, cfg.max_proto do protos[v] = v end
+    end
     local h = {
-        proto = 1,
+        proto = proto,
+        protos = protos,
         agent = M.VERSION,
         version = rtos and first(rtos.version),
         bsp = rtos and first(rtos.bsp),
@@ -331,14 +398,32 @@ methods["agent.reboot"] = function(a)
     return true
 end
 
+-- Compact requests of version 2 (§5.4), by code: each turns a (the decoded array) and the raw tail into the
+-- version-1 argument list in place and returns its count.
+local COMPACT_REQUESTS = {
+    -- [1, h, topic, qos, retain] .. payload -> ["mqtt.publish", h, topic, payload, qos, retain]
+    [1] = function(a, n, tail)
+        for i = n, 4, -1 do a[i + 1] = a[i] end
+        a[1], a[4] = "mqtt.publish", tail
+        return n < 3 and 4 or n + 1
+    end,
+}
+
 local function handle_request(id, body)
     if body == nil then
         return send_error(id, "too_large", "request larger than max_message " .. cfg.max_message .. " bytes")
     end
-    local ok, a, n = pcall(cbor.decode, body)
+    local ok, a, n, pos = pcall(cbor.decode_prefix, body)
     if not ok then return send_error(id, "bad_request", a) end
-    if type(a) ~= "table" or not n or n < 1 or type(a[1]) ~= "string" then
-        return send_error(id, "bad_request", "body must be a CBOR array starting with the method name")
+    if type(a) ~= "table" or not n or n < 1 or not (type(a[1]) == "string" or math.type(a[1]) == "integer") then
+        return send_error(id, "bad_request", "body must be a CBOR array starting with the method name or code")
+    end
+    if math.type(a[1]) == "integer" then
+        local compact = COMPACT_REQUESTS[a[1]]
+        if not compact then return send_error(id, "unknown_method", "no method with code " .. a[1]) end
+        n = compact(a, n, body:sub(pos))
+    elseif pos <= #body then
+        return send_error(id, "bad_request", "cbor: trailing bytes at byte " .. pos)
     end
     local m = methods[a[1]]
     if not m then return send_error(id, "unknown_method", "no method '" .. a[1] .. "'") end
@@ -359,6 +444,7 @@ local function on_message(ftype, id, body)
     elseif ftype == T.PING then
         push(T.PONG, id, body or "")
     elseif ftype == T.HELLO_REQ then
+        proto = negotiate(body)
         push(T.HELLO, id, hello_body())
     else
         stats.unknown_frames = stats.unknown_frames + 1

@@ -171,10 +171,17 @@ local function dec(s, pos, depth)
     return t, pos
 end
 
+--- Decodes the item at the start of s. Returns the value, its element count when it is an array (else nil)
+-- and the position after it: the bytes from there on are the raw tail of a compact body (protocol §5.4, §6.1).
+function M.decode_prefix(s)
+    local v, pos, n = dec(s, 1, 0)
+    return v, n, pos
+end
+
 --- Decodes one complete item; trailing bytes are an error.
 -- Returns the value and, when it is an array, its element count.
 function M.decode(s)
-    local v, pos, n = dec(s, 1, 0)
+    local v, n, pos = M.decode_prefix(s)
     if pos ~= #s + 1 then fail("trailing bytes", pos) end
     return v, n
 end

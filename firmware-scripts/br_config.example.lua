@@ -29,4 +29,8 @@ return {
     -- tx_stall_ms = 2000,    -- no "sent" this long while a write is in flight: assume it was lost
     -- queue_limit = 40960,   -- outbound bytes above which no request is read (default event_queue + 8192)
     -- frame_timeout_ms = 500, -- a partial frame with no new byte this long is dropped
+
+    -- Highest protocol version offered to the host (docs/protocol.md §4.1). 1 makes the agent answer as a
+    -- version-1 agent (no compact events), e.g. for a host tool that mishandles version 2.
+    -- max_proto = 2,
 }

@@ -1,6 +1,6 @@
 -- LuaTools needs PROJECT and VERSION in main.lua.
 PROJECT = "air780bridge"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 sys = require("sys")
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using Air780Bridge.Twin;
 using Air780Bridge.Twin.Link;
-using TwinLink = Air780Bridge.Twin.Link.ModuleLink;
 
 namespace Air780Bridge.Bench;
 
@@ -54,7 +53,7 @@ internal static class BenchSupport
     public static string DefaultLink => LinkKind.Default.Name;
 
     /// <summary>The twin's end of the serial channel, from the twin's link registry (<see cref="LinkKind"/>).</summary>
-    public static TwinLink OpenLink(IModuleSerial serial, string name, string kind, int baud, string ptyDirectory) =>
+    public static TwinSerialLink OpenLink(IModuleSerial serial, string name, string kind, int baud, string ptyDirectory) =>
         LinkKind.All.FirstOrDefault(k => k.Name == kind && k.Available) is { } link
             ? link.Create(serial, name, ptyDirectory, new LinkConditioner { Baud = baud })
             : throw new ArgumentException($"--link must be one of {string.Join(", ", LinkKind.All.Where(k => k.Available).Select(k => k.Name))} here, got '{kind}'");

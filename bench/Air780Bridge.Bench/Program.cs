@@ -13,6 +13,7 @@ try
         "reliability" => await ReliabilityBench.RunAsync(options),
         "startup" => await StartupBench.RunAsync(options),
         "tap" => await TapBench.RunAsync(options),
+        "suite" => await SuiteBench.RunAsync(options),
         "soak" => await MemoryBench.SoakAsync(options),
         "attack" => await MemoryBench.AttackAsync(options),
         _ => Usage(),
@@ -32,10 +33,11 @@ static int Usage()
           scale [--modules 100] [--seconds 60] [--keepalive 15] [--tolerance-ms 750] [--link pty|tcp] [--json artifacts/bench/scale.json]
           reliability [--frames 1000000] [--connects 100] [--cycles 100] [--abuse-requests 20000] [--json artifacts/bench/reliability.json]
           startup [--exe artifacts/publish/RID/air780] [--dll src/Air780Bridge.Cli/bin/Release/net10.0/air780.dll] [--runs 20] [--target-ms 150]
+          suite [--rig rigs/twin.json] [--target-ratio 1.2] [--target-s 30] [--sequential yes|no]
           tap   [--brokers mqttnet,mosquitto] [--seconds 3] [--rounds 3] [--inflight 64] [--samples 4000] [--payload 64]
           soak  [--rate 1000] [--seconds 120] [--bound-mib 32] [--sample 10]   (the full soak: --seconds 3600)
           attack [--connections 16] [--mib 16] [--bound-mib 2]
-          link  [--baud 115200,921600] [--seconds 10] [--payload 1024] [--inflight 8] [--link pty|tcp] [--json artifacts/bench/link.json]
+          link  [--baud 115200,921600] [--seconds 10] [--payload 1024] [--inflight 8] [--link pty|tcp] [--protocols 2,1] [--json artifacts/bench/link.json]
         """);
     return 2;
 }

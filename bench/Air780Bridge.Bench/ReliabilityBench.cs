@@ -181,7 +181,7 @@ internal static class ReliabilityBench
             {
                 await using var client = await Air780Client.ConnectAsync(link.ConnectionString);
                 ok++;
-                if (client.Hello.Proto != 1 || client.Hello.MaxFrame != 2048) wrong++;
+                if (client.Hello.Proto != ProtocolVersions.Compact || client.Hello.MaxFrame != 2048) wrong++;
                 for (var c = 0; c < CallsPerConnect; c++)
                 {
                     try

@@ -5,7 +5,7 @@ using Air780Bridge.Harness.Broker;
 using Air780Bridge.Harness.Timeline;
 using Air780Bridge.Protocol;
 using Air780Bridge.Twin;
-using TwinLink = Air780Bridge.Twin.Link.ModuleLink;
+using Air780Bridge.Twin.Link;
 
 namespace Air780Bridge.Bench;
 
@@ -16,7 +16,7 @@ namespace Air780Bridge.Bench;
 /// </summary>
 internal static class ScaleBench
 {
-    private sealed record Twin(VirtualModule Module, TwinLink Link, Air780Client Client);
+    private sealed record Twin(VirtualModule Module, TwinSerialLink Link, Air780Client Client);
 
     public static async Task<int> RunAsync(BenchArgs args)
     {

@@ -17,7 +17,7 @@ public sealed record TwinHostOptions
 }
 
 /// <summary>One running twin: the module, its link (for faults) and what a client connects to.</summary>
-public sealed record TwinInstance<TModule>(string Name, TModule Module, ModuleLink Link)
+public sealed record TwinInstance<TModule>(string Name, TModule Module, TwinSerialLink Link)
 {
     public string ConnectionString => Link.ConnectionString;
 }

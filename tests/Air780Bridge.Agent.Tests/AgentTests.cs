@@ -34,9 +34,9 @@ public sealed class AgentTests : IDisposable
         var bootId = Regex.Match(text, "boot_id=\"([0-9a-f]{8})\"");
         Assert.True(bootId.Success, text);
         Assert.Equal(
-            "{agent=\"1.0.0\",boot_id=\"" + bootId.Groups[1].Value + "\",bsp=\"EC618\",event_queue=32768,int_bits=64,lua=\"Lua 5.4\"," +
+            "{agent=\"1.1.0\",boot_id=\"" + bootId.Groups[1].Value + "\",bsp=\"EC618\",event_queue=32768,int_bits=64,lua=\"Lua 5.4\"," +
             "max_frame=2048,max_message=65536,mqtt={STATE_DISCONNECT=0,STATE_MQTT=2,STATE_READY=3,STATE_SCONNECT=1," +
-            "VERIFY_NONE=0,VERIFY_OPTION=1,VERIFY_REQUIRED=2},proto=1,rx_window=4096,uart=32,uptime_ms=250,version=\"V1120\"}",
+            "VERIFY_NONE=0,VERIFY_OPTION=1,VERIFY_REQUIRED=2},proto=1,protos=[1,2],rx_window=4096,uart=32,uptime_ms=250,version=\"V1120\"}",
             text);
         Assert.True(_lua.Bool("H.logs[#H.logs]:find('air780bridge agent started', 1, true) ~= nil"));
         Assert.Equal("[32,115200,8,1,0,0,8192]", _lua.Str("H.show_array(H.setup, H.setup.n)"));
@@ -156,11 +156,13 @@ public sealed class AgentTests : IDisposable
 
     [Theory]
     [InlineData("H.request('mqtt.nope', 1)", "ERROR [\"unknown_method\",\"no method 'mqtt.nope'\"]")]
-    [InlineData("H.request(5, 1)", "ERROR [\"bad_request\",\"body must be a CBOR array starting with the method name\"]")]
-    [InlineData("H.request()", "ERROR [\"bad_request\",\"body must be a CBOR array starting with the method name\"]")]
+    [InlineData("H.request(9, 1)", "ERROR [\"unknown_method\",\"no method with code 9\"]")]
+    [InlineData("H.request(1.5, 1)", "ERROR [\"bad_request\",\"body must be a CBOR array starting with the method name or code\"]")]
+    [InlineData("H.request()", "ERROR [\"bad_request\",\"body must be a CBOR array starting with the method name or code\"]")]
+    [InlineData("raw(require('br_cbor').encode_array({'mqtt.state', 1}, 1, 2) .. 'x')", "ERROR [\"bad_request\",\"cbor: trailing bytes at byte 14\"]")]
     [InlineData("H.request('mqtt.connect', 7)", "ERROR [\"no_client\",\"no mqtt client with handle 7\"]")]
     [InlineData("H.request('mqtt.connect')", "ERROR [\"no_client\",\"no mqtt client with handle nil\"]")]
-    [InlineData("raw(require('br_cbor').encode(5))", "ERROR [\"bad_request\",\"body must be a CBOR array starting with the method name\"]")]
+    [InlineData("raw(require('br_cbor').encode(5))", "ERROR [\"bad_request\",\"body must be a CBOR array starting with the method name or code\"]")]
     [InlineData("raw('\\130\\193\\0\\0')", "ERROR [\"bad_request\",\"cbor: tags not supported at byte 2\"]")]
     [InlineData("raw('\\159\\255')", "ERROR [\"bad_request\",\"cbor: indefinite length not supported at byte 1\"]")]
     public void Bad_requests_get_the_right_error_kind(string send, string reply)
@@ -325,6 +327,112 @@ public sealed class AgentTests : IDisposable
         var (code, output) = Tool.Run(Paths.Lua53, Path.Combine(Paths.TestLua, "agent_smoke.lua"), Paths.Firmware);
         Assert.True(code == 0, output);
         Assert.Contains("agent smoke ok", output);
+    }
+
+    [Theory]
+    [InlineData("", 1)]
+    [InlineData("1", 1)]
+    [InlineData("1, 2", 2)]
+    [InlineData("2", 2)]
+    [InlineData("1, 2, 3", 2)]
+    [InlineData("3", 1)]
+    public void Hello_req_picks_the_highest_version_both_sides_speak(string offer, int proto)
+    {
+        Start();
+        _lua.Run($"H.take('HELLO'); id = H.hello_req({offer}); hello = H.take('HELLO')[1]");
+        Assert.Equal(_lua.Int("id"), _lua.Int("hello.id"));
+        Assert.Equal(proto, _lua.Int("hello.value.proto"));
+        Assert.Equal("[1,2]", _lua.Str("H.show(hello.value.protos)"));
+    }
+
+    [Fact]
+    public void An_empty_hello_req_after_an_offer_goes_back_to_version_1()
+    {
+        // A version-1 host taking over the port from a newer one must get the forms it reads.
+        Start();
+        CreateClient();
+        Call("'mqtt.on', 1, true");
+        _lua.Run("H.take('HELLO'); H.hello_req(1, 2); H.hello_req(); hellos = H.take('HELLO')");
+        Assert.Equal(2, _lua.Int("hellos[1].value.proto"));
+        Assert.Equal(1, _lua.Int("hellos[2].value.proto"));
+        _lua.Run("H.fire(1, 'sent', 3)");
+        Assert.Equal("1:[\"mqtt\",1,\"sent\",3]", _lua.Str("H.events()"));
+    }
+
+    [Fact]
+    public void A_malformed_offer_is_answered_with_version_1_and_logged()
+    {
+        Start();
+        _lua.Run("H.take('HELLO'); H.transfer(require('br_frame').encode(0x01, 5, '\\255', 2048))");
+        Assert.Equal(1, _lua.Int("H.take('HELLO')[1].value.proto"));
+        Assert.True(_lua.Bool("H.logs[#H.logs]:find('HELLO_REQ body is not a map', 1, true) ~= nil"));
+    }
+
+    [Fact]
+    public void Version_2_sends_recv_and_sent_compact_and_every_other_event_as_in_version_1()
+    {
+        Start();
+        CreateClient();
+        Call("'mqtt.on', 1, true");
+        _lua.Run("H.hello_req(1, 2)");
+        _lua.Run("""
+            H.fire(1, "conack")
+            H.fire(1, "recv", "a/b", "\0\1\128\255", { qos = 1, retain = 0, dup = 0, message_id = 7 })
+            H.fire(1, "recv", "a/b", "x", { qos = 2, retain = 1, dup = 1 })
+            H.fire(1, "recv", "a/b", "x", { qos = 1, retain = 0, dup = 8 })
+            H.fire(1, "recv", "a/b", "x", { qos = 1, retain = 0, dup = 0, message_id = 7, extra = true })
+            H.fire(1, "recv", "a/b", "x", { qos = 1.0, retain = 0, dup = 0 })
+            H.fire(1, "sent", 9)
+            H.fire(1, "sent", 1.5)
+            H.fire(1, "suback", true, 1)
+            """);
+        Assert.Equal(string.Join("\n",
+            "1:[\"mqtt\",1,\"conack\"]",
+            "2:[1,1,\"a/b\",2,7]+\"\\0\\1\\128\\255\"",
+            "3:[1,1,\"a/b\",13]+\"x\"",
+            "4:[\"mqtt\",1,\"recv\",\"a/b\",\"x\",{dup=8,qos=1,retain=0}]",
+            "5:[\"mqtt\",1,\"recv\",\"a/b\",\"x\",{dup=0,extra=true,message_id=7,qos=1,retain=0}]",
+            "6:[\"mqtt\",1,\"recv\",\"a/b\",\"x\",{dup=0,qos=1.0,retain=0}]",
+            "7:[2,1,9]",
+            "8:[\"mqtt\",1,\"sent\",1.5]",
+            "9:[\"mqtt\",1,\"suback\",true,1]"), _lua.Str("H.events()"));
+    }
+
+    [Fact]
+    public void An_agent_pinned_to_version_1_answers_as_a_version_1_agent()
+    {
+        Start("H.config = { max_proto = 1 }");
+        _lua.Run("H.take('HELLO'); H.hello_req(1, 2); hello = H.take('HELLO')[1]");
+        Assert.Equal(1, _lua.Int("hello.value.proto"));
+        Assert.True(_lua.Bool("hello.value.protos == nil"));
+        CreateClient();
+        Call("'mqtt.on', 1, true");
+        _lua.Run("H.fire(1, 'recv', 'a/b', 'x', { qos = 0, retain = 0, dup = 0, message_id = 0 })");
+        Assert.Equal("1:[\"mqtt\",1,\"recv\",\"a/b\",\"x\",{dup=0,message_id=0,qos=0,retain=0}]", _lua.Str("H.events()"));
+    }
+
+    [Fact]
+    public void A_max_proto_the_agent_does_not_implement_is_logged_and_replaced()
+    {
+        Start("H.config = { max_proto = 7 }");
+        Assert.True(_lua.Bool("(function() for _, l in ipairs(H.logs) do if l:find('max_proto must be', 1, true) then return true end end return false end)()"));
+        Assert.Equal("[1,2]", _lua.Str("H.show(H.take('HELLO')[1].value.protos)"));
+    }
+
+    [Theory]
+    [InlineData("{1, 1, 't', 1, 0}, 5, 'p'", "c1:publish(\"t\",\"p\",1,0)")]
+    [InlineData("{1, 1, 't'}, 3, ''", "c1:publish(\"t\",\"\")")]
+    [InlineData("{1, 1, 't', nil, 1}, 5, '\\0\\167\\128'", "c1:publish(\"t\",\"\\0\\167\\128\",nil,1)")]
+    [InlineData("{1, 1}, 2, 'p'", "c1:publish(nil,\"p\")")]
+    public void A_compact_publish_reaches_publish_with_exactly_its_arguments(string array, string call)
+    {
+        // Accepted whatever version was negotiated: the integer code marks the form (protocol §4.1).
+        Start();
+        CreateClient();
+        var parts = array.Split("}, ");
+        var (items, rest) = (parts[0] + "}", parts[1].Split(", ", 2));
+        Assert.Equal("RESULT []", _lua.Str($"H.reply(H.request_body(require('br_cbor').encode_array({items}, 1, {rest[0]}) .. {rest[1]}))"));
+        Assert.Equal(call, _lua.Str("H.last_call()"));
     }
 
     [Fact]

@@ -15,7 +15,8 @@ internal static class VectorFile
         v.GetProperty("frames").GetArrayLength() * 2
         + v.GetProperty("cbor").EnumerateArray().Sum(c => c.TryGetProperty("decode_only", out _) ? 1 : 2)
         + v.GetProperty("cbor_reject").GetArrayLength()
-        + v.GetProperty("cbor_reject_int32").GetArrayLength();
+        + v.GetProperty("cbor_reject_int32").GetArrayLength()
+        + v.GetProperty("compact").GetArrayLength();
 
     public static string ToLua(JsonElement v)
     {
@@ -41,6 +42,13 @@ internal static class VectorFile
         sb.Append(" },\n reject_int32 = {\n");
         foreach (var r in v.GetProperty("cbor_reject_int32").EnumerateArray())
             sb.Append($"  {{ name = {S(r, "name")}, cbor_hex = {S(r, "cbor_hex")}, value = {r.GetProperty("value").GetInt64()} }},\n");
+        sb.Append(" },\n compact = {\n");
+        foreach (var c in v.GetProperty("compact").EnumerateArray())
+        {
+            var hex = c.GetProperty("compact_hex");
+            sb.Append($"  {{ name = {S(c, "name")}, type = {c.GetProperty("type").GetInt32()}, v1 = {Value(c.GetProperty("v1"))}, ")
+              .Append($"compact_hex = {(hex.ValueKind == JsonValueKind.Null ? "nil" : LuaHost.Literal(hex.GetString()!))} }},\n");
+        }
         return sb.Append(" },\n}\n").ToString();
     }
 
@@ -77,7 +85,8 @@ public class VectorTests
         var vectors = VectorFile.Load();
         using var lua = new LuaHost();
         var check = LuaHost.Literal(Path.Combine(Paths.TestLua, "check_vectors.lua"));
-        lua.Run($"passed, failures = dofile({check})({LuaHost.Literal(VectorFile.ToLua(vectors))})");
+        var harness = LuaHost.Literal(Path.Combine(Paths.TestLua, "agent_harness.lua"));
+        lua.Run($"passed, failures = dofile({check})({LuaHost.Literal(VectorFile.ToLua(vectors))}, {harness})");
         Assert.Equal("", lua.Str("failures"));
         Assert.Equal(VectorFile.ExpectedChecks(vectors), lua.Int("passed"));
     }

@@ -1,6 +1,8 @@
 using System.Text;
 using Air780Bridge.Client.Link;
 using Air780Bridge.Client.Mqtt;
+using Air780Bridge.Protocol.Framing;
+using Air780Bridge.Protocol.Messages;
 
 namespace Air780Bridge.Client.Tests;
 
@@ -22,7 +24,7 @@ public sealed class ClientAgainstAgentTests : IAsyncLifetime
     [Fact]
     public void Hello_describes_the_module()
     {
-        Assert.Equal(1, _client.Hello.Proto);
+        Assert.Equal(ProtocolVersions.Compact, _client.Hello.Proto);
         Assert.Equal("V1120", _client.Hello.FirmwareVersion);
         Assert.Equal("EC618", _client.Hello.Bsp);
         Assert.Equal(8, _client.Hello.BootId.Length);
@@ -131,8 +133,8 @@ public sealed class ClientAgainstAgentTests : IAsyncLifetime
         var flip = 0;
         _agent.ToHostFilter = bytes =>
         {
-            // Damage every other chunk: one flipped bit in the middle.
-            if (flip++ % 2 == 0 && bytes.Length > 20)
+            // Damage every other chunk: one flipped bit in the middle (a compact "sent" event is a 17-byte frame).
+            if (flip++ % 2 == 0 && bytes.Length > FrameFormat.Overhead)
                 bytes[bytes.Length / 2] ^= 0x10;
             return bytes;
         };

@@ -1,5 +1,6 @@
 using Air780Bridge.Client.Link;
 using Air780Bridge.Protocol.Framing;
+using Air780Bridge.Protocol.Messages;
 
 namespace Air780Bridge.Client.Tests;
 
@@ -64,7 +65,7 @@ public sealed class LinkHardeningTests
         // The first answer of the agent (its HELLO) is lost on the wire.
         agent.ToHostFilter = bytes => Interlocked.Increment(ref drops) == 1 ? [] : bytes;
         await using var client = await Air780Client.ConnectAsync(agent.ConnectionString, new LinkOptions { RequestTimeout = Wait });
-        Assert.Equal(1, client.Hello.Proto);
+        Assert.Equal(ProtocolVersions.Compact, client.Hello.Proto);
         Assert.True(client.Stats.HelloRetries >= 1);
     }
 

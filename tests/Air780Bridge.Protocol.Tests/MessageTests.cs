@@ -66,6 +66,66 @@ public class MessageTests
         Assert.Null(back.Iccid);
     }
 
+    [Theory]
+    [InlineData(new[] { 1, 2 }, new[] { 1, 2 }, 2)]
+    [InlineData(new[] { 1, 2 }, new[] { 1 }, 1)]
+    [InlineData(new[] { 1 }, new[] { 1, 2 }, 1)]
+    [InlineData(new[] { 1, 2 }, new[] { 1, 2, 3 }, 2)]
+    [InlineData(new[] { 2 }, new[] { 3 }, 1)]
+    public void The_highest_common_version_is_picked(int[] ours, int[] theirs, int picked) =>
+        Assert.Equal(picked, ProtocolVersions.Highest(ours, theirs));
+
+    [Fact]
+    public void Hello_req_carries_the_offer_and_a_version_1_offer_is_the_empty_body()
+    {
+        var offer = MessageCodec.Encode(new HelloRequestMessage(3, [1, 2]));
+        Assert.Equal("A16670726F746F73820102", Convert.ToHexString(offer.Body.Span));
+        Assert.Equal([1, 2], Assert.IsType<HelloRequestMessage>(MessageCodec.Decode(offer)).Protos);
+        Assert.True(MessageCodec.Encode(new HelloRequestMessage(3, [1])).Body.IsEmpty);
+        Assert.Null(Assert.IsType<HelloRequestMessage>(MessageCodec.Decode(new WireMessage(FrameType.HelloRequest, 3, Array.Empty<byte>()))).Protos);
+        var bad = Assert.Throws<ProtocolFormatException>(() => MessageCodec.Decode(new WireMessage(FrameType.HelloRequest, 3, CborValues.Encode(2L))));
+        Assert.Contains("{protos: [versions]}", bad.Message);
+    }
+
+    [Fact]
+    public void Hello_without_protos_is_a_version_1_agent()
+    {
+        var v1 = HelloInfo.FromMap(new Dictionary<object, object?> { ["proto"] = 1L });
+        Assert.Equal([1], v1.Protos);
+        var v2 = HelloInfo.FromMap(new Dictionary<object, object?> { ["proto"] = 2L, ["protos"] = new object?[] { 1L, 2L } });
+        Assert.Equal([1, 2], v2.Protos);
+        Assert.False(v1.ToMap().ContainsKey("protos"));
+        Assert.Equal([1L, 2L], (object?[])v2.ToMap()["protos"]!);
+    }
+
+    [Fact]
+    public void Version_1_forms_are_sent_at_version_1_and_read_at_any_time()
+    {
+        var publish = new RequestMessage(1, "mqtt.publish", [1L, "t", new byte[] { 1 }]);
+        Assert.Equal(CborValues.Encode(new object?[] { "mqtt.publish", 1L, "t", new byte[] { 1 } }), MessageCodec.Encode(publish).Body.ToArray());
+        Assert.Equal("830101" + "6174" + "01", Convert.ToHexString(MessageCodec.Encode(publish, ProtocolVersions.Compact).Body.Span));
+        // A payload that is not a string has no compact form: the request goes as in version 1 (the agent's Lua raises the error).
+        var odd = new RequestMessage(1, "mqtt.publish", [1L, "t", true]);
+        Assert.Equal(MessageCodec.Encode(odd).Body.ToArray(), MessageCodec.Encode(odd, ProtocolVersions.Compact).Body.ToArray());
+        Assert.Equal(MessageCodec.Encode(new RequestMessage(1, "mqtt.state", [1L])).Body.ToArray(),
+            MessageCodec.Encode(new RequestMessage(1, "mqtt.state", [1L]), ProtocolVersions.Compact).Body.ToArray());
+    }
+
+    [Theory]
+    [InlineData(FrameType.Event, "8307010100", "kind 7 is unknown")]
+    [InlineData(FrameType.Event, "83010101", "does not match its layout")]
+    [InlineData(FrameType.Event, "8401014161" + "10", "does not match its layout")]
+    [InlineData(FrameType.Event, "830201" + "07" + "FF", "does not match its layout")]
+    [InlineData(FrameType.Event, "82446D71747401" + "FF", "1 bytes after the CBOR value")]
+    [InlineData(FrameType.Request, "820901", "method code 9 is unknown")]
+    [InlineData(FrameType.Request, "82457374617465" + "01FF", "1 bytes after the CBOR value")]
+    [InlineData(FrameType.Request, "81F5", "must start with the method name or code")]
+    public void Malformed_compact_bodies_are_format_errors(FrameType type, string hex, string message)
+    {
+        var e = Assert.Throws<ProtocolFormatException>(() => MessageCodec.Decode(new WireMessage(type, 1, Convert.FromHexString(hex))));
+        Assert.Contains(message, e.Message);
+    }
+
     [Fact]
     public void Sequence_gaps_are_counted_across_the_wrap()
     {

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Text.Json;
 using Air780Bridge.Protocol.Framing;
+using Air780Bridge.Protocol.Messages;
 using Air780Bridge.Protocol.Values;
 
 namespace Air780Bridge.Protocol.Tests;
@@ -18,6 +19,7 @@ public class VectorTests
     public static TheoryData<string> FrameNames() => Names("frames");
     public static TheoryData<string> CborNames() => Names("cbor");
     public static TheoryData<string> RejectNames() => Names("cbor_reject");
+    public static TheoryData<string> CompactNames() => Names("compact");
 
     private static JsonElement Vector(string section, string name) =>
         Vectors.GetProperty(section).EnumerateArray().Single(v => v.GetProperty("name").GetString() == name);
@@ -65,6 +67,28 @@ public class VectorTests
         Assert.Throws<ProtocolFormatException>(() => CborValues.Decode(Convert.FromHexString(Vector("cbor_reject", name).GetProperty("cbor_hex").GetString()!)));
     }
 
+    [Theory]
+    [MemberData(nameof(CompactNames))]
+    public void Compact_forms_match_the_agent(string name)
+    {
+        var v = Vector("compact", name);
+        var v1 = (object?[])ToValue(v.GetProperty("v1"))!;
+        ProtocolMessage message = (FrameType)v.GetProperty("type").GetInt32() == FrameType.Event
+            ? new EventMessage(1, v1)
+            : new RequestMessage(1, (string)v1[0]!, v1[1..]);
+        var sent = MessageCodec.Encode(message, ProtocolVersions.Compact);
+        var expected = v.GetProperty("compact_hex").GetString() ?? Convert.ToHexString(MessageCodec.Encode(message, ProtocolVersions.Base).Body.Span);
+        Assert.Equal(expected, Convert.ToHexString(sent.Body.Span));
+        // Whichever form travelled, the host reads the version-1 shape.
+        object?[] decoded = MessageCodec.Decode(sent) switch
+        {
+            EventMessage e => e.Body,
+            RequestMessage r => [r.Method, .. r.Args],
+            var other => throw new InvalidDataException($"{name} decoded as {other}"),
+        };
+        Assert.Equal(Normalize(v1), Normalize(decoded));
+    }
+
     private static object? ToValue(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.Null => null,
@@ -88,7 +112,7 @@ public class VectorTests
         null => "nil",
         byte[] b => "b:" + Convert.ToHexString(b),
         string s => "b:" + Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(s)),
-        IDictionary d => "{" + string.Join(",", d.Keys.Cast<object>().Select(k => Normalize(k) + "=" + Normalize(d[k]))) + "}",
+        IDictionary d => "{" + string.Join(",", d.Keys.Cast<object>().Select(k => Normalize(k) + "=" + Normalize(d[k])).Order(StringComparer.Ordinal)) + "}",
         IEnumerable list => "[" + string.Join(",", list.Cast<object?>().Select(Normalize)) + "]",
         _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
     };

@@ -236,7 +236,7 @@ public sealed class StoppedRunTests
     public async Task A_stopped_run_still_returns_what_finished_and_marks_the_rest()
     {
         var rig = RigFile.Parse("""
-            { "name": "stop", "modules": [ { "name": "t1", "connection": "twin:" } ], "broker": { "listen": "127.0.0.1:0", "tls": false },
+            { "name": "stop", "modules": [ { "name": "t1", "connection": "twin:" } ], "broker": { "listen": "127.0.0.1:0", "tls": false }, "scenarioParallelism": 1,
               "suites": [ { "name": "connect", "include": ["connect.basic"] }, { "name": "keepalive" }, { "name": "reconnect" } ] }
             """, "stop.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites });
         using var temp = new TempDirectory("rigs-stop-");
@@ -249,6 +249,26 @@ public sealed class StoppedRunTests
         Assert.All(scenarios.Skip(1), s => Assert.Equal(Verdict.Error, s.Verdict));
         Assert.All(scenarios.Skip(1), s => Assert.Contains("stopped", s.Message));
         Assert.True(File.Exists(Path.Combine(dir, "timeline.jsonl")));
+    }
+
+    [Fact]
+    public async Task A_stop_ends_the_scenarios_running_side_by_side_and_keeps_what_finished()
+    {
+        var rig = RigFile.Parse("""
+            { "name": "stop", "modules": [ { "name": "t1", "connection": "twin:" } ], "broker": { "listen": "127.0.0.1:0", "tls": false }, "scenarioParallelism": 4,
+              "suites": [ { "name": "connect", "include": ["connect.basic"] }, { "name": "keepalive" }, { "name": "reconnect" } ] }
+            """, "stop.json", new RigLoadOptions { KnownSuites = ConformanceSuite.Suites });
+        using var temp = new TempDirectory("rigs-stop-");
+        using var stop = new CancellationTokenSource();
+        var runner = new RigRunner(rig, new TwinLauncher(), new LoggerConfiguration().CreateLogger());
+        var (result, _) = await runner.RunAsync(temp.Path, (_, body) => body(new StopAfterFirstScenario(stop)), stop.Token);
+        var scenarios = Assert.Single(result.Modules).Scenarios;
+        Assert.Equal(6, scenarios.Count);
+        Assert.Contains(scenarios, s => s.Verdict == Verdict.Pass);
+        Assert.All(scenarios, s => Assert.True(s.Verdict == Verdict.Pass || s.Verdict == Verdict.Error && s.Message!.Contains("stopped"), $"{s.Id}: {s.Verdict} {s.Message}"));
+        // Started first (the longest wait) and far from done when the first short one finished.
+        var keepalive = scenarios.Single(s => s.Id == "keepalive.ping-period");
+        Assert.Equal(Verdict.Error, keepalive.Verdict);
     }
 }
 

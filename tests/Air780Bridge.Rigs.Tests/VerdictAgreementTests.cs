@@ -202,6 +202,7 @@ public sealed class VerdictAgreementTests
         public IReadOnlyList<TimelineEntry> Snapshot() => [];
         public Task SettleAsync(CancellationToken ct) => Task.CompletedTask;
         public void Record(TimelineEntry entry) { }
+        public IDisposable Watch(Action<TimelineEntry> onEntry) => new CancellationTokenSource();
         public Task DropAsync(string clientId, CancellationToken ct) => throw new NotSupportedException();
         public IDisposable WithholdAck(string clientId, string packetType) => throw new NotSupportedException();
         public IDisposable Refuse(string clientId, int returnCode) => throw new NotSupportedException();

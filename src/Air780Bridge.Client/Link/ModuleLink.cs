@@ -25,6 +25,9 @@ public sealed record LinkOptions
 
     /// <summary>Partial-frame timeout (§1.3): a partial frame held this long with no new byte is dropped and rescanned.</summary>
     public TimeSpan FrameTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Protocol versions offered in HELLO_REQ (§4.1); <c>[1]</c> talks to the agent as a version-1 host does.</summary>
+    public IReadOnlyList<int> Protocols { get; init; } = ProtocolVersions.Supported;
 }
 
 /// <summary>What the link reports besides module events.</summary>
@@ -75,6 +78,7 @@ public sealed class ModuleLink : IAsyncDisposable
     // Completed true while the link serves; a new one while it reopens, completed true when back, false when it gave up.
     private volatile TaskCompletionSource<bool> _up = Completed(true);
     private long _lastTraffic = Environment.TickCount64;
+    private volatile int _version = ProtocolVersions.Base; // the forms requests are sent in: the version the agent's last HELLO said it uses
     private Task? _readLoop;
     private Task? _pingLoop;
 
@@ -85,6 +89,9 @@ public sealed class ModuleLink : IAsyncDisposable
 
     private ModuleLink(LinkAddress address, LinkOptions options, ILogger log)
     {
+        if (options.Protocols.Count == 0 || options.Protocols.Any(v => !ProtocolVersions.Supported.Contains(v)))
+            throw new ArgumentException($"LinkOptions.Protocols [{string.Join(", ", options.Protocols)}]: offer one or more of the versions this host speaks, " +
+                                        $"[{string.Join(", ", ProtocolVersions.Supported)}]", nameof(options));
         _address = address;
         _options = options;
         _log = log.ForContext("Link", address.ToString());
@@ -155,8 +162,22 @@ public sealed class ModuleLink : IAsyncDisposable
         lock (_creditLock) _inFlight = 0;
         _sequence.Reset();
         _readLoop = ReadLoopAsync(_stream, _life.Token);
-        var hello = await SendAsync("hello", new HelloRequestMessage(0), _options.RequestTimeout, ct, Math.Max(1, _options.HelloAttempts));
+        var hello = await SendAsync("hello", new HelloRequestMessage(0, _options.Protocols), _options.RequestTimeout, ct, Math.Max(1, _options.HelloAttempts));
         AcceptHello(((HelloMessage)hello).Info, unsolicited: false);
+    }
+
+    // A boot HELLO comes before any offer, so the agent is back at version 1 until asked again (§4.1).
+    private async Task RenegotiateAsync()
+    {
+        try
+        {
+            await SendAsync("hello", new HelloRequestMessage(0, _options.Protocols), _options.RequestTimeout, _life.Token, Math.Max(1, _options.HelloAttempts));
+        }
+        catch (Exception e) when (e is LinkTimeoutException or LinkLostException or ModuleRebootedException or OperationCanceledException)
+        {
+            _log.Warning("offering protocol versions {Offer} to {Link} again after its boot failed ({Error}); requests stay in version {Version} forms",
+                _options.Protocols, _address, e.Message, _version);
+        }
     }
 
     /// <summary>Calls one Lua function through the agent (docs/protocol.md §5); returns its results.</summary>
@@ -184,7 +205,7 @@ public sealed class ModuleLink : IAsyncDisposable
         if (_failure is { } failure)
             throw new LinkLostException($"the link to {_address} is dead ({failure}); reconnect to go on");
         var id = AllocateId();
-        var wire = MessageCodec.Encode(message) with { Id = id };
+        var wire = MessageCodec.Encode(message, _version) with { Id = id };
         var pending = new Pending(method, wire, new TaskCompletionSource<ProtocolMessage>(TaskCreationOptions.RunContinuationsAsynchronously));
         _pending[id] = pending;
         try
@@ -430,6 +451,15 @@ public sealed class ModuleLink : IAsyncDisposable
     {
         var old = Hello.BootId;
         Hello = info;
+        if (info.Proto == ProtocolVersions.Base || _options.Protocols.Contains(info.Proto) && ProtocolVersions.Supported.Contains(info.Proto))
+            _version = info.Proto;
+        else
+        {
+            _log.Warning("{Link} says it uses protocol version {Proto}, which this host did not offer ({Offer}); sending version 1 forms", _address, info.Proto, _options.Protocols);
+            _version = ProtocolVersions.Base;
+        }
+        if (unsolicited && ProtocolVersions.Highest(_options.Protocols, info.Protos) > info.Proto)
+            _ = Task.Run(RenegotiateAsync, CancellationToken.None);
         // The agent never sends a frame larger than its max_frame, so a larger declared length is a torn header (§1.3).
         if (info.MaxFrame is > FrameFormat.Overhead and <= FrameFormat.HostMaxFrame)
             _reader.MaxFrame = info.MaxFrame;

@@ -156,7 +156,13 @@ public sealed partial class SerialTransport : ITransport
         protected override void Dispose(bool disposing)
         {
             if (disposing)
+            {
+                // The stream first: on Unix SerialPort.Dispose flushes, and its Flush spins until the write queue is
+                // empty, which is forever once the port's I/O loop has stopped on an error (a vanished port) with writes
+                // still queued. Closing the stream fails those writes and closes the handle, so the port skips its Flush.
+                _inner.Dispose();
                 port.Dispose();
+            }
             base.Dispose(disposing);
         }
     }

@@ -1,6 +1,6 @@
 namespace Air780Bridge.Protocol.Framing;
 
-/// <summary>Frame types of protocol v1 (docs/protocol.md §1.1).</summary>
+/// <summary>Frame types (docs/protocol.md §1.1; the same in every protocol version).</summary>
 public enum FrameType : byte
 {
     HelloRequest = 0x01,

@@ -3,7 +3,12 @@ namespace Air780Bridge.Protocol.Messages;
 /// <summary>What a module says about itself at boot (docs/protocol.md §4).</summary>
 public sealed record HelloInfo
 {
+    /// <summary>The protocol version the agent uses on this link now (§4.1): 1 from boot until a HELLO_REQ offered more.</summary>
     public int Proto { get; init; }
+
+    /// <summary>Every version the agent speaks; a version-1 agent announces none, which means [1].</summary>
+    public IReadOnlyList<int> Protos { get; init; } = [ProtocolVersions.Base];
+
     public string AgentVersion { get; init; } = "";
     public string FirmwareVersion { get; init; } = "";
     public string Bsp { get; init; } = "";
@@ -28,6 +33,9 @@ public sealed record HelloInfo
         return new HelloInfo
         {
             Proto = (int)(Int("proto") ?? 0),
+            Protos = map.GetValueOrDefault("protos") is object?[] protos
+                ? protos.OfType<long>().Where(v => v is > 0 and <= int.MaxValue).Select(v => (int)v).ToArray()
+                : [ProtocolVersions.Base],
             AgentVersion = Text("agent") ?? "",
             FirmwareVersion = Text("version") ?? "",
             Bsp = Text("bsp") ?? "",
@@ -59,6 +67,7 @@ public sealed record HelloInfo
             ["event_queue"] = (long)EventQueue, ["uart"] = (long)Uart,
             ["mqtt"] = MqttConstants.ToDictionary(kv => (object)kv.Key, kv => (object?)kv.Value),
         };
+        if (Protos.Any(v => v != ProtocolVersions.Base)) map["protos"] = Protos.Select(v => (object?)(long)v).ToArray();
         if (Imei is not null) map["imei"] = Imei;
         if (Iccid is not null) map["iccid"] = Iccid;
         if (Csq is not null) map["csq"] = (long)Csq;

@@ -7,7 +7,8 @@ namespace Air780Bridge.Protocol.Messages;
 /// <summary>A decoded protocol message (docs/protocol.md §4-§6), either direction.</summary>
 public abstract record ProtocolMessage(ushort Id);
 
-public sealed record HelloRequestMessage(ushort Id) : ProtocolMessage(Id);
+/// <summary>HELLO_REQ; <see cref="Protos"/> are the versions the host offers (§4.1), none for a version-1 host (an empty body).</summary>
+public sealed record HelloRequestMessage(ushort Id, IReadOnlyList<int>? Protos = null) : ProtocolMessage(Id);
 public sealed record HelloMessage(ushort Id, HelloInfo Info) : ProtocolMessage(Id);
 public sealed record PingMessage(ushort Id, byte[] Body) : ProtocolMessage(Id);
 public sealed record PongMessage(ushort Id, byte[] Body) : ProtocolMessage(Id);
@@ -47,31 +48,38 @@ public static class MessageCodec
         var body = message.Body;
         return message.Type switch
         {
-            FrameType.HelloRequest => new HelloRequestMessage(message.Id),
+            FrameType.HelloRequest => new HelloRequestMessage(message.Id, body.IsEmpty ? null : DecodeOffer(CborValues.Decode(body))),
             FrameType.Hello => new HelloMessage(message.Id, HelloInfo.FromMap(CborValues.Decode(body) as Dictionary<object, object?>
                 ?? throw new ProtocolFormatException("HELLO body is not a map"))),
             FrameType.Ping => new PingMessage(message.Id, body.ToArray()),
             FrameType.Pong => new PongMessage(message.Id, body.ToArray()),
-            FrameType.Request => DecodeRequest(message.Id, CborValues.DecodeArray(body)),
+            FrameType.Request => DecodeRequest(message.Id, CborValues.DecodeArrayPrefix(body)),
             FrameType.Result => new ResultMessage(message.Id, CborValues.DecodeArray(body)),
             FrameType.Error => DecodeError(message.Id, CborValues.DecodeArray(body)),
-            FrameType.Event => new EventMessage(message.Id, CborValues.DecodeArray(body)),
+            FrameType.Event => DecodeEvent(message.Id, CborValues.DecodeArrayPrefix(body)),
             FrameType.Credit => new CreditMessage(CborValues.Decode(body) is long n and >= 0 ? n
                 : throw new ProtocolFormatException("CREDIT body is not an unsigned integer")),
             _ => new UnknownMessage(message.Id, (byte)message.Type),
         };
     }
 
-    public static WireMessage Encode(ProtocolMessage message) => message switch
+    /// <summary>
+    /// Encodes one message in the forms of protocol <paramref name="version"/>: from version 2 on, a publish request and
+    /// recv/sent events take the compact form of §5.4/§6.1 where it carries them exactly.
+    /// </summary>
+    public static WireMessage Encode(ProtocolMessage message, int version = ProtocolVersions.Base) => message switch
     {
-        HelloRequestMessage m => new(FrameType.HelloRequest, m.Id, Array.Empty<byte>()),
+        HelloRequestMessage m => new(FrameType.HelloRequest, m.Id, m.Protos is { Count: > 0 } offer && offer.Any(v => v != ProtocolVersions.Base)
+            ? CborValues.Encode(new Dictionary<object, object?> { ["protos"] = offer.Select(v => (object?)(long)v).ToArray() })
+            : []),
         HelloMessage m => new(FrameType.Hello, m.Id, CborValues.Encode(m.Info.ToMap())),
         PingMessage m => new(FrameType.Ping, m.Id, m.Body),
         PongMessage m => new(FrameType.Pong, m.Id, m.Body),
-        RequestMessage m => new(FrameType.Request, m.Id, CborValues.Encode(new object?[] { m.Method }.Concat(m.Args).ToArray())),
+        RequestMessage m => new(FrameType.Request, m.Id, (version >= ProtocolVersions.Compact ? CompactForms.EncodeRequest(m) : null)
+            ?? CborValues.Encode(new object?[] { m.Method }.Concat(m.Args).ToArray())),
         ResultMessage m => new(FrameType.Result, m.Id, CborValues.Encode(m.Values)),
         ErrorMessage m => new(FrameType.Error, m.Id, CborValues.EncodeArray(m.Kind, m.Text)),
-        EventMessage m => new(FrameType.Event, m.Seq, CborValues.Encode(m.Body)),
+        EventMessage m => new(FrameType.Event, m.Seq, (version >= ProtocolVersions.Compact ? CompactForms.EncodeEvent(m) : null) ?? CborValues.Encode(m.Body)),
         CreditMessage m => new(FrameType.Credit, 0, CborValues.Encode(m.Bytes)),
         _ => throw new ArgumentException($"cannot encode {message.GetType().Name}"),
     };
@@ -84,10 +92,26 @@ public static class MessageCodec
         _ => null,
     };
 
-    private static RequestMessage DecodeRequest(ushort id, object?[] items) =>
-        items.Length > 0 && AsText(items[0]) is { } method
-            ? new RequestMessage(id, method, items[1..])
-            : throw new ProtocolFormatException("REQUEST body must start with the method name");
+    // Both forms are read whatever version was negotiated: an integer first element marks the compact one (§4.1).
+    private static RequestMessage DecodeRequest(ushort id, (object?[] Items, ReadOnlyMemory<byte> Tail) body) => body switch
+    {
+        ({ Length: > 0 } items, var tail) when items[0] is long => CompactForms.DecodeRequest(id, items, tail),
+        (_, { Length: > 0 } tail) => throw CborValues.TrailingBytes(tail.Length),
+        ({ Length: > 0 } items, _) when AsText(items[0]) is { } method => new RequestMessage(id, method, items[1..]),
+        _ => throw new ProtocolFormatException("REQUEST body must start with the method name or code"),
+    };
+
+    private static EventMessage DecodeEvent(ushort seq, (object?[] Items, ReadOnlyMemory<byte> Tail) body) => body switch
+    {
+        ({ Length: > 0 } items, var tail) when items[0] is long => CompactForms.DecodeEvent(seq, items, tail),
+        (_, { Length: > 0 } tail) => throw CborValues.TrailingBytes(tail.Length),
+        (var items, _) => new EventMessage(seq, items),
+    };
+
+    private static IReadOnlyList<int> DecodeOffer(object? body) =>
+        body is Dictionary<object, object?> map && map.GetValueOrDefault("protos") is object?[] protos && protos.All(p => p is long and > 0 and <= int.MaxValue)
+            ? protos.Select(p => (int)(long)p!).ToArray()
+            : throw new ProtocolFormatException("HELLO_REQ body must be empty or a map {protos: [versions]}");
 
     private static ErrorMessage DecodeError(ushort id, object?[] items) =>
         new(id, AsText(items.ElementAtOrDefault(0)) ?? "unknown", AsText(items.ElementAtOrDefault(1)) ?? "");

@@ -26,13 +26,21 @@ public static class CborValues
 
     public static object? Decode(ReadOnlyMemory<byte> body)
     {
+        var (value, tail) = DecodePrefix(body);
+        return tail.Length == 0 ? value : throw TrailingBytes(tail.Length);
+    }
+
+    /// <summary>The error for bytes after a body's CBOR value where its form has no raw tail.</summary>
+    public static ProtocolFormatException TrailingBytes(int count) => new($"{count} bytes after the CBOR value");
+
+    /// <summary>Decodes the CBOR value at the start of <paramref name="body"/>; the bytes after it are the raw tail of a compact body (docs/protocol.md §5.4, §6.1).</summary>
+    public static (object? Value, ReadOnlyMemory<byte> Tail) DecodePrefix(ReadOnlyMemory<byte> body)
+    {
         try
         {
             var reader = new CborReader(body, CborConformanceMode.Lax);
             var value = Read(reader);
-            if (reader.BytesRemaining != 0)
-                throw new ProtocolFormatException($"{reader.BytesRemaining} bytes after the CBOR value");
-            return value;
+            return (value, body[(body.Length - reader.BytesRemaining)..]);
         }
         catch (CborContentException e)
         {
@@ -45,9 +53,13 @@ public static class CborValues
         }
     }
 
-    /// <summary>Decodes a body that must be an array (REQUEST, RESULT, ERROR, EVENT).</summary>
+    /// <summary>Decodes a body that must be an array (RESULT, ERROR).</summary>
     public static object?[] DecodeArray(ReadOnlyMemory<byte> body) =>
         Decode(body) as object?[] ?? throw new ProtocolFormatException("expected a CBOR array body");
+
+    /// <summary>Decodes a body that must start with an array (REQUEST, EVENT), returning the raw tail after it.</summary>
+    public static (object?[] Items, ReadOnlyMemory<byte> Tail) DecodeArrayPrefix(ReadOnlyMemory<byte> body) =>
+        DecodePrefix(body) is (object?[] items, var tail) ? (items, tail) : throw new ProtocolFormatException("expected a CBOR array body");
 
     private static void Write(CborWriter writer, object? value)
     {

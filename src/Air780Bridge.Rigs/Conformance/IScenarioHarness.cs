@@ -26,6 +26,11 @@ public interface IScenarioHarness
     /// harness's timeline arrives later than the module's events).</summary>
     Task SettleAsync(CancellationToken ct);
 
+    /// <summary>Calls <paramref name="onEntry"/> with every entry added from now on (wire and module-side, on this
+    /// machine's clock), on the adding thread, until disposed: a wait ends when its entry arrives instead of polling
+    /// <see cref="Snapshot"/>. Handlers must be quick and must not throw.</summary>
+    IDisposable Watch(Action<TimelineEntry> onEntry);
+
     /// <summary>Adds a module-side entry (API call or Lua event) on the shared clock.</summary>
     void Record(TimelineEntry entry);
 

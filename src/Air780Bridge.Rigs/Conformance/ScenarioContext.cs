@@ -28,18 +28,24 @@ public interface IModuleDriver
 /// Everything a scenario uses: the module, the harness, its own client ids, assertions that become
 /// <see cref="JudgedCheck"/>s, and timing series for the report's charts.
 /// </summary>
-public sealed class ScenarioContext
+public sealed class ScenarioContext : IDisposable
 {
     private readonly List<JudgedCheck> _checks = [];
     private readonly List<TimingSeries> _timings = [];
     private readonly List<long> _handles = [];
+    private readonly HashSet<long> _owned = [];
+    private readonly HashSet<string> _conns = [];
+    private readonly List<(Func<TimelineEntry, bool> Match, TaskCompletionSource<TimelineEntry> Done)> _entryWaiters = [];
+    private readonly Lock _wire = new();
+    private readonly IDisposable _watch;
     private readonly ModuleEventLog _events;
     private readonly int _eventCursor;
     private readonly IReadOnlyList<ICheck> _judges;
 
     /// <param name="judges">The harness checks <see cref="Judge"/> runs (<see cref="Scenario.Judges"/>).</param>
+    /// <param name="attempt">Which run of the scenario this is (<see cref="Run.ScenarioRunner"/>); a later run's client ids differ.</param>
     public ScenarioContext(IModuleDriver module, IScenarioHarness harness, ModuleEventLog events, string scenarioId, CancellationToken ct,
-        IReadOnlyList<ICheck>? judges = null)
+        IReadOnlyList<ICheck>? judges = null, int attempt = 1)
     {
         _judges = judges ?? [];
         Module = module;
@@ -49,8 +55,12 @@ public sealed class ScenarioContext
         ScenarioId = scenarioId;
         Token = ct;
         StartedUs = TimelineClock.NowUs;
-        ClientIdPrefix = $"{module.Name}-{scenarioId}".Replace('.', '-');
+        ClientIdPrefix = ClientIdPrefixOf(module.Name, scenarioId) + (attempt > 1 ? $"-run{attempt}" : "");
+        _watch = harness.Watch(OnEntry);
     }
+
+    /// <summary>Stops following the harness's timeline; <see cref="Timeline"/> still reads it.</summary>
+    public void Dispose() => _watch.Dispose();
 
     public IModuleDriver Module { get; }
     public IScenarioHarness Harness { get; }
@@ -58,7 +68,8 @@ public sealed class ScenarioContext
     public CancellationToken Token { get; }
     public long StartedUs { get; }
 
-    /// <summary>Every MQTT client id of this scenario starts with this, so its wire traffic can be told apart.</summary>
+    /// <summary>Every MQTT client id of this scenario starts with this and a '-', so its wire traffic can be told apart
+    /// from that of the scenarios running beside it.</summary>
     public string ClientIdPrefix { get; }
 
     public FirmwareExpectations Firmware => FirmwareExpectations.For(Module.Profile);
@@ -69,12 +80,18 @@ public sealed class ScenarioContext
     /// <summary>The handles this scenario created and has not closed (closed at the end of the scenario).</summary>
     public IReadOnlyList<long> OpenHandles => _handles;
 
+    public static string ClientIdPrefixOf(string module, string scenarioId) => $"{module}-{scenarioId}".Replace('.', '-');
+
     public string ClientId(string suffix = "c") => $"{ClientIdPrefix}-{suffix}";
 
     /// <summary>One Lua call on the module, recorded on the timeline.</summary>
     public async Task<object?[]> Lua(string method, params object?[] args)
     {
         var results = await Module.CallAsync(method, args, Token);
+        // The agent never hands out a handle twice in one boot (and a reboot ends every scenario beside the one that
+        // caused it), so the handles a scenario created are its own: their events and calls are what it sees.
+        if (method == "mqtt.create" && results.FirstOrDefault() is long created)
+            lock (_owned) _owned.Add(created);
         Harness.Record(new TimelineEntry
         {
             T = TimelineClock.NowUs, Kind = "module", Conn = Module.Name, Type = method.Replace("mqtt.", ""),
@@ -117,17 +134,17 @@ public sealed class ScenarioContext
 
     /// <summary>Waits for the next event <paramref name="name"/> of client <paramref name="h"/> raised since the scenario began.</summary>
     public Task<ModuleObservation> Event(long h, string name, TimeSpan? timeout = null, Func<ModuleObservation, bool>? where = null) =>
-        _events.WaitAsync(_eventCursor, o => o.Handle == h && o.Name == name && (where is null || where(o)),
+        _events.WaitAsync(h, _eventCursor, o => o.Name == name && (where is null || where(o)),
             timeout ?? TimeSpan.FromSeconds(20), $"event \"{name}\" on client {h}", Token);
 
     /// <summary>The first event named <paramref name="name"/> or <paramref name="orName"/> of client <paramref name="h"/>
     /// raised after <paramref name="afterUs"/>.</summary>
     public Task<ModuleObservation> EventAfter(long h, string name, string orName, long afterUs, TimeSpan? timeout = null) =>
-        _events.WaitAsync(_eventCursor, o => o.Handle == h && (o.Name == name || o.Name == orName) && o.T > afterUs,
+        _events.WaitAsync(h, _eventCursor, o => (o.Name == name || o.Name == orName) && o.T > afterUs,
             timeout ?? TimeSpan.FromSeconds(20), $"event \"{name}\" or \"{orName}\" on client {h}", Token);
 
     /// <summary>Events of client <paramref name="h"/> since the scenario began.</summary>
-    public IReadOnlyList<ModuleObservation> Events(long h) => _events.Since(_eventCursor).Where(o => o.Handle == h).ToList();
+    public IReadOnlyList<ModuleObservation> Events(long h) => _events.Since(h, _eventCursor);
 
     /// <summary>An assertion that always becomes a check in the report; a failed one also fails the scenario at the end.</summary>
     public bool Check(string id, string title, string source, bool ok, string? measured = null, string? allowed = null, string? explanation = null)
@@ -200,13 +217,76 @@ public sealed class ScenarioContext
     public void Measure(string name, IEnumerable<double> valuesMs) =>
         _timings.Add(new TimingSeries(name, valuesMs.ToList(), null, null));
 
-    /// <summary>The scenario's part of the timeline: its connections (by client id) and this module's entries.</summary>
+    /// <summary>
+    /// The first entry of <see cref="Timeline"/> that matches, or null when none has arrived within
+    /// <paramref name="timeout"/>: the wait ends as the entry is added.
+    /// </summary>
+    public async Task<TimelineEntry?> WaitForEntryAsync(Func<TimelineEntry, bool> match, TimeSpan timeout)
+    {
+        var done = new TaskCompletionSource<TimelineEntry>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_wire) _entryWaiters.Add((match, done));
+        try
+        {
+            // Registered first, so an entry added while the timeline is read is not missed.
+            if (Timeline().FirstOrDefault(match) is { } seen)
+                return seen;
+            return await done.Task.WaitAsync(timeout, Token);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+        finally
+        {
+            lock (_wire) _entryWaiters.RemoveAll(w => w.Done == done);
+        }
+    }
+
+    // Every entry the harness adds passes here: the scenario's own (its connections, by the client id of their
+    // CONNECT, and its clients' calls and events, by handle) go to its waiters.
+    private void OnEntry(TimelineEntry e)
+    {
+        if (e.T < StartedUs)
+            return;
+        List<(TaskCompletionSource<TimelineEntry> Done, TimelineEntry Entry)> done = [];
+        lock (_wire)
+        {
+            if (e is { Kind: "packet", Type: "CONNECT", Conn: { } conn } && e.ClientId?.StartsWith(ClientIdPrefix + "-", StringComparison.Ordinal) == true)
+                _conns.Add(conn);
+            if (_entryWaiters.Count == 0 || !Owns(e))
+                return;
+            foreach (var waiter in _entryWaiters.Where(w => w.Match(e)).ToList())
+            {
+                _entryWaiters.Remove(waiter);
+                done.Add((waiter.Done, e));
+            }
+        }
+        foreach (var (tcs, entry) in done)
+            tcs.TrySetResult(entry);
+    }
+
+    private bool Owns(TimelineEntry e)
+    {
+        if (e.Kind != "module")
+            return e.Conn is { } conn && _conns.Contains(conn);
+        if (e.Conn != Module.Name || e.Handle is not { } h)
+            return false;
+        lock (_owned) return _owned.Contains(h);
+    }
+
+    /// <summary>The scenario's part of the timeline: its connections (by client id) and the calls and events of its own
+    /// clients (by handle), not those of other scenarios running on the same module.</summary>
     public IReadOnlyList<TimelineEntry> Timeline()
     {
         var all = Harness.Snapshot().Where(e => e.T >= StartedUs).ToList();
-        var conns = all.Where(e => e is { Kind: "packet", Type: "CONNECT" } && e.ClientId?.StartsWith(ClientIdPrefix, StringComparison.Ordinal) == true)
+        var own = ClientIdPrefix + "-";
+        var conns = all.Where(e => e is { Kind: "packet", Type: "CONNECT" } && e.ClientId?.StartsWith(own, StringComparison.Ordinal) == true)
             .Select(e => e.Conn).ToHashSet();
-        return all.Where(e => e.Kind == "module" ? e.Conn == Module.Name : e.Conn is not null && conns.Contains(e.Conn)).ToList();
+        HashSet<long> handles;
+        lock (_owned) handles = [.. _owned];
+        return all.Where(e => e.Kind == "module"
+            ? e.Conn == Module.Name && e.Handle is { } h && handles.Contains(h)
+            : e.Conn is not null && conns.Contains(e.Conn)).ToList();
     }
 
     public static string Describe(IEnumerable<object?> values) => string.Join(", ", values.Select(Describe));

@@ -6,6 +6,8 @@ namespace Air780Bridge.Rigs.Conformance;
 public static partial class ConformanceSuite
 {
     private const string Ref = "luatos-mqtt-behaviour.md";
+    /// <summary>The conn_timeout the timeout scenarios set: the least the firmware accepts (it clamps to [5, 120] s).</summary>
+    private static readonly TimeSpan ConnTimeout = TimeSpan.FromSeconds(5);
 
     private static IEnumerable<Scenario> ConnectScenarios() =>
     [
@@ -19,7 +21,10 @@ public static partial class ConformanceSuite
         new("connect.refused", "connect", "CONNACK refusal: disconnect(rc), close, error(conack)",
             $"{Ref} §8 CONNACK rc != 0, §4 event order", Refused),
         new("connect.timeout", "connect", "conn_timeout: no CONNACK ends the attempt",
-            $"mqtt.create opts conn_timeout; {Ref} §1, §8", ConnectTimeout),
+            $"mqtt.create opts conn_timeout; {Ref} §1, §8", ConnectTimeout)
+        {
+            FixedWait = f => f.HasConnTimeout ? ConnTimeout : TimeSpan.Zero,
+        },
     ];
 
     private static async Task ConnectBasic(ScenarioContext ctx)
@@ -119,7 +124,7 @@ public static partial class ConformanceSuite
         // The harness accepts TCP and never answers: the module waits for a CONNACK that cannot come.
         using var mute = ctx.Harness.Mute(ctx.ClientId());
         var (host, port) = ctx.Harness.Plain;
-        var h = await ctx.Create(null, host, (long)port, null, new Dictionary<string, object?> { ["conn_timeout"] = 5L });
+        var h = await ctx.Create(null, host, (long)port, null, new Dictionary<string, object?> { ["conn_timeout"] = (long)ConnTimeout.TotalSeconds });
         await ctx.Lua("mqtt.auth", h, ctx.ClientId());
         await ctx.Lua("mqtt.on", h, true);
         var started = TimelineClock.NowUs;

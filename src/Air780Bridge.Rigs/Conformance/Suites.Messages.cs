@@ -13,9 +13,13 @@ public static partial class ConformanceSuite
         new("publish.qos0", "publish", "QoS 0 publish: id 0, sent at once", "publish(topic, data), sent event, §5", PublishQos0),
         new("publish.qos1", "publish", "QoS 1 publish: sent only after PUBACK", "publish(.., 1), sent event, §4, [MQTT-4.3.2-1]", PublishQos1)
         {
+            FixedWait = _ => NoEventWindow,
             Judges = Checks(CheckIds.PublishQos1SentAfterPuback, CheckIds.PacketIdNonZero, CheckIds.PacketIdNotReusedInFlight),
         },
-        new("publish.qos2", "publish", "QoS 2 publish: PUBREC -> PUBREL -> PUBCOMP, sent only on PUBCOMP", "publish(.., 2); doc page says PUBREC; §5, §16.1", PublishQos2) { Judges = Checks(CheckIds.PublishQos2SentAfterPubcomp) },
+        new("publish.qos2", "publish", "QoS 2 publish: PUBREC -> PUBREL -> PUBCOMP, sent only on PUBCOMP", "publish(.., 2); doc page says PUBREC; §5, §16.1", PublishQos2)
+        {
+            Judges = Checks(CheckIds.PublishQos2SentAfterPubcomp), FixedWait = _ => NoEventWindow,
+        },
         new("publish.retain", "publish", "retain flag reaches the broker and the retained message is delivered", "publish(.., retain=1), [MQTT-3.3.1-5] (broker)", PublishRetain),
         new("publish.message-ids", "publish", "one message-id counter shared by publish, subscribe and unsubscribe, from 1 after auth()", "§5 message ids", MessageIds),
         new("subscribe.inbound", "subscribe", "subscribe(topic, qos): suback and inbound QoS 0/1/2 with their acks", "subscribe, recv + metas, suback, §6, [MQTT-4.3.2-2], [MQTT-4.3.3-2]", SubscribeInbound) { Judges = Checks(CheckIds.InboundQos1Puback, CheckIds.InboundQos2PubrecPubcomp) },
@@ -197,16 +201,7 @@ public static partial class ConformanceSuite
     internal static async Task<TimelineEntry> Entry(ScenarioContext ctx, string what, Func<TimelineEntry, bool> match, TimeSpan? timeout = null)
     {
         var limit = timeout ?? TimeSpan.FromSeconds(10);
-        var deadline = DateTime.UtcNow + limit;
-        // The tap appends from its own threads; a short poll of the snapshot keeps this independent of how it signals.
-        while (true)
-        {
-            if (ctx.Timeline().FirstOrDefault(match) is { } found)
-                return found;
-            if (DateTime.UtcNow > deadline)
-                throw new ScenarioFailedException($"the tap saw no {what} within {limit.TotalSeconds:0} s");
-            await Task.Delay(50, ctx.Token);
-        }
+        return await ctx.WaitForEntryAsync(match, limit) ?? throw new ScenarioFailedException($"the tap saw no {what} within {limit.TotalSeconds:0} s");
     }
 
     /// <summary>True when the event is raised within <see cref="NoEventWindow"/> (used to show that something does NOT happen).</summary>

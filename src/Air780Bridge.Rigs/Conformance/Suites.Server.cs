@@ -18,26 +18,34 @@ public static partial class ConformanceSuite
     private const string Lib = "components/network/libemqtt/luat_lib_mqtt.c";
     /// <summary>How long a module gets to close after a violation before the verdict says it did not.</summary>
     private static readonly TimeSpan CloseWindow = TimeSpan.FromSeconds(3);
+    /// <summary>How long a connection must stay up after a fault the module is expected to survive.</summary>
+    private static readonly TimeSpan StaysWindow = TimeSpan.FromSeconds(1);
+    /// <summary>When the harness sends the late CONNACK: after the scenario's conn_timeout has ended the attempt.</summary>
+    private static readonly TimeSpan LateConnackDelay = TimeSpan.FromSeconds(8);
+    /// <summary>The close window waited out where the firmware keeps the connection open (it never closes, so the
+    /// whole window passes); one that closes ends it at once.</summary>
+    private static Func<FirmwareExpectations, TimeSpan> OpenUnless(Func<FirmwareExpectations, bool> closes) =>
+        f => closes(f) ? TimeSpan.Zero : CloseWindow;
 
     private static IEnumerable<Scenario> ServerScenarios() =>
     [
-        new("server.bad-remaining-length", "server", "a 5-byte remaining length: the module must close", "[MQTT-4.8.0-1]; §2.2.3; " + Cli + " mqtt_parse", BadRemainingLength),
-        new("server.reserved-flags", "server", "PINGRESP with reserved flags 0xF: the module must close", "[MQTT-2.2.2-2]; " + Pkt + " MQTTParseMessageType", ReservedFlags),
-        new("server.unknown-type", "server", "a packet of reserved type 0: the module must close", "[MQTT-4.8.0-1]; " + Cli + " luat_mqtt_msg_cb", UnknownType),
-        new("server.publish-qos3", "server", "PUBLISH with QoS 3: the module must close", "[MQTT-3.3.1-4]; " + Cli + " luat_mqtt_msg_cb (98)", PublishQos3Scenario),
-        new("server.wildcard-topic", "server", "PUBLISH to a topic name with + and #: the module must close", "[MQTT-3.3.2-2], [MQTT-4.8.0-1]", WildcardTopicScenario),
-        new("server.invalid-utf8-topic", "server", "PUBLISH whose topic is ill-formed UTF-8 with U+0000: the module must close", "[MQTT-1.5.3-1], [MQTT-1.5.3-2]", InvalidUtf8),
-        new("server.second-connack", "server", "a second CONNACK: the module must close", "[MQTT-3.2.0-1], [MQTT-4.8.0-1]; " + Cli + " luat_mqtt_msg_cb (95)", SecondConnackScenario),
-        new("server.stray-puback", "server", "PUBACK for an id not in flight: sent(id), connection stays", Cli + " MQTT_MSG_PUBACK; " + Lib + " \"sent\"", ctx => StrayAckScenario(ctx, "stray-puback")),
-        new("server.stray-pubrec", "server", "PUBREC for an id not in flight: PUBREL(id), connection stays", Cli + " MQTT_MSG_PUBREC -> mqtt_pubrel", ctx => StrayAckScenario(ctx, "stray-pubrec")),
-        new("server.stray-suback", "server", "SUBACK for an id not in flight: suback event, connection stays", Cli + " MQTT_MSG_SUBACK", ctx => StrayAckScenario(ctx, "stray-suback")),
-        new("server.stray-unsuback", "server", "UNSUBACK for an id not in flight: unsuback event, connection stays", Cli + " MQTT_MSG_UNSUBACK", ctx => StrayAckScenario(ctx, "stray-unsuback")),
-        new("server.suback-failure", "server", "SUBACK with return code 0x80: suback(false, 128)", "§3.9.3; " + Lib + " \"suback\"", SubackFailureScenario),
-        new("server.pubrel-before-pubrec", "server", "PUBREL for an id never received: PUBCOMP(id)", "[MQTT-4.3.3-2]; " + Cli + " MQTT_MSG_PUBREL", PubrelFirst),
+        new("server.bad-remaining-length", "server", "a 5-byte remaining length: the module must close", "[MQTT-4.8.0-1]; §2.2.3; " + Cli + " mqtt_parse", BadRemainingLength) { FixedWait = OpenUnless(_ => false) },
+        new("server.reserved-flags", "server", "PINGRESP with reserved flags 0xF: the module must close", "[MQTT-2.2.2-2]; " + Pkt + " MQTTParseMessageType", ReservedFlags) { FixedWait = OpenUnless(_ => false) },
+        new("server.unknown-type", "server", "a packet of reserved type 0: the module must close", "[MQTT-4.8.0-1]; " + Cli + " luat_mqtt_msg_cb", UnknownType) { FixedWait = OpenUnless(_ => false) },
+        new("server.publish-qos3", "server", "PUBLISH with QoS 3: the module must close", "[MQTT-3.3.1-4]; " + Cli + " luat_mqtt_msg_cb (98)", PublishQos3Scenario) { FixedWait = OpenUnless(f => f.Profile.DefensiveParsing) },
+        new("server.wildcard-topic", "server", "PUBLISH to a topic name with + and #: the module must close", "[MQTT-3.3.2-2], [MQTT-4.8.0-1]", WildcardTopicScenario) { FixedWait = OpenUnless(_ => false) },
+        new("server.invalid-utf8-topic", "server", "PUBLISH whose topic is ill-formed UTF-8 with U+0000: the module must close", "[MQTT-1.5.3-1], [MQTT-1.5.3-2]", InvalidUtf8) { FixedWait = OpenUnless(_ => false) },
+        new("server.second-connack", "server", "a second CONNACK: the module must close", "[MQTT-3.2.0-1], [MQTT-4.8.0-1]; " + Cli + " luat_mqtt_msg_cb (95)", SecondConnackScenario) { FixedWait = OpenUnless(f => f.Profile.DefensiveParsing) },
+        new("server.stray-puback", "server", "PUBACK for an id not in flight: sent(id), connection stays", Cli + " MQTT_MSG_PUBACK; " + Lib + " \"sent\"", ctx => StrayAckScenario(ctx, "stray-puback")) { FixedWait = _ => StaysWindow },
+        new("server.stray-pubrec", "server", "PUBREC for an id not in flight: PUBREL(id), connection stays", Cli + " MQTT_MSG_PUBREC -> mqtt_pubrel", ctx => StrayAckScenario(ctx, "stray-pubrec")) { FixedWait = _ => StaysWindow },
+        new("server.stray-suback", "server", "SUBACK for an id not in flight: suback event, connection stays", Cli + " MQTT_MSG_SUBACK", ctx => StrayAckScenario(ctx, "stray-suback")) { FixedWait = _ => StaysWindow },
+        new("server.stray-unsuback", "server", "UNSUBACK for an id not in flight: unsuback event, connection stays", Cli + " MQTT_MSG_UNSUBACK", ctx => StrayAckScenario(ctx, "stray-unsuback")) { FixedWait = _ => StaysWindow },
+        new("server.suback-failure", "server", "SUBACK with return code 0x80: suback(false, 128)", "§3.9.3; " + Lib + " \"suback\"", SubackFailureScenario) { FixedWait = _ => StaysWindow },
+        new("server.pubrel-before-pubrec", "server", "PUBREL for an id never received: PUBCOMP(id)", "[MQTT-4.3.3-2]; " + Cli + " MQTT_MSG_PUBREL", PubrelFirst) { FixedWait = _ => StaysWindow },
         new("server.qos2-duplicate", "server", "a QoS 2 redelivery with DUP=1 before PUBREL: PUBREC again, delivered once", "[MQTT-4.3.3-2]; " + Cli + " MQTT_MSG_PUBLISH", Qos2Duplicate),
         new("server.oversize", "server", "a packet larger than rxSize: the module closes (transient error)", "[MQTT-4.8.0-2]; " + Cli + " luat_mqtt_read_packet", Oversize),
         new("server.split", "server", "one PUBLISH in 1-byte TCP segments is reassembled", "§4.2; " + Cli + " mqtt_parse", Split),
-        new("server.late-connack", "server", "CONNACK only after conn_timeout: the attempt has ended, the late CONNACK changes nothing", "§3.2 (no statement id); " + Cli + " conn_timer", LateConnack),
+        new("server.late-connack", "server", "CONNACK only after conn_timeout: the attempt has ended, the late CONNACK changes nothing", "§3.2 (no statement id); " + Cli + " conn_timer", LateConnack) { FixedWait = _ => LateConnackDelay },
     ];
 
     /// <summary>Connects a client with autoreconnect off: every close ends in "close" and the scenario reconnects itself.</summary>
@@ -232,7 +240,7 @@ public static partial class ConformanceSuite
                     await Raised(ctx, h, "unsuback"), allowed: "unsuback");
                 break;
         }
-        var closed = await ClosedByModule(ctx, h, TimeSpan.FromSeconds(1));
+        var closed = await ClosedByModule(ctx, h, StaysWindow);
         ctx.Check($"server.{fault}.stays", "the connection stays up (3.1.1 asks nothing of a client here; the firmware does not close)", $"{Cli} luat_mqtt_msg_cb",
             !closed, measured: closed ? "closed" : "open", allowed: "open");
         await Recovers(ctx, h, closed);
@@ -253,7 +261,7 @@ public static partial class ConformanceSuite
             ctx.Check("server.suback-failure.event", "suback(false, 128) for return code 0x80", $"{Lib} \"suback\" (ok = code <= 2); {Ref} §5",
                 suback.Args is [false, 128L], measured: ScenarioContext.Describe(suback.Args), allowed: "false, 128");
         }
-        var closed = await ClosedByModule(ctx, h, TimeSpan.FromSeconds(1));
+        var closed = await ClosedByModule(ctx, h, StaysWindow);
         ctx.Check("server.suback-failure.stays", "a refused subscription leaves the connection up", "§3.9.3", !closed, measured: closed ? "closed" : "open", allowed: "open");
         await Recovers(ctx, h, closed);
     }
@@ -266,7 +274,7 @@ public static partial class ConformanceSuite
         var pubcomp = await Packet(ctx, "up", "PUBCOMP", e => e.PacketId == id);
         ctx.Check("server.pubrel-before-pubrec.pubcomp", $"PUBCOMP({id}) answers the PUBREL with the same id", $"[MQTT-4.3.3-2]; {Cli} MQTT_MSG_PUBREL -> mqtt_pubcomp",
             pubcomp.PacketId == id, measured: $"PUBCOMP({pubcomp.PacketId})");
-        var closed = await ClosedByModule(ctx, h, TimeSpan.FromSeconds(1));
+        var closed = await ClosedByModule(ctx, h, StaysWindow);
         ctx.Check("server.pubrel-before-pubrec.stays", "the connection stays up", $"{Cli} luat_mqtt_msg_cb", !closed, measured: closed ? "closed" : "open", allowed: "open");
         await Recovers(ctx, h, closed);
     }
@@ -344,10 +352,10 @@ public static partial class ConformanceSuite
     private static async Task LateConnack(ScenarioContext ctx)
     {
         var (host, port) = ctx.Harness.Plain;
-        var h = await ctx.Create(null, host, (long)port, null, new Dictionary<string, object?> { ["conn_timeout"] = 5L });
+        var h = await ctx.Create(null, host, (long)port, null, new Dictionary<string, object?> { ["conn_timeout"] = (long)ConnTimeout.TotalSeconds });
         await ctx.Lua("mqtt.auth", h, ctx.ClientId(), "user", "pass");
         await ctx.Lua("mqtt.on", h, true);
-        using (ctx.Harness.LateConnack(ctx.ClientId(), TimeSpan.FromSeconds(8)))
+        using (ctx.Harness.LateConnack(ctx.ClientId(), LateConnackDelay))
         {
             await ctx.Lua("mqtt.connect", h);
             if (ctx.Firmware.HasConnTimeout)

@@ -10,36 +10,52 @@ public static partial class ConformanceSuite
         new("keepalive.ping-period", "keepalive", "keepalive(5) is clamped to 15 s; PINGREQ every 75 % of it", "keepalive(time), pong event, §2, §7, [MQTT-3.1.2-23]", KeepalivePing)
         {
             Judges = Checks(CheckIds.KeepalivePingPeriod, CheckIds.KeepaliveLimit),
+            FixedWait = _ => TimeSpan.FromMilliseconds(2 * FirmwareExpectations.PingPeriodMs(ClampedKeepaliveSeconds)),
         },
         new("will.abrupt-loss", "will", "will published after an abrupt loss", "will(topic, payload, qos, retain), [MQTT-3.1.2-8] (broker)", WillOnLoss),
-        new("will.clean-disconnect", "will", "no will after disconnect()", "disconnect(), [MQTT-3.1.2-10] (broker)", WillNotOnDisconnect),
+        new("will.clean-disconnect", "will", "no will after disconnect()", "disconnect(), [MQTT-3.1.2-10] (broker)", WillNotOnDisconnect)
+        {
+            FixedWait = _ => NoEventWindow,
+        },
         new("reconnect.period", "reconnect", "autoreconn(true, 1000): every drop is followed by a reconnect after the period, no backoff", "autoreconn(enable, period), §2, §8", ReconnectPeriod)
         {
-            Judges = Checks(CheckIds.ReconnectPeriod),
+            Judges = Checks(CheckIds.ReconnectPeriod), FixedWait = _ => ReconnectDrops * ReconnectPeriodTime,
         },
-        new("reconnect.disconnect-keeps-autoreconn", "reconnect", "disconnect() does not stop autoreconnect", "disconnect() vs autoreconn, §9, §16.6", DisconnectKeepsAutoreconn),
-        new("reconnect.close-silences", "reconnect", "close() releases the client and silences every later event", "close(), §9", CloseSilences),
+        new("reconnect.disconnect-keeps-autoreconn", "reconnect", "disconnect() does not stop autoreconnect", "disconnect() vs autoreconn, §9, §16.6", DisconnectKeepsAutoreconn)
+        {
+            FixedWait = _ => ReconnectPeriodTime,
+        },
+        new("reconnect.close-silences", "reconnect", "close() releases the client and silences every later event", "close(), §9", CloseSilences)
+        {
+            FixedWait = _ => NoEventWindow,
+        },
         new("reconnect.no-retransmission", "reconnect", "nothing unacknowledged is re-sent after a reconnect (documented deviation)", "seed: no retransmission; [MQTT-4.4.0-1]", NoRetransmission)
         {
-            Judges = Checks(CheckIds.ReconnectNoResend),
+            Judges = Checks(CheckIds.ReconnectNoResend), FixedWait = _ => ReconnectPeriodTime + NoEventWindow,
         },
         new("robust.duplicate-client-id", "robustness", "a second session with the same client id ends the module's with a disconnect event", "auth() client id uniqueness, §4 disconnect", DuplicateClientId),
         new("robust.rx-overflow", "robustness", "a publish larger than rxSize closes the connection: disconnect(0), no error event", "create opts rxSize, §6", RxOverflow),
         new("api.debug", "robustness", "debug(true/false) returns nothing and the client keeps working", "debug(onoff)", Debug),
     ];
 
+    /// <summary>The keepalive the firmware clamps keepalive(5) to (§2), so the ping-period scenario waits for two of its pings.</summary>
+    private const int ClampedKeepaliveSeconds = 15;
+    /// <summary>The reconnect scenarios' autoreconn period, and how many drops reconnect.period follows.</summary>
+    private static readonly TimeSpan ReconnectPeriodTime = TimeSpan.FromMilliseconds(1000);
+    private const int ReconnectDrops = 3;
+
     private static async Task KeepalivePing(ScenarioContext ctx)
     {
         var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.keepalive", c, 5L));
         var connect = await Connect(ctx, ctx.ClientId());
-        ctx.Check("keepalive.clamp", "keepalive(5) is clamped to 15 in CONNECT", $"{Ref} §2 keepalive", connect.KeepAlive == 15,
-            measured: $"{connect.KeepAlive} s", allowed: "15 s");
+        ctx.Check("keepalive.clamp", $"keepalive(5) is clamped to {ClampedKeepaliveSeconds} in CONNECT", $"{Ref} §2 keepalive", connect.KeepAlive == ClampedKeepaliveSeconds,
+            measured: $"{connect.KeepAlive} s", allowed: $"{ClampedKeepaliveSeconds} s");
         // Two pings give the ping-period check an interval; the check measures and charts it against its own range.
         var first = await Packet(ctx, "up", "PINGREQ", _ => true, TimeSpan.FromSeconds(20));
         await Packet(ctx, "up", "PINGREQ", e => e.T > first.T, TimeSpan.FromSeconds(20));
         if (ctx.Firmware.HasPongEvent)
             await ctx.Event(h, "pong");
-        await ctx.Judge(new CheckExpectation { KeepAliveSeconds = 15 });
+        await ctx.Judge(new CheckExpectation { KeepAliveSeconds = ClampedKeepaliveSeconds });
         await ctx.Close(h);
     }
 
@@ -85,9 +101,9 @@ public static partial class ConformanceSuite
 
     private static async Task ReconnectPeriod(ScenarioContext ctx)
     {
-        const long period = 1000;
+        var period = (long)ReconnectPeriodTime.TotalMilliseconds;
         var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, period));
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < ReconnectDrops; i++)
         {
             var dropped = TimelineClock.NowUs;
             await ctx.Harness.DropAsync(ctx.ClientId(), ctx.Token);
@@ -101,7 +117,7 @@ public static partial class ConformanceSuite
 
     private static async Task DisconnectKeepsAutoreconn(ScenarioContext ctx)
     {
-        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, 1000L));
+        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, (long)ReconnectPeriodTime.TotalMilliseconds));
         await ctx.Lua("mqtt.disconnect", h);
         var disconnect = await ctx.Event(h, "disconnect");
         var reconnected = await Raised(ctx, h, "conack", o => o.T > disconnect.T);
@@ -126,7 +142,7 @@ public static partial class ConformanceSuite
 
     private static async Task NoRetransmission(ScenarioContext ctx)
     {
-        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, 1000L));
+        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, (long)ReconnectPeriodTime.TotalMilliseconds));
         long? id;
         long dropped;
         using (ctx.Harness.WithholdAck(ctx.ClientId(), "PUBACK"))

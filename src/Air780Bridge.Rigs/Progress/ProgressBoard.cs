@@ -36,7 +36,7 @@ public sealed class ProgressBoard
         lock (_gate)
         {
             var row = RowOf(module);
-            row.Current = (scenarioId, title, _time.GetTimestamp());
+            row.Running.Add((scenarioId, title, _time.GetTimestamp()));
             return row.Freeze(_time);
         }
     }
@@ -47,7 +47,7 @@ public sealed class ProgressBoard
         {
             var row = RowOf(module);
             row.Done.Add(result.Verdict);
-            if (row.Current?.Id == result.Id) row.Current = null;
+            row.Running.RemoveAll(r => r.Id == result.Id);
             return row.Freeze(_time);
         }
     }
@@ -57,7 +57,7 @@ public sealed class ProgressBoard
         lock (_gate)
         {
             var row = RowOf(result.Name);
-            row.Current = null;
+            row.Running.Clear();
             row.Final = result;
             return row.Freeze(_time);
         }
@@ -76,14 +76,14 @@ public sealed class ProgressBoard
     private sealed class Row(ModulePlan plan)
     {
         public readonly List<Verdict> Done = [];
-        public (string Id, string Title, long Since)? Current;
+        /// <summary>In start order: a module runs its independent scenarios side by side.</summary>
+        public readonly List<(string Id, string Title, long Since)> Running = [];
         public ModuleResult? Final;
 
-        public ModuleProgress Freeze(TimeProvider time) => new(
-            plan,
-            VerdictCounts.Of(Done),
-            Current?.Id, Current?.Title, Current is { } c ? time.GetElapsedTime(c.Since) : null,
-            Final?.Verdict, Final?.Error);
+        // The longest-running one is shown: the one a stuck module is most likely stuck in.
+        public ModuleProgress Freeze(TimeProvider time) => Running.FirstOrDefault() is var (id, title, since) && id is not null
+            ? new(plan, VerdictCounts.Of(Done), id, title, time.GetElapsedTime(since), Final?.Verdict, Final?.Error)
+            : new(plan, VerdictCounts.Of(Done), null, null, null, Final?.Verdict, Final?.Error);
     }
 }
 

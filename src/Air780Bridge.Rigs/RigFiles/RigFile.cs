@@ -20,6 +20,9 @@ public sealed record RigFile
     public IReadOnlyList<RigSuite> Suites { get; set; } = [];
     /// <summary>How many modules run at the same time.</summary>
     public int Parallelism { get; set; } = 1;
+    /// <summary>How many scenarios of one module run at the same time, each on its own MQTT clients (exclusive
+    /// scenarios always run alone). Each holds one or two sockets on the module, which has few to spare.</summary>
+    public int ScenarioParallelism { get; set; } = 4;
     /// <summary>A check a scenario exists to exercise that comes out Inconclusive fails the scenario instead of being
     /// shown as not judged (CI that must prove every expected rule was exercised).</summary>
     public bool Strict { get; init; }

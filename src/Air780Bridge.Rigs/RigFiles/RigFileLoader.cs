@@ -221,6 +221,8 @@ internal static partial class RigFileLoader
             CheckSuites(rig.Suites, "suites");
             if (rig.Parallelism < 1)
                 error(lines.Of("parallelism"), $"\"parallelism\" is {rig.Parallelism}; it must be at least 1 (1 runs one module at a time)");
+            if (rig.ScenarioParallelism < 1)
+                error(lines.Of("scenarioParallelism"), $"\"scenarioParallelism\" is {rig.ScenarioParallelism}; it must be at least 1 (1 runs one scenario of a module at a time)");
             if (rig.Timeouts.ScenarioSeconds < 1)
                 error(lines.Of("timeouts.scenarioSeconds"), $"\"timeouts.scenarioSeconds\" is {rig.Timeouts.ScenarioSeconds}; it must be at least 1");
             if (rig.Timeouts.RunSeconds < rig.Timeouts.ScenarioSeconds)

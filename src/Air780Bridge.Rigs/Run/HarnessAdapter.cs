@@ -36,6 +36,12 @@ public sealed class HarnessAdapter : IRigHarness
 
     public void Record(TimelineEntry entry) => _harness.Timeline.Append(entry);
 
+    public IDisposable Watch(Action<TimelineEntry> onEntry)
+    {
+        _harness.Timeline.Appended += onEntry;
+        return new Undo(() => _harness.Timeline.Appended -= onEntry);
+    }
+
     public async Task DropAsync(string clientId, CancellationToken ct)
     {
         foreach (var conn in OpenConnectionsOf(clientId))

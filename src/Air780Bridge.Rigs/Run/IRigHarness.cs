@@ -30,6 +30,7 @@ internal sealed class DialOverride(IScenarioHarness inner, string host, int port
     public Task SettleAsync(CancellationToken ct) => inner.SettleAsync(ct);
     public long ClockUncertaintyUs => inner.ClockUncertaintyUs;
     public void Record(TimelineEntry entry) => inner.Record(entry);
+    public IDisposable Watch(Action<TimelineEntry> onEntry) => inner.Watch(onEntry);
     public Task DropAsync(string clientId, CancellationToken ct) => inner.DropAsync(clientId, ct);
     public IDisposable WithholdAck(string clientId, string packetType) => inner.WithholdAck(clientId, packetType);
     public IDisposable Refuse(string clientId, int returnCode) => inner.Refuse(clientId, returnCode);

@@ -18,6 +18,7 @@ public sealed class RemoteHarnessAdapter : IRigHarness
     private readonly string _host;
     private readonly int _port;
     private readonly List<TimelineEntry> _local = [];
+    private readonly List<Action<TimelineEntry>> _watchers = [];
     private readonly Lock _gate = new();
 
     private RemoteHarnessAdapter(RemoteHarnessClient remote, string host, int port, long offsetUs, long uncertaintyUs)
@@ -72,7 +73,30 @@ public sealed class RemoteHarnessAdapter : IRigHarness
 
     public void Record(TimelineEntry entry)
     {
-        lock (_gate) _local.Add(entry);
+        Action<TimelineEntry>[] watchers;
+        lock (_gate)
+        {
+            _local.Add(entry);
+            watchers = [.. _watchers];
+        }
+        foreach (var watch in watchers)
+            watch(entry);
+    }
+
+    public IDisposable Watch(Action<TimelineEntry> onEntry)
+    {
+        void Remote(TimelineEntry e)
+        {
+            if (e.Type != ControlChannel.SyncFault)
+                onEntry(e with { T = e.T - ClockOffsetUs });
+        }
+        _remote.Timeline.Appended += Remote;
+        lock (_gate) _watchers.Add(onEntry);
+        return new Undo(() =>
+        {
+            _remote.Timeline.Appended -= Remote;
+            lock (_gate) _watchers.Remove(onEntry);
+        });
     }
 
     public async Task DropAsync(string clientId, CancellationToken ct)

@@ -31,7 +31,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
         CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        ReserveThreads(rig.Modules.Count);
+        ReserveThreads(rig.Modules.Count, rig.ScenarioParallelism);
         var output = Path.GetFullPath(outputDir ?? rig.ResolveOutput(started));
         Directory.CreateDirectory(output);
         var plan = new RunPlan(rig.Name ?? "rig", rig.Modules.Select(m => new ModulePlan(m.Name, m.Connection, Selected(m).Count)).ToList());
@@ -66,14 +66,30 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
         ConformanceSuite.All.Where(s => rig.Selects(module, s.Suite, s.Id)).ToList();
 
     /// <summary>
+    /// The least this rig's run can take, from the scenarios' declared fixed waits: each module's floor
+    /// (<see cref="ConformanceSuite.FloorOf"/>), modules taken in rig order by the first of <c>parallelism</c> slots to
+    /// come free, as the run takes them.
+    /// </summary>
+    public TimeSpan ProtocolFloor()
+    {
+        var slots = new TimeSpan[Math.Max(1, Math.Min(rig.Parallelism, rig.Modules.Count))];
+        foreach (var module in rig.Modules)
+        {
+            var first = Array.IndexOf(slots, slots.Min());
+            slots[first] += ConformanceSuite.FloorOf(Selected(module), module.Profile);
+        }
+        return slots.Max();
+    }
+
+    /// <summary>
     /// Timings are the point of a run: a thread pool that starts at one thread per core and grows by one every
     /// half second would add its own delays to reconnects and pings when many modules, twins and the harness
     /// share a small machine, so it starts with room for all of them.
     /// </summary>
-    private static void ReserveThreads(int modules)
+    private static void ReserveThreads(int modules, int scenariosPerModule)
     {
         ThreadPool.GetMinThreads(out var workers, out var io);
-        var wanted = 16 + 4 * modules;
+        var wanted = 16 + modules * (4 + scenariosPerModule);
         if (workers < wanted) ThreadPool.SetMinThreads(wanted, Math.Max(io, wanted));
     }
 
@@ -126,40 +142,49 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
                 return Failed(module, $"HELLO reports IMEI {hello.Imei ?? "(none)"}, the rig expects {expected}: wrong cable or port order?") with { Hello = Hello(hello) };
 
             var events = new ModuleEventLog();
-            client.EventReceived += e => Observe(e, module.Name, events, harness);
+            var outages = new LinkOutages();
+            client.EventReceived += e => Observe(e, module.Name, events, outages, harness);
             var driver = new ClientDriver(client, module);
             IScenarioHarness view = module.Overrides?.BrokerAddress is { } own && HostPort.Parse(own) is var dial
                 ? new DialOverride(harness, dial.Host, dial.Port)
                 : harness;
-            var results = new List<ScenarioResult>();
-            foreach (var scenario in scenarios)
+            var results = await ScenarioSchedule.RunAsync(scenarios, Firmware.FirmwareExpectations.For(module.Profile), rig.ScenarioParallelism, async scenario =>
             {
-                if (ct.IsCancellationRequested)
+                for (var attempt = 1; ; attempt++)
                 {
-                    results.Add(new ScenarioResult { Id = scenario.Id, Title = scenario.Title, Suite = scenario.Suite, Verdict = Verdict.Error, Message = "not run: the run was stopped" });
-                    continue;
-                }
-                if (!client.IsLinkUp)
-                {
-                    // The port vanished (a reboot re-enumerates USB): wait for it within the link's reconnect time
-                    // instead of failing every remaining scenario while it comes back.
-                    moduleLog.Warning("{Module}: the port is gone; waiting for it before {Scenario}", module.Name, scenario.Id);
-                    if (!await client.WaitUntilLinkUpAsync(ct))
+                    if (ct.IsCancellationRequested)
+                        return new ScenarioResult { Id = scenario.Id, Title = scenario.Title, Suite = scenario.Suite, Verdict = Verdict.Error, Message = "not run: the run was stopped" };
+                    if (!client.IsLinkUp)
                     {
-                        results.Add(new ScenarioResult
+                        // The port vanished (a reboot re-enumerates USB): wait for it within the link's reconnect time
+                        // instead of failing every remaining scenario while it comes back.
+                        moduleLog.Warning("{Module}: the port is gone; waiting for it before {Scenario}", module.Name, scenario.Id);
+                        if (!await client.WaitUntilLinkUpAsync(ct).ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default))
                         {
-                            Id = scenario.Id, Title = scenario.Title, Suite = scenario.Suite, Verdict = Verdict.Error,
-                            Message = $"not run: {client.LinkFailure ?? "the link to the module is closed"}",
-                        });
+                            return new ScenarioResult
+                            {
+                                Id = scenario.Id, Title = scenario.Title, Suite = scenario.Suite, Verdict = Verdict.Error,
+                                Message = ct.IsCancellationRequested ? "not run: the run was stopped" : $"not run: {client.LinkFailure ?? "the link to the module is closed"}",
+                            };
+                        }
+                    }
+                    var outagesBefore = outages.Count;
+                    progress.ScenarioStarted(module.Name, scenario.Id, scenario.Title);
+                    var result = await ScenarioRunner.RunAsync(scenario, driver, view, events, rig.ScenarioTimeout(module), ct, rig.Strict, attempt);
+                    // The link went while the scenario ran (a vanished port, not the module's doing): what it judged is
+                    // about the link, so it runs once more when the port is back. Scenarios beside it lost it too.
+                    if (attempt == 1 && !scenario.Exclusive && result.Verdict is Verdict.Fail or Verdict.Error && outages.Count != outagesBefore && !ct.IsCancellationRequested)
+                    {
+                        moduleLog.Warning("{Module} {Scenario}: {Verdict} while the link was down ({Message}); running it again", module.Name, scenario.Id, result.Verdict, result.Message);
                         continue;
                     }
+                    if (attempt > 1)
+                        result = result with { Message = $"run again: the link to the module went during the first run{(result.Message is { } m ? "; " + m : "")}" };
+                    moduleLog.Information("{Module} {Scenario}: {Verdict} {Message}", module.Name, scenario.Id, result.Verdict, result.Message);
+                    progress.ScenarioFinished(module.Name, result);
+                    return result;
                 }
-                progress.ScenarioStarted(module.Name, scenario.Id, scenario.Title);
-                var result = await ScenarioRunner.RunAsync(scenario, driver, view, events, rig.ScenarioTimeout(module), ct, rig.Strict);
-                moduleLog.Information("{Module} {Scenario}: {Verdict} {Message}", module.Name, scenario.Id, result.Verdict, result.Message);
-                results.Add(result);
-                progress.ScenarioFinished(module.Name, result);
-            }
+            });
             return new ModuleResult { Name = module.Name, Connection = module.Connection, Profile = module.Profile, Hello = Hello(hello), Scenarios = results };
         }
         catch (Exception e) when (e is LinkUnavailableException or LinkTimeoutException or LinkLostException or ModuleRebootedException or IOException)
@@ -180,8 +205,10 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
         }
     }
 
-    private static void Observe(ModuleEvent e, string module, ModuleEventLog events, IRigHarness harness)
+    private static void Observe(ModuleEvent e, string module, ModuleEventLog events, LinkOutages outages, IRigHarness harness)
     {
+        if (e is LinkStateEvent { Up: false })
+            outages.Add();
         if (e is not MqttEvent m)
             return;
         events.Add(new ModuleObservation(m.T, m.Handle, m.Name, m.Args));
@@ -197,6 +224,14 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
 
     private static ModuleResult Failed(RigModule module, string error) =>
         new() { Name = module.Name, Connection = module.Connection, Profile = module.Profile, Error = error };
+
+    /// <summary>How often the module's link went down so far: a scenario whose run spans a change lost the link.</summary>
+    private sealed class LinkOutages
+    {
+        private int _count;
+        public int Count => Volatile.Read(ref _count);
+        public void Add() => Interlocked.Increment(ref _count);
+    }
 
     private sealed class ClientDriver(Air780Client client, RigModule module) : IModuleDriver
     {

@@ -7,14 +7,16 @@ namespace Air780Bridge.Rigs.Run;
 /// <summary>Runs scenarios on one module and turns each into a <see cref="ScenarioResult"/>, whatever happens inside.</summary>
 public static class ScenarioRunner
 {
+    /// <param name="attempt">Above 1 for a scenario run again (its first run lost the link): its client ids differ from
+    /// the first run's, whose clients the module may still hold.</param>
     /// <param name="strict">An Inconclusive check the scenario names fails the scenario (rig <c>"strict": true</c>): the
     /// scenario exists to exercise that rule, so not judging it is a failed run, not a pass.</param>
     public static async Task<ScenarioResult> RunAsync(Scenario scenario, IModuleDriver module, IScenarioHarness harness, ModuleEventLog events,
-        TimeSpan timeout, CancellationToken ct, bool strict = false)
+        TimeSpan timeout, CancellationToken ct, bool strict = false, int attempt = 1)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
-        var ctx = new ScenarioContext(module, harness, events, scenario.Id, cts.Token, scenario.Judges);
+        using var ctx = new ScenarioContext(module, harness, events, scenario.Id, cts.Token, scenario.Judges, attempt);
         var watch = Stopwatch.StartNew();
         Verdict verdict;
         string? message = null;

@@ -46,7 +46,7 @@ public sealed class TwinLauncher(AgentScripts? agent = null) : IVirtualModuleLau
         return new VirtualModule(new VirtualModuleOptions { Name = module.Name, Profile = profile, Imei = module.Imei, ScriptsDirectory = scripts.Directory });
     }
 
-    private sealed class Lease(VirtualModule twin, Twin.Link.ModuleLink link) : IAsyncDisposable
+    private sealed class Lease(VirtualModule twin, Twin.Link.TwinSerialLink link) : IAsyncDisposable
     {
         public ValueTask DisposeAsync()
         {

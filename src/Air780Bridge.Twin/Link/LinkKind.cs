@@ -4,9 +4,9 @@ namespace Air780Bridge.Twin;
 
 /// <summary>
 /// How clients reach a twin's serial side: as a pty (the same code path as a module's USB port; Linux only) or a
-/// local TCP socket (every platform). A new kind is one <see cref="ModuleLink"/> class plus one entry in <see cref="All"/>.
+/// local TCP socket (every platform). A new kind is one <see cref="TwinSerialLink"/> class plus one entry in <see cref="All"/>.
 /// </summary>
-public sealed record LinkKind(string Name, string Description, bool Available, Func<IModuleSerial, string, string?, LinkConditioner?, ModuleLink> Create)
+public sealed record LinkKind(string Name, string Description, bool Available, Func<IModuleSerial, string, string?, LinkConditioner?, TwinSerialLink> Create)
 {
     public static readonly LinkKind Pty = new("pty", "a pty per twin, reached as serial:///tmp/air780-twin/twin-N (Linux)", OperatingSystem.IsLinux(),
         (serial, name, directory, conditioner) => OperatingSystem.IsLinux()

@@ -10,7 +10,7 @@ namespace Air780Bridge.Twin.Link;
 /// (default /tmp/air780-twin/&lt;name&gt;) that survives unplug/replug.
 /// </summary>
 [SupportedOSPlatform("linux")]
-public sealed class PtyLink : ModuleLink
+public sealed class PtyLink : TwinSerialLink
 {
     public const string DefaultDirectory = "/tmp/air780-twin";
 

@@ -7,7 +7,7 @@ namespace Air780Bridge.Twin.Link;
 /// The module's serial channel as a TCP endpoint on 127.0.0.1. One client at a time: a new connection
 /// replaces the current one, as ser2net does.
 /// </summary>
-public sealed class TcpLink : ModuleLink
+public sealed class TcpLink : TwinSerialLink
 {
     private readonly object _gate = new();
     private int _port;

@@ -9,7 +9,7 @@ namespace Air780Bridge.Twin.Mqtt;
 public sealed record MqttTlsOptions(byte[]? ServerCert, byte[]? ClientCert, byte[]? ClientKey, byte[]? ClientPassword, int Verify);
 
 /// <summary>Arguments of mqtt.create after conversion. RxSize/ConnTimeoutSeconds null when absent.</summary>
-public sealed record MqttCreateOptions(
+public sealed record MqttCreateArguments(
     long? Adapter, string Host, int Port, MqttTlsOptions? Tls, bool Ipv6, long? RxSize, double? ConnTimeoutSeconds);
 
 /// <summary>

@@ -23,10 +23,11 @@ public sealed class LuatMqttClient
     static readonly object?[] Nothing = [];
 
     readonly IModuleBus _bus;
-    readonly MqttCreateOptions _options;
+    readonly MqttCreateArguments _options;
     readonly MqttTlsSettings? _tls;
     readonly object _gate = new();
     readonly IModuleTimer _reconnectTimer, _pingTimer, _connTimer;
+    readonly IMqttWire _wire;
 
     volatile MqttConnection? _connection;
     int _session; // bumped at every socket close so late callbacks from an old socket are ignored
@@ -37,9 +38,8 @@ public sealed class LuatMqttClient
     bool _closed;
     MqttWill? _will;
     int _seq;
-    bool _raced; // TwinDefect.TlsHandshakeRace: the first TLS attempt has lost its CONNECT
 
-    LuatMqttClient(IModuleBus bus, FirmwareProfile profile, MqttCreateOptions options, MqttTlsSettings? tls)
+    LuatMqttClient(IModuleBus bus, FirmwareProfile profile, MqttCreateArguments options, MqttTlsSettings? tls)
     {
         _bus = bus;
         Profile = profile;
@@ -48,6 +48,7 @@ public sealed class LuatMqttClient
         _reconnectTimer = bus.CreateTimer(OnReconnectTimer);
         _pingTimer = bus.CreateTimer(OnPingTimer);
         _connTimer = bus.CreateTimer(OnConnTimer);
+        _wire = PlantedDefects.Plant(new FirmwareWire(id => PostCallback("sent", (long)id)), profile.Defects);
         ConnTimeoutSeconds = options.ConnTimeoutSeconds is { } s ? (int)Math.Clamp(s, 5, 120) : DefaultConnTimeoutSeconds;
         // rxSize sets rxbuff_size, the read limit (the buffer itself gets 4 bytes more); the default limit is 32772.
         RxBufferSize = options.RxSize is > 0 ? (int)Math.Min(options.RxSize.Value, int.MaxValue - 4) : profile.RxBufferDefault;
@@ -66,8 +67,8 @@ public sealed class LuatMqttClient
     public int ConnTimeoutSeconds { get; }
     /// <summary>rxbuff_size: rxSize, or 32772 by default (luat_mqtt_client.c luat_mqtt_read_packet's limit); allocated at the first connect() and never resized.</summary>
     public int RxBufferSize { get; }
-    /// <summary>PINGREQ period: keepalive*1000*3/4 ms in integer math.</summary>
-    public int PingPeriodMs => Profile.Defects.Contains(TwinDefect.SlowPing) ? KeepaliveSeconds * 1000 : KeepaliveSeconds * 1000 * 3 / 4;
+    /// <summary>PINGREQ period: keepalive*1000*3/4 ms in integer math (<see cref="FirmwareWire"/>).</summary>
+    public int PingPeriodMs => _wire.PingPeriodMs(KeepaliveSeconds);
     /// <summary>The next message id (broker.seq): 0 until auth() is called, then 1.</summary>
     public int NextMessageId { get { lock (_gate) return _seq; } }
     public bool IsClosed { get { lock (_gate) return _closed; } }
@@ -78,7 +79,7 @@ public sealed class LuatMqttClient
     public bool CleanSession { get; private set; }
 
     /// <summary>mqtt.create: null exactly where the firmware returns nil (bad adapter, host ≥192 chars, bad certificate).</summary>
-    public static LuatMqttClient? Create(IModuleBus bus, FirmwareProfile profile, MqttCreateOptions options)
+    public static LuatMqttClient? Create(IModuleBus bus, FirmwareProfile profile, MqttCreateArguments options)
     {
         ArgumentNullException.ThrowIfNull(bus);
         ArgumentNullException.ThrowIfNull(profile);
@@ -240,7 +241,7 @@ public sealed class LuatMqttClient
             var id = q is 1 or 2 ? TakeMessageId() : 0;
             var packet = MqttCodec.EncodePublish(CString(topic), payload, q is 1 or 2 ? (int)q : 0, (retain ?? 0) != 0, id);
             if (!SendPacket(packet)) return Nothing;
-            if (q == 0 || q == 1 && Profile.Defects.Contains(TwinDefect.SentBeforePuback)) PostCallback("sent", (long)id);
+            if (q == 0) PostCallback("sent", (long)id);
             return [(long)id];
         }
     }
@@ -369,13 +370,6 @@ public sealed class LuatMqttClient
             }
             _connection = connection;
             _state = StateMqtt;
-            if (_tls is not null && !_raced && Profile.Defects.Contains(TwinDefect.TlsHandshakeRace))
-            {
-                // network_tx refuses while the socket is still in SHAKEHAND: luat_mqtt_send_packet closes.
-                _raced = true;
-                CloseSocket();
-                return;
-            }
             var connect = MqttCodec.EncodeConnect(ClientId, Username, Password, CleanSession, KeepaliveSeconds, _will);
             if (!SendPacket(connect)) return;
             if (!Profile.ConnTimeout) _pingTimer.Start(PingPeriodMs, repeat: true);
@@ -434,11 +428,9 @@ public sealed class LuatMqttClient
             case MqttCodec.Publish:
                 HandlePublish(packet);
                 break;
-            case MqttCodec.Puback when Profile.Defects.Contains(TwinDefect.SentBeforePuback):
-                break;
             case MqttCodec.Puback:
             case MqttCodec.Pubcomp:
-                if (MqttCodec.ReadMessageId(packet) is var done and >= 0) PostCallback("sent", (long)done);
+                _wire.Acknowledged(packet);
                 break;
             case MqttCodec.Pubrec:
                 if (MqttCodec.ReadMessageId(packet) is var rec and >= 0) SendPacket(MqttCodec.EncodeAck(MqttCodec.Pubrel | 0x02, rec));
@@ -478,11 +470,12 @@ public sealed class LuatMqttClient
             return;
         }
         _state = StateReady;
-        PostCallback("conack");
-        if (Profile.SysPubConnackDisconnect) PostSys("MQTT_CONNACK");
+        // Timers first: whoever sees the conack event (Lua, a test) sees the ping timer running.
         _reconnectTimer.Stop();
         _connTimer.Stop();
         _pingTimer.Start(PingPeriodMs, repeat: true);
+        PostCallback("conack");
+        if (Profile.SysPubConnackDisconnect) PostSys("MQTT_CONNACK");
     }
 
     void HandlePublish(byte[] packet)
@@ -520,7 +513,7 @@ public sealed class LuatMqttClient
     /// <summary>luat_mqtt_send_packet: a failed send closes the socket (state ≠ 0 => disconnect event).</summary>
     bool SendPacket(byte[] packet)
     {
-        if (_connection is { } connection && connection.Send(packet)) return true;
+        if (_connection is { } connection && _wire.Send(connection, packet)) return true;
         CloseSocket();
         return false;
     }

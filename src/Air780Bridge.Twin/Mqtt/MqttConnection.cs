@@ -24,6 +24,9 @@ internal sealed class MqttConnection : IDisposable
         _stream = stream;
     }
 
+    /// <summary>True when the stream runs over TLS.</summary>
+    public bool IsTls => _stream is SslStream;
+
     /// <summary>Resolves, connects to each address in turn (as the firmware tries every DNS result), then TLS.</summary>
     public static async Task<MqttConnection> OpenAsync(string host, int port, MqttTlsSettings? tls, bool preferIpv6, CancellationToken ct)
     {

@@ -62,10 +62,11 @@ internal sealed class LuaArgs(Lua lua, string function)
         return entries;
     }
 
-    public LuaRef? FunctionRef(int i)
+    public LuaRef? FunctionRef(int i) => Type(i) == LuaType.Function ? Ref(i) : null;
+
+    /// <summary>Keeps argument <paramref name="i"/> (any value) in the registry, for later calls or pushes.</summary>
+    public LuaRef Ref(int i)
     {
-        if (Type(i) != LuaType.Function)
-            return null;
         lua.PushCopy(i);
         return new LuaRef(lua.Ref(LuaRegistry.Index));
     }

@@ -117,6 +117,21 @@ function H.request(...)
     return H.next_id
 end
 
+--- Sends a REQUEST with the given body as one transfer (compact forms, malformed bodies); returns its id.
+function H.request_body(body)
+    H.next_id = H.next_id + 1
+    H.transfer(frame.encode(0x10, H.next_id, body, H.agent.config.max_frame))
+    return H.next_id
+end
+
+--- Sends HELLO_REQ offering the given protocol versions (none: a version-1 host's empty body); returns its id.
+function H.hello_req(...)
+    local offer = { ... }
+    H.next_id = H.next_id + 1
+    H.transfer(frame.encode(0x01, H.next_id, #offer > 0 and cbor.encode({ protos = offer }) or "", H.agent.config.max_frame))
+    return H.next_id
+end
+
 --- Parses everything the agent wrote so far.
 function H.drain()
     for i = 1, #H.out do host_reader.feed(H.out[i]) end
@@ -149,14 +164,17 @@ H.show, H.show_array = show, show_array
 
 local NAMES = { [0x02] = "HELLO", [0x04] = "PONG", [0x11] = "RESULT", [0x12] = "ERROR", [0x20] = "EVENT", [0x30] = "CREDIT" }
 
---- Removes and returns the messages of one frame type, rendered as "id body".
+--- Removes and returns the messages of one frame type, rendered as "id body"; the raw tail of a compact
+-- body (protocol §6.1) is rendered after a "+".
 function H.take(type_name)
     H.drain()
     local got, keep = {}, {}
     for _, m in ipairs(H.msgs) do
         if NAMES[m.type] == type_name then
-            local v, n = cbor.decode(m.body)
-            got[#got + 1] = { id = m.id, value = v, n = n, text = n and show_array(v, n) or show(v) }
+            local v, n, pos = cbor.decode_prefix(m.body)
+            local tail = m.body:sub(pos)
+            local text = (n and show_array(v, n) or show(v)) .. (tail ~= "" and "+" .. show(tail) or "")
+            got[#got + 1] = { id = m.id, body = m.body, value = v, n = n, tail = tail, text = text }
         else
             keep[#keep + 1] = m
         end

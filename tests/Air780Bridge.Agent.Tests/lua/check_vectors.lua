@@ -1,7 +1,8 @@
 -- Checks the agent codec against tests/vectors/frames.json, rendered to a Lua chunk by the C# test
 -- (VectorFile.ToLua). Runs inside KeraLua (Lua 5.4) and under a stock lua5.3:
 --   lua5.3 check_vectors.lua <firmware-scripts dir> <vectors.lua>
--- As a chunk it returns a function(vectors_lua_text) -> passed, failures (one line each).
+-- As a chunk it returns a function(vectors_lua_text, agent_harness_path) -> passed, failures (one line each).
+-- The compact forms are checked through the agent itself (on the harness fakes), which is where they live.
 local function hex(s) return (s:gsub(".", function(c) return string.format("%02X", c:byte()) end)) end
 
 local ARRAY = {} -- metatable marking expected arrays; .n holds the exact length
@@ -34,7 +35,41 @@ local env = {
     end,
 }
 
-local function check(vectors)
+-- On version 2 the agent sends each event vector's body as exactly compact_hex (the version-1 form where that is
+-- null), and turns each compact request into exactly the version-1 call.
+local function check_compact(vectors, harness, expect)
+    local H = dofile(harness)
+    H.start()
+    H.hello_req(1, 2)
+    H.take("HELLO")
+    for h = 1, 3 do
+        H.reply(H.request("mqtt.create", nil, "vectors", 1883))
+        H.reply(H.request("mqtt.on", h, true))
+    end
+    H.take("EVENT")
+    for _, v in ipairs(vectors.compact) do
+        local v1 = v.v1
+        if v.type == 0x20 then
+            H.fire(v1[2], table.unpack(v1, 3, v1.n))
+            local got = H.take("EVENT")
+            local e = got[1]
+            if v.compact_hex then
+                expect(#got == 1 and hex(e.body) == v.compact_hex, v.name, "sent " .. (e and hex(e.body) or "nothing"))
+            else
+                expect(#got == 1 and e.tail == "" and e.n == v1.n and same(v1, e.value), v.name, "sent " .. (e and e.text or "nothing"))
+            end
+        else
+            local reply = H.reply(H.request_body(env.X(v.compact_hex)))
+            local c = H.calls[#H.calls]
+            local args = table.move(c.args, 1, c.args.n, 1, {})
+            local want = env.A(table.unpack(v1, 3, v1.n))
+            expect(reply == "RESULT []" and "mqtt." .. c.name == v1[1] and c.args.n == want.n and same(want, args), v.name,
+                reply .. ", call " .. H.last_call())
+        end
+    end
+end
+
+local function check(vectors, harness)
     local cbor, frame = require "br_cbor", require "br_frame"
     local passed, failures = 0, {}
     local function expect(ok, name, detail)
@@ -79,6 +114,7 @@ local function check(vectors)
             expect(ok and value == v.value, v.name, "decoded " .. tostring(value))
         end
     end
+    check_compact(vectors, harness, expect)
     return passed, table.concat(failures, "\n")
 end
 
@@ -90,7 +126,7 @@ if arg and arg[0] and arg[0]:find("check_vectors.lua$") then
     package.path = arg[1] .. "/?.lua;" .. package.path
     dofile((arg[0]:gsub("check_vectors.lua$", "crc32_shim.lua")))
     local f = assert(io.open(arg[2], "rb"))
-    local passed, failures = check(load_vectors(f:read("a")))
+    local passed, failures = check(load_vectors(f:read("a")), (arg[0]:gsub("check_vectors.lua$", "agent_harness.lua")))
     f:close()
     if failures ~= "" then
         io.stderr:write(failures, "\n")
@@ -100,4 +136,4 @@ if arg and arg[0] and arg[0]:find("check_vectors.lua$") then
     return
 end
 
-return function(text) return check(load_vectors(text)) end
+return function(text, harness) return check(load_vectors(text), harness) end

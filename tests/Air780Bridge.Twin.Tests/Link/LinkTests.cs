@@ -36,7 +36,7 @@ public sealed class LinkTests : IDisposable
         await writing;
 
         Assert.Equal(payload, echoed);
-        lock (module.TransferSizes) Assert.All(module.TransferSizes, n => Assert.InRange(n, 1, ModuleLink.MaxTransfer));
+        lock (module.TransferSizes) Assert.All(module.TransferSizes, n => Assert.InRange(n, 1, TwinSerialLink.MaxTransfer));
     }
 
     [Fact]

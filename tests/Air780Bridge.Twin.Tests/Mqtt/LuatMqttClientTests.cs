@@ -25,10 +25,10 @@ public class LuatMqttClientTests
     public void Create_returns_nil_for_bad_adapter_long_host_and_bad_certificate()
     {
         var bus = new FakeModuleBus();
-        Assert.Null(LuatMqttClient.Create(bus, V1120, new MqttCreateOptions(8, "h", 1883, null, false, null, null)));
-        Assert.Null(LuatMqttClient.Create(bus, V1120, new MqttCreateOptions(null, new string('h', 192), 1883, null, false, null, null)));
-        Assert.Null(LuatMqttClient.Create(bus, V1120, new MqttCreateOptions(null, "h", 1883, new MqttTlsOptions(B("not a cert"), null, null, null, 2), false, null, null)));
-        Assert.NotNull(LuatMqttClient.Create(bus, V1120, new MqttCreateOptions(null, new string('h', 191), 1883, null, false, null, null)));
+        Assert.Null(LuatMqttClient.Create(bus, V1120, new MqttCreateArguments(8, "h", 1883, null, false, null, null)));
+        Assert.Null(LuatMqttClient.Create(bus, V1120, new MqttCreateArguments(null, new string('h', 192), 1883, null, false, null, null)));
+        Assert.Null(LuatMqttClient.Create(bus, V1120, new MqttCreateArguments(null, "h", 1883, new MqttTlsOptions(B("not a cert"), null, null, null, 2), false, null, null)));
+        Assert.NotNull(LuatMqttClient.Create(bus, V1120, new MqttCreateArguments(null, new string('h', 191), 1883, null, false, null, null)));
     }
 
     [Fact]

@@ -99,7 +99,7 @@ public sealed class ClientProbe
     public ClientProbe(FirmwareProfile profile, int port, long? rxSize = null, MqttTlsOptions? tls = null, string host = "127.0.0.1")
     {
         Bus = new FakeModuleBus();
-        Client = LuatMqttClient.Create(Bus, profile, new MqttCreateOptions(null, host, port, tls, false, rxSize, null))
+        Client = LuatMqttClient.Create(Bus, profile, new MqttCreateArguments(null, host, port, tls, false, rxSize, null))
                  ?? throw new InvalidOperationException("mqtt.create returned nil");
         Client.HasCallback = true;
         Client.EventSink = e => { lock (Events) Events.Add(e); };

@@ -4,7 +4,7 @@ namespace Air780Bridge.Twin.Link;
 /// The host end of a module's USB serial channel. Subclasses move bytes over a transport (pty, TCP);
 /// this base wires them to the module through a <see cref="LinkConditioner"/> in each direction.
 /// </summary>
-public abstract class ModuleLink : IDisposable
+public abstract class TwinSerialLink : IDisposable
 {
     /// <summary>Largest chunk handed to the module in one call: one USB bulk transfer of grouped 64-byte packets.</summary>
     public const int MaxTransfer = 512;
@@ -15,7 +15,7 @@ public abstract class ModuleLink : IDisposable
     private long _droppedWhileUnplugged;
     private int _disposed;
 
-    protected ModuleLink(IModuleSerial serial, LinkConditioner? conditioner, string name)
+    protected TwinSerialLink(IModuleSerial serial, LinkConditioner? conditioner, string name)
     {
         _serial = serial;
         Name = name;
