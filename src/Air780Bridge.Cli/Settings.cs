@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Air780Bridge.Client.Link;
 using Microsoft.Extensions.Configuration;
 using Serilog;
@@ -23,6 +24,9 @@ internal static class Settings
         return builder.AddEnvironmentVariables("AIR780_").Build();
     }
 
+    // Serilog finds "WriteTo": [{"Name": "Console"}] by reflecting over these types' methods: keep them in a trimmed (Native AOT) build.
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicMethods, typeof(ConsoleLoggerConfigurationExtensions))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicMethods, typeof(FileLoggerConfigurationExtensions))]
     public static void ConfigureLogging(IConfiguration config, LogEventLevel? level)
     {
         // Sinks named explicitly: a single-file build has no assembly list for Serilog to scan.

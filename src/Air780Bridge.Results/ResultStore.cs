@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Air780Bridge.Rigs.Reports;
 using Air780Bridge.Rigs.Results;
 
@@ -96,7 +97,7 @@ public sealed class ResultStore : IResultStore
                         ("measured", c.Measured), ("allowed", c.Allowed), ("explanation", c.Explanation));
                 foreach (var t in s.Timings)
                     await Insert(db, tx, "timings", ct, returnId: false,
-                        ("scenario_id", scenarioId), ("name", t.Name), ("values_ms", JsonSerializer.Serialize(t.ValuesMs)),
+                        ("scenario_id", scenarioId), ("name", t.Name), ("values_ms", JsonSerializer.Serialize(t.ValuesMs, ResultStoreJson.Default.IReadOnlyListDouble)),
                         ("allowed_min_ms", t.AllowedMinMs), ("allowed_max_ms", t.AllowedMaxMs));
             }
         }
@@ -247,3 +248,6 @@ public sealed class ResultStore : IResultStore
 
 /// <summary>The store could not be opened or written; the message names the store and what to do.</summary>
 public sealed class ResultStoreException(string message, Exception? inner = null) : Exception(message, inner);
+
+[JsonSerializable(typeof(IReadOnlyList<double>))]
+internal sealed partial class ResultStoreJson : JsonSerializerContext;

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Air780Bridge.Results;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -41,7 +43,7 @@ public sealed class OperatorPage : IAsyncDisposable
 
         app.MapGet("/", () => Html(OperatorHtml.Page(station)));
         app.MapGet("/slots", () => Html(OperatorHtml.Slots(station)));
-        app.MapGet("/api/state", () => Http.Results.Json(new { station = station.Options.Station, rig = station.Rig, running = station.IsRunning, slots = station.Slots }));
+        app.MapGet("/api/state", () => Http.Results.Json(new StationState(station.Options.Station, station.Rig, station.IsRunning, station.Slots), StationJson.Default.StationState));
         app.MapPost("/api/start", (HttpRequest r) => Command(r, station.Start));
         app.MapPost("/api/stop", (HttpRequest r) => Command(r, station.Stop));
         app.MapGet("/reports/{**path}", (string path) =>
@@ -53,7 +55,7 @@ public sealed class OperatorPage : IAsyncDisposable
                 : Http.Results.NotFound();
         });
         app.MapGet("/history/{imei}", async (string imei, CancellationToken c) => Html(OperatorHtml.History(imei, await HistoryAsync(store, imei, c))));
-        app.MapGet("/api/history/{imei}", async (string imei, CancellationToken c) => Http.Results.Json(await HistoryAsync(store, imei, c)));
+        app.MapGet("/api/history/{imei}", async (string imei, CancellationToken c) => Http.Results.Json(await HistoryAsync(store, imei, c), StationJson.Default.IReadOnlyListHistoryEntry));
 
         await app.StartAsync(ct);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -82,3 +84,12 @@ public sealed class OperatorPage : IAsyncDisposable
         await _app.DisposeAsync();
     }
 }
+
+/// <summary>/api/state: what a line dashboard polls.</summary>
+internal sealed record StationState(string Station, string Rig, bool Running, IReadOnlyList<SlotView> Slots);
+
+/// <summary>The page's JSON, source-generated (Native AOT); ASP.NET Core's defaults (camelCase).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(StationState))]
+[JsonSerializable(typeof(IReadOnlyList<HistoryEntry>))]
+internal sealed partial class StationJson : JsonSerializerContext;

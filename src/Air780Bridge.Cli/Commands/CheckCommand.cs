@@ -16,7 +16,7 @@ internal static class CheckCommand
         WriteIndented = true,
         // Output goes to a terminal or a file, not into HTML: keep "§" and "+" readable.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter() },
+        TypeInfoResolver = CheckJson.Default,
     };
 
     public static Command Create()
@@ -70,7 +70,7 @@ internal static class CheckCommand
             var results = CheckCatalogue.Run(new CheckContext(entries, expectation));
             // Every check is expected under --strict; --require narrows (and implies) it to the named ones.
             bool Expected(CheckResult r) => required.Length > 0 ? required.Contains(r.Id) : parseResult.GetValue(strict);
-            if (parseResult.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(results.Select(r => Output.Of(r, Expected(r))), Json));
+            if (parseResult.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(results.Select(r => Output.Of(r, Expected(r))).ToList(), Json.For<List<Output>>()));
             else Print(results);
             var unjudged = results.Where(r => r.Verdict == CheckVerdict.Inconclusive && Expected(r)).ToList();
             foreach (var r in unjudged)
@@ -85,7 +85,7 @@ internal static class CheckCommand
     /// ids it judges and whether the run expected it to be judged (--strict, --require). Other tools parse this:
     /// add fields, never rename.
     /// </summary>
-    private sealed record Output(
+    internal sealed record Output(
         string Id, string Title, string Statement, string Source, CheckVerdict Verdict, CheckSubject Subject, IReadOnlyList<string> Measured, string Allowed,
         CheckTiming? Timing, string Explanation, IReadOnlyList<TimelineEntry> Evidence, IReadOnlyList<string> Statements, bool Expected)
     {
@@ -99,7 +99,7 @@ internal static class CheckCommand
         if (!file.Exists) throw new FileNotFoundException($"expectation file {file.FullName} not found; omit --expect or pass a JSON object");
         try
         {
-            return JsonSerializer.Deserialize<CheckExpectation>(await File.ReadAllTextAsync(file.FullName), Json)
+            return JsonSerializer.Deserialize(await File.ReadAllTextAsync(file.FullName), Json.For<CheckExpectation>())
                    ?? throw new FormatException($"{file.FullName}: is JSON null; expected an object such as {{\"clientId\":\"mod\",\"keepAliveSeconds\":60}}");
         }
         catch (JsonException e)
@@ -140,3 +140,9 @@ internal static class CheckCommand
         AnsiConsole.MarkupLine(Markup.Escape(string.Join(", ", counts)));
     }
 }
+
+/// <summary>Enums as words (verdict, subject).</summary>
+[JsonSourceGenerationOptions(UseStringEnumConverter = true)]
+[JsonSerializable(typeof(List<CheckCommand.Output>))]
+[JsonSerializable(typeof(CheckExpectation))]
+internal sealed partial class CheckJson : JsonSerializerContext;

@@ -23,7 +23,7 @@ internal static class HistoryCommand
             await using var results = await ResultsCommand.OpenAsync(ResultsOptions.Resolve(result.GetValue(store)), ct);
             var rows = await results.HistoryAsync(new HistoryQuery(result.GetValue(imei), result.GetValue(iccid)), ct);
             if (result.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(rows, ResultJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(rows, CliJson.Results.For<IReadOnlyList<HistoryEntry>>()));
             else
                 Print(rows, result.GetValue(imei) ?? result.GetValue(iccid)!, results.Location);
             return rows.Count > 0 ? ExitCodes.Ok : ExitCodes.Failed;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Air780Bridge.Client;
 
 namespace Air780Bridge.Cli.Commands;
@@ -43,7 +42,7 @@ internal static class MqttCommand
                 if (name != "create" && values.FirstOrDefault() is not long)
                     throw new FormatException($"{name} needs the client handle first (the number `air780 mqtt ... create` printed)");
                 var results = await module.CallAsync("mqtt." + name, values, ct);
-                Console.WriteLine(JsonSerializer.Serialize(JsonLines.Value(results)));
+                Console.WriteLine(JsonLines.Value(results));
                 if (results.Length == 0 && name == "create" || results.FirstOrDefault() is null or false && results.Length > 0 && name != "state")
                     code = ExitCodes.Failed;
             }

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Air780Bridge.Client;
+using Air780Bridge.Protocol.Framing;
+using Air780Bridge.Protocol.Messages;
 using Spectre.Console;
 
 namespace Air780Bridge.Cli.Commands;
@@ -19,8 +22,7 @@ internal static class ProbeCommand
             var hello = module.Hello;
             if (result.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { hello, pingMs = rtt.TotalMilliseconds, link = module.Stats.Reader },
-                    new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                Console.WriteLine(JsonSerializer.Serialize(new ProbeOutput(hello, rtt.TotalMilliseconds, module.Stats.Reader), ProbeJson.Default.ProbeOutput));
                 return ExitCodes.Ok;
             }
             var table = new Table().AddColumn("field").AddColumn("value").Border(TableBorder.Rounded);
@@ -45,3 +47,10 @@ internal static class ProbeCommand
         return command;
     }
 }
+
+/// <summary>`probe --json`: the HELLO, the ping and the link's reader counters.</summary>
+internal sealed record ProbeOutput(HelloInfo Hello, double PingMs, FrameReaderStats Link);
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ProbeOutput))]
+internal sealed partial class ProbeJson : JsonSerializerContext;

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Air780Bridge.Client;
+using Air780Bridge.Protocol.Framing;
+using Air780Bridge.Protocol.Messages;
 
 namespace Air780Bridge.Cli.Commands;
 
@@ -28,7 +31,7 @@ internal static class SessionCommand
                 lock (output) Console.Out.WriteLine(line);
             }
             module.EventReceived += e => Write(JsonLines.Event(e));
-            Write(JsonSerializer.Serialize(new { hello = module.Hello }, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            Write(JsonSerializer.Serialize(new SessionHello(module.Hello), SessionJson.Default.SessionHello));
             var number = 0;
             while (await Console.In.ReadLineAsync(ct) is { } line)
             {
@@ -57,7 +60,7 @@ internal static class SessionCommand
             {
                 var args = root.TryGetProperty("args", out var a) ? a.EnumerateArray().Select(LuaArguments.FromJsonArgument).ToArray() : [];
                 var results = await module.CallAsync(call.GetString()!, args, ct);
-                return Reply(id, new Dictionary<string, object?> { ["result"] = JsonLines.Value(results) });
+                return Reply(id, "result", w => JsonLines.WriteValue(w, results));
             }
             if (root.TryGetProperty("wait", out var wait))
             {
@@ -66,32 +69,52 @@ internal static class SessionCommand
                 var name = wait.GetString();
                 long? messageId = root.TryGetProperty("message_id", out var m) ? m.GetInt64() : null;
                 var e = await proxy.WaitForAsync(x => x.Name == name && (messageId is null || x.MessageId == messageId), timeout, ct);
-                return Reply(id, new Dictionary<string, object?> { ["result"] = JsonSerializer.Deserialize<object>(JsonLines.Event(e)) });
+                return Reply(id, "result", w => JsonLines.WriteEvent(w, e));
             }
             throw new FormatException("a command needs \"call\" (with \"args\") or \"wait\" (with \"handle\")");
         }
         catch (JsonException e)
         {
-            return Reply(id, new Dictionary<string, object?> { ["error"] = $"line {number} is not JSON: {e.Message}", ["kind"] = "usage" });
+            return Error(id, $"line {number} is not JSON: {e.Message}", "usage");
         }
         catch (Exception e) when (e is FormatException or KeyNotFoundException or InvalidOperationException)
         {
-            return Reply(id, new Dictionary<string, object?> { ["error"] = $"line {number}: {e.Message}", ["kind"] = "usage" });
+            return Error(id, $"line {number}: {e.Message}", "usage");
         }
         catch (ModuleErrorException e)
         {
-            return Reply(id, new Dictionary<string, object?> { ["error"] = e.Text, ["kind"] = e.Kind });
+            return Error(id, e.Text, e.Kind);
         }
         catch (Exception e) when (e is LinkTimeoutException or LinkLostException or ModuleRebootedException)
         {
-            return Reply(id, new Dictionary<string, object?> { ["error"] = e.Message, ["kind"] = e is ModuleRebootedException ? "rebooted" : "link" });
+            return Error(id, e.Message, e is ModuleRebootedException ? "rebooted" : "link");
         }
     }
 
-    private static string Reply(JsonElement id, Dictionary<string, object?> body)
+    private static string Error(JsonElement id, string error, string kind) => Reply(id, "error", w =>
     {
+        w.WriteStringValue(error);
+        w.WriteString("kind", kind);
+    });
+
+    /// <summary>{"<paramref name="key"/>": ..., "id": ...}: <paramref name="value"/> writes the key's value and any properties after it.</summary>
+    private static string Reply(JsonElement id, string key, Action<Utf8JsonWriter> value) => JsonLines.Line(w =>
+    {
+        w.WriteStartObject();
+        w.WritePropertyName(key);
+        value(w);
         if (id.ValueKind != JsonValueKind.Undefined)
-            body["id"] = id;
-        return JsonSerializer.Serialize(body);
-    }
+        {
+            w.WritePropertyName("id");
+            id.WriteTo(w);
+        }
+        w.WriteEndObject();
+    });
 }
+
+/// <summary>The session's first line: {"hello":{...}} in snake_case, like the replies.</summary>
+internal sealed record SessionHello(HelloInfo Hello);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(SessionHello))]
+internal sealed partial class SessionJson : JsonSerializerContext;

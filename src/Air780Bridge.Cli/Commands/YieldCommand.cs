@@ -25,7 +25,7 @@ internal static partial class YieldCommand
             await using var results = await ResultsCommand.OpenAsync(ResultsOptions.Resolve(result.GetValue(store)), ct);
             var rows = await results.YieldAsync(query, ct);
             if (result.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new { r.Key, r.Tested, r.Passed, r.Failed, r.DistinctModules, yieldPercent = Math.Round(r.YieldPercent, 2) }), ResultJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new YieldOutput(r.Key, r.Tested, r.Passed, r.Failed, r.DistinctModules, Math.Round(r.YieldPercent, 2))).ToList(), CliJson.Results.For<List<YieldOutput>>()));
             else
                 Print(rows, query, results.Location);
             return ExitCodes.Ok;
@@ -67,3 +67,6 @@ internal static partial class YieldCommand
                               $"{(query.Station is { } st ? $" on station {st}" : "")} in {location.Display}");
     }
 }
+
+/// <summary>One row of `yield --json`; other tools parse it: add fields, never rename.</summary>
+internal sealed record YieldOutput(string Key, int Tested, int Passed, int Failed, int DistinctModules, double YieldPercent);

@@ -65,6 +65,8 @@ public sealed record CheckTiming(string Name, IReadOnlyList<double> ValuesMs, Al
 public sealed record WillExpectation(string Topic, int Qos, bool Retain, int PayloadSize);
 
 /// <summary>What the module was configured with; null means "not configured / do not check".</summary>
+/// <remarks>Fields with a default are <c>set</c>, not <c>init</c>: the System.Text.Json source generator fills init-only
+/// properties through the constructor and would overwrite an absent field's default with null.</remarks>
 public sealed record CheckExpectation
 {
     public string? ClientId { get; init; }
@@ -117,14 +119,14 @@ public sealed record CheckExpectation
 /// <summary>Tolerances; timing allows ±max(<see cref="TimingMinMs"/>, <see cref="TimingFraction"/> × expected).</summary>
 public sealed record CheckTolerances
 {
-    public double TimingMinMs { get; init; } = 250;
-    public double TimingFraction { get; init; } = 0.05;
+    public double TimingMinMs { get; set; } = 250;
+    public double TimingFraction { get; set; } = 0.05;
     /// <summary>How far module-side entries (this machine's clock) and wire entries (a remote tap's clock, shifted)
     /// may be off against each other; order checks between the two allow this much.</summary>
     public long ClockSkewUs { get; init; }
     /// <summary>MQTT sets no deadline for an answer (PUBACK, PUBREL, a close after DISCONNECT): a missing one is a Fail
     /// only when the connection stayed open this long after the packet that asked for it; sooner, the trace cannot tell.</summary>
-    public double ResponseWindowMs { get; init; } = 5000;
+    public double ResponseWindowMs { get; set; } = 5000;
 
     public double AllowanceMs(double expectedMs) => Math.Max(TimingMinMs, TimingFraction * expectedMs);
     public AllowedRange RangeFor(double expectedMs) => AllowedRange.Between(expectedMs - AllowanceMs(expectedMs), expectedMs + AllowanceMs(expectedMs));
@@ -134,7 +136,7 @@ public sealed record CheckTolerances
 
 public sealed record CheckContext(IReadOnlyList<TimelineEntry> Timeline, CheckExpectation Expectation)
 {
-    public CheckTolerances Tolerances { get; init; } = new();
+    public CheckTolerances Tolerances { get; set; } = new();
 }
 
 public interface ICheck

@@ -28,6 +28,8 @@ public sealed record NotJudged(NotJudgedKind Kind, string Reason);
 /// One numbered normative statement of MQTT 3.1.1 (OASIS Standard, 29 October 2014; cited [MQTT-x.x.x-y], not the
 /// renumbered 5.0 ids), summarised, with the checks that judge it and what of it is not judged and why.
 /// </summary>
+/// <remarks>Fields with a default are <c>set</c>, not <c>init</c>: the System.Text.Json source generator fills init-only
+/// properties through the constructor and would overwrite an absent field's default with null.</remarks>
 public sealed record SpecStatement
 {
     /// <summary>"3.1.2-23"; <see cref="Cite"/> gives "[MQTT-3.1.2-23]".</summary>
@@ -36,10 +38,10 @@ public sealed record SpecStatement
     public required StatementBinds Binds { get; init; }
     public required string Summary { get; init; }
     /// <summary>Ids of the <see cref="CheckCatalogue"/> checks that judge it (the client half when it binds the server).</summary>
-    public IReadOnlyList<string> Checks { get; init; } = [];
+    public IReadOnlyList<string> Checks { get; set; } = [];
     /// <summary>Ids of the conformance scenarios (the `server` suite) that judge the receive half: the harness sends the
     /// module the faulty packet and the scenario judges its reaction. A Rigs test keeps each id a real scenario.</summary>
-    public IReadOnlyList<string> Scenarios { get; init; } = [];
+    public IReadOnlyList<string> Scenarios { get; set; } = [];
     /// <summary>What is not judged and why: the whole statement when <see cref="Checks"/> is empty, else the remaining part.</summary>
     public NotJudged? NotJudged { get; init; }
 
@@ -59,8 +61,6 @@ public sealed record SpecStatement
 public static class SpecStatements
 {
     private const string Resource = "Air780Bridge.Harness.Checks.mqtt-3.1.1-statements.json";
-
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public static IReadOnlyList<SpecStatement> All { get; } = Load();
 
@@ -86,7 +86,11 @@ public static class SpecStatements
     {
         using var stream = typeof(SpecStatements).Assembly.GetManifestResourceStream(Resource)
                            ?? throw new InvalidOperationException($"embedded resource {Resource} missing from {typeof(SpecStatements).Assembly.GetName().Name}");
-        return JsonSerializer.Deserialize<List<SpecStatement>>(stream, Json)
+        return JsonSerializer.Deserialize(stream, SpecStatementsJson.Default.ListSpecStatement)
                ?? throw new InvalidOperationException($"{Resource} is JSON null");
     }
 }
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(List<SpecStatement>))]
+internal sealed partial class SpecStatementsJson : JsonSerializerContext;

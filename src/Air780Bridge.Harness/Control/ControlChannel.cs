@@ -39,7 +39,7 @@ public sealed class ControlChannel
         server.ClientDisconnectedAsync += e => { _controlClients.TryRemove(e.ClientId, out _); return Task.CompletedTask; };
         timeline.Appended += Publish;
         var announcement = new MqttApplicationMessageBuilder().WithTopic(InfoTopic).WithRetainFlag()
-            .WithPayload(JsonSerializer.Serialize(info, Timeline.Timeline.JsonOptions)).Build();
+            .WithPayload(JsonSerializer.Serialize(info, TimelineJsonContext.Default.HarnessInfo)).Build();
         _ = server.InjectApplicationMessage(new InjectedMqttApplicationMessage(announcement) { SenderClientId = "harness" });
     }
 
@@ -72,7 +72,7 @@ public sealed class ControlChannel
         var json = Encoding.UTF8.GetString(e.ApplicationMessage.Payload);
         try
         {
-            var command = JsonSerializer.Deserialize<FaultCommand>(json, Timeline.Timeline.JsonOptions)
+            var command = JsonSerializer.Deserialize(json, TimelineJsonContext.Default.FaultCommand)
                           ?? throw new ArgumentException("fault command is JSON null");
             if (command.Fault == SyncFault)
                 // Echoed with this host's clock so a remote rig can place its own entries on this timeline.

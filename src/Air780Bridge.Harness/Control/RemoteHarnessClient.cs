@@ -36,7 +36,7 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
                 var json = Encoding.UTF8.GetString(e.ApplicationMessage.Payload);
                 if (e.ApplicationMessage.Topic == ControlChannel.InfoTopic)
                 {
-                    remote.Info = JsonSerializer.Deserialize<HarnessInfo>(json, HarnessTimeline.JsonOptions);
+                    remote.Info = JsonSerializer.Deserialize(json, Air780Bridge.Harness.Timeline.TimelineJsonContext.Default.HarnessInfo);
                     remote._infoSeen.TrySetResult();
                 }
                 else
@@ -100,7 +100,7 @@ public sealed class RemoteHarnessClient : IFaultControl, IAsyncDisposable
 
     private async Task Send(FaultCommand command)
     {
-        var json = JsonSerializer.Serialize(command, HarnessTimeline.JsonOptions);
+        var json = JsonSerializer.Serialize(command, Air780Bridge.Harness.Timeline.TimelineJsonContext.Default.FaultCommand);
         await _client.PublishStringAsync(ControlChannel.FaultTopic, json, MqttQualityOfServiceLevel.AtLeastOnce);
     }
 

@@ -10,11 +10,9 @@ namespace Air780Bridge.Harness.Timeline;
 /// </summary>
 public sealed class Timeline : IDisposable
 {
-    public static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    /// <summary>The harness's JSON (camelCase, nulls left out), source-generated for its types: start from it for a
+    /// variant (copy it, add a resolver for more types).</summary>
+    public static JsonSerializerOptions JsonOptions => TimelineJsonContext.Default.Options;
 
     private readonly List<TimelineEntry> _entries = new();
     private readonly object _gate = new();
@@ -105,7 +103,10 @@ public sealed class Timeline : IDisposable
     public void Dispose() => _spool?.Dispose();
 }
 
-/// <summary>Source-generated JSON for timeline lines (the spool writes one per packet): same shape as <see cref="Timeline.JsonOptions"/>.</summary>
+/// <summary>Source-generated JSON (Native-AOT safe, and no reflection at start-up) for timeline lines (the spool writes one
+/// per packet) and the control channel's messages.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(TimelineEntry))]
+[JsonSerializable(typeof(Control.HarnessInfo))]
+[JsonSerializable(typeof(Faults.FaultCommand))]
 internal sealed partial class TimelineJsonContext : JsonSerializerContext;

@@ -54,7 +54,7 @@ public sealed record RunResult
     public string? Operator { get; init; }
     /// <summary>The air780 version that judged the run.</summary>
     public string? ToolVersion { get; init; }
-    public IReadOnlyList<ModuleResult> Modules { get; init; } = [];
+    public IReadOnlyList<ModuleResult> Modules { get; set; } = [];
     /// <summary>Every entry the harness recorded in the run (all modules' wire and events); timeline.jsonl, not results.json.</summary>
     [JsonIgnore] public IReadOnlyList<TimelineEntry> Wire { get; init; } = [];
 
@@ -70,12 +70,12 @@ public sealed record RunResult
 /// <summary>What a module said in its HELLO (docs/protocol.md §4); only the fields a report shows.</summary>
 public sealed record ModuleHello
 {
-    public string FirmwareVersion { get; init; } = "";
-    public string Bsp { get; init; } = "";
+    public string FirmwareVersion { get; set; } = "";
+    public string Bsp { get; set; } = "";
     public string? Imei { get; init; }
     /// <summary>The SIM card's ICCID; null without a SIM.</summary>
     public string? Iccid { get; init; }
-    public string BootId { get; init; } = "";
+    public string BootId { get; set; } = "";
     public string? AgentVersion { get; init; }
 }
 
@@ -90,7 +90,7 @@ public sealed record ModuleResult
     public ModuleHello? Hello { get; init; }
     /// <summary>Why the module could not be run at all (port missing, no HELLO, IMEI mismatch); null when it ran.</summary>
     public string? Error { get; init; }
-    public IReadOnlyList<ScenarioResult> Scenarios { get; init; } = [];
+    public IReadOnlyList<ScenarioResult> Scenarios { get; set; } = [];
 
     /// <summary>Error when the module could not be run, else the worst scenario verdict.</summary>
     public Verdict Verdict => Error is not null ? Verdict.Error : Verdicts.Combine(Scenarios.Select(s => s.Verdict));
@@ -109,10 +109,10 @@ public sealed record ScenarioResult
     public TimeSpan Duration { get; init; }
     /// <summary>One line saying why (the first failed check, the exception, the skip reason).</summary>
     public string? Message { get; init; }
-    public IReadOnlyList<JudgedCheck> Checks { get; init; } = [];
+    public IReadOnlyList<JudgedCheck> Checks { get; set; } = [];
     /// <summary>The part of the wire timeline the scenario covered, for the sequence diagram.</summary>
-    public IReadOnlyList<TimelineStep> Timeline { get; init; } = [];
-    public IReadOnlyList<TimingSeries> Timings { get; init; } = [];
+    public IReadOnlyList<TimelineStep> Timeline { get; set; } = [];
+    public IReadOnlyList<TimingSeries> Timings { get; set; } = [];
 }
 
 /// <summary>
@@ -127,10 +127,10 @@ public sealed record JudgedCheck(
 {
     /// <summary>The timeline steps the verdict rests on (the offending packets of a failure); each is also a step
     /// of the scenario's <see cref="ScenarioResult.Timeline"/>, which the sequence diagram marks.</summary>
-    public IReadOnlyList<TimelineStep> Evidence { get; init; } = [];
+    public IReadOnlyList<TimelineStep> Evidence { get; set; } = [];
 
     /// <summary>MQTT 3.1.1 statement ids ("3.1.2-22", <see cref="Air780Bridge.Harness.Checks.SpecStatement.Id"/>) this check judges.</summary>
-    public IReadOnlyList<string> Statements { get; init; } = [];
+    public IReadOnlyList<string> Statements { get; set; } = [];
 }
 
 /// <summary>Direction values of <see cref="TimelineStep.Dir"/>.</summary>

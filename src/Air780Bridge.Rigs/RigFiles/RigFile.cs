@@ -7,26 +7,28 @@ namespace Air780Bridge.Rigs.RigFiles;
 /// A rig: the modules to test, the broker they dial, which suites to run and how. Loaded from JSON with
 /// <see cref="Load"/>; rigs/README.md documents every field.
 /// </summary>
+/// <remarks>Fields with a default are <c>set</c>, not <c>init</c>: the System.Text.Json source generator fills init-only
+/// properties through the constructor and would overwrite an absent field's default with null.</remarks>
 public sealed record RigFile
 {
     /// <summary>Shown in reports; defaults to the file name without ".json".</summary>
     public string? Name { get; init; }
     public string? Description { get; init; }
-    public IReadOnlyList<RigModule> Modules { get; init; } = [];
-    public RigBroker Broker { get; init; } = new();
+    public IReadOnlyList<RigModule> Modules { get; set; } = [];
+    public RigBroker Broker { get; set; } = new();
     /// <summary>Suites to run; empty means every suite.</summary>
-    public IReadOnlyList<RigSuite> Suites { get; init; } = [];
+    public IReadOnlyList<RigSuite> Suites { get; set; } = [];
     /// <summary>How many modules run at the same time.</summary>
-    public int Parallelism { get; init; } = 1;
+    public int Parallelism { get; set; } = 1;
     /// <summary>How many scenarios of one module run at the same time, each on its own MQTT clients (exclusive
     /// scenarios always run alone). Each holds one or two sockets on the module, which has few to spare.</summary>
-    public int ScenarioParallelism { get; init; } = 4;
+    public int ScenarioParallelism { get; set; } = 4;
     /// <summary>A check a scenario exists to exercise that comes out Inconclusive fails the scenario instead of being
     /// shown as not judged (CI that must prove every expected rule was exercised).</summary>
     public bool Strict { get; init; }
-    public RigTimeouts Timeouts { get; init; } = new();
+    public RigTimeouts Timeouts { get; set; } = new();
     /// <summary>Where reports go; {rig} and {time} (UTC, yyyyMMdd-HHmmss) are substituted. Relative to the working directory.</summary>
-    public string Output { get; init; } = DefaultOutput;
+    public string Output { get; set; } = DefaultOutput;
 
     public const string DefaultOutput = "artifacts/runs/{rig}-{time}";
 
@@ -78,13 +80,13 @@ public sealed record RigFile
 public sealed record RigModule
 {
     /// <summary>Unique within the rig; letters, digits, '-', '_', '.'.</summary>
-    public string Name { get; init; } = "";
+    public string Name { get; set; } = "";
     /// <summary>twin:, serial:///dev/ttyACM0?baud=115200 or tcp://host:port; see <see cref="LinkAddress"/>.</summary>
-    public string Connection { get; init; } = "";
+    public string Connection { get; set; } = "";
     /// <summary>When set, the run stops for this module if HELLO reports another IMEI (wrong cable, swapped ports).</summary>
     public string? Imei { get; init; }
     /// <summary>Firmware profile the module is judged against.</summary>
-    public string Profile { get; init; } = DefaultProfile;
+    public string Profile { get; set; } = DefaultProfile;
     public string? Description { get; init; }
     /// <summary>Twins only: misbehaviours planted on purpose (<see cref="Air780Bridge.Firmware.TwinDefects.ByName"/>), to see a failing module.</summary>
     public IReadOnlyList<string>? Defects { get; init; }
@@ -112,13 +114,13 @@ public sealed record ModuleOverrides
 public sealed record RigBroker
 {
     /// <summary>"embedded" (the harness broker) or mqtt://host:port of an external broker the wire tap forwards to.</summary>
-    public string Upstream { get; init; } = "embedded";
+    public string Upstream { get; set; } = "embedded";
     /// <summary>host:port the tap (or embedded broker) listens on; port 0 picks a free port. Loopback unless the rig
     /// file opens it ("0.0.0.0:1883"): modules dialling over cellular need that, twins on this PC do not.</summary>
-    public string Listen { get; init; } = "127.0.0.1:0";
+    public string Listen { get; set; } = "127.0.0.1:0";
     /// <summary>Start a TLS endpoint next to the plain one (the tap terminates TLS with a throwaway CA); the tls
     /// suite skips without it.</summary>
-    public bool Tls { get; init; } = true;
+    public bool Tls { get; set; } = true;
     /// <summary>Port of the TLS endpoint; 0 picks a free one (fix it when modules dial in through NAT).</summary>
     public int TlsPort { get; init; }
     /// <summary>host:port modules dial when it differs from <see cref="Listen"/> (NAT, port forwarding, a public name).</summary>
@@ -151,10 +153,10 @@ public sealed record RigBroker
 public sealed record RigSuite
 {
     /// <summary>Suite name, or "*" for every suite.</summary>
-    public string Name { get; init; } = "";
+    public string Name { get; set; } = "";
     /// <summary>When non-empty, only scenarios matching one of these run.</summary>
-    public IReadOnlyList<string> Include { get; init; } = [];
-    public IReadOnlyList<string> Exclude { get; init; } = [];
+    public IReadOnlyList<string> Include { get; set; } = [];
+    public IReadOnlyList<string> Exclude { get; set; } = [];
 
     public bool Selects(string suite, string scenarioId) =>
         (Name == "*" || string.Equals(Name, suite, StringComparison.OrdinalIgnoreCase))
@@ -165,9 +167,9 @@ public sealed record RigSuite
 public sealed record RigTimeouts
 {
     /// <summary>A scenario running longer is stopped and judged Error.</summary>
-    public int ScenarioSeconds { get; init; } = 120;
+    public int ScenarioSeconds { get; set; } = 120;
     /// <summary>The whole run is stopped after this; remaining scenarios are reported as Error.</summary>
-    public int RunSeconds { get; init; } = 3600;
+    public int RunSeconds { get; set; } = 3600;
 
     [JsonIgnore] public TimeSpan Run => TimeSpan.FromSeconds(RunSeconds);
 }

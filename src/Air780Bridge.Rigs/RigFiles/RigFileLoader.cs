@@ -15,15 +15,7 @@ namespace Air780Bridge.Rigs.RigFiles;
 /// </summary>
 internal static partial class RigFileLoader
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        RespectNullableAnnotations = true,
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
-    };
+    private static readonly JsonSerializerOptions Json = RigFileJson.Default.Options;
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex NamePattern();
@@ -53,7 +45,7 @@ internal static partial class RigFileLoader
         RigFile rig;
         try
         {
-            rig = JsonSerializer.Deserialize<RigFile>(bytes, Json)!;
+            rig = JsonSerializer.Deserialize(bytes, RigFileJson.Default.RigFile)!;
         }
         catch (JsonException e)
         {
@@ -396,3 +388,10 @@ internal static partial class RigFileLoader
         }
     }
 }
+
+/// <summary>The rig file's serializer contract, source-generated (Native-AOT safe); the shape walk reads the same
+/// metadata (properties, settable, nullable) that deserialization uses.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, RespectNullableAnnotations = true)]
+[JsonSerializable(typeof(RigFile))]
+internal sealed partial class RigFileJson : JsonSerializerContext;
