@@ -20,6 +20,10 @@ public sealed class BackpressureTests : IDisposable
         // 3000 PINGs of 1000 bytes written without waiting for credit, and nothing read: 3 MB of answers.
         _lua.Run("""
             local frame = require "br_frame"
+            -- From a finished GC cycle: the peak then depends on the agent's allocations, not on where the
+            -- incremental collector happened to be after loading (253 and 260 KiB for the same code from two checkouts).
+            collectgarbage()
+            base_kb = collectgarbage("count")
             for i = 1, 3000 do H.transfer(frame.encode(0x03, i % 65535 + 1, string.rep("p", 1000), 2048)) end
             collectgarbage()
             """);
@@ -29,7 +33,11 @@ public sealed class BackpressureTests : IDisposable
         // One read chunk's answers may land above the limit before reading stops.
         Assert.InRange(_lua.Int("st.queue_peak"), limit, limit + 2 * 1024 + 2048);
         Assert.True(_lua.Int("st.rx_pauses") > 0);
-        Assert.True(_lua.Int("st.heap_peak_kb") < 256, $"heap peak {_lua.Int("st.heap_peak_kb")} KiB");
+        // Bounded by the live set, not by the 3 MB offered: Lua's incremental GC lets the heap reach about twice the
+        // live data before a cycle (bench/README.md "memory"), and the live data is the base plus a full queue, one
+        // read chunk and one frame being assembled. (The figure is this 64-bit VM's; a module's 32-bit Lua is smaller.)
+        var bound = 2 * (_lua.Int("math.floor(base_kb)") + (limit + 2 * 2048) / 1024);
+        Assert.True(_lua.Int("st.heap_peak_kb") < bound, $"heap peak {_lua.Int("st.heap_peak_kb")} KiB, bound {bound} KiB (twice base {_lua.Int("math.floor(base_kb)")} KiB + queue)");
         Assert.True(_lua.Int("#H.rx") > 2000, "the requests wait in the UART buffer, not in the Lua heap");
         // The host reads again: every request is answered, in order, none lost.
         _lua.Run("""

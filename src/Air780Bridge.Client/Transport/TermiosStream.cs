@@ -33,7 +33,7 @@ public sealed class TermiosStream : Stream
     }
 
     /// <summary>True when termios can set <paramref name="baud"/> (the standard rates); others need System.IO.Ports' termios2 path.</summary>
-    public static bool Supports(int baud) => Native.Speed(baud) is not null;
+    public static bool Supports(int baud) => TermiosNative.Speed(baud) is not null;
 
     /// <summary>
     /// Opens <paramref name="path"/> raw at <paramref name="baud"/>, 8N1, no flow control, for this process alone (TIOCEXCL,
@@ -41,29 +41,29 @@ public sealed class TermiosStream : Stream
     /// </summary>
     public static TermiosStream Open(string path, int baud, bool dtr, ILogger log)
     {
-        var speed = Native.Speed(baud) ?? throw new ArgumentOutOfRangeException(nameof(baud), baud, "termios has no such rate");
-        var raw = Native.open(path, Native.O_RDWR | Native.O_NOCTTY | Native.O_NONBLOCK | Native.O_CLOEXEC);
+        var speed = TermiosNative.Speed(baud) ?? throw new ArgumentOutOfRangeException(nameof(baud), baud, "termios has no such rate");
+        var raw = TermiosNative.open(path, TermiosNative.O_RDWR | TermiosNative.O_NOCTTY | TermiosNative.O_NONBLOCK | TermiosNative.O_CLOEXEC);
         if (raw < 0)
-            throw Native.Error($"open {path}");
+            throw TermiosNative.Error($"open {path}");
         var fd = new SafeFileHandle(raw, ownsHandle: true);
         try
         {
-            if (Native.isatty(fd) != 1)
+            if (TermiosNative.isatty(fd) != 1)
                 throw new IOException($"{path} is not a terminal device");
-            if (Native.ioctl(fd, Native.TIOCEXCL) != 0)
-                throw Native.Error($"lock {path}");
+            if (TermiosNative.ioctl(fd, TermiosNative.TIOCEXCL) != 0)
+                throw TermiosNative.Error($"lock {path}");
             var termios = new byte[256]; // glibc's struct termios is 60 bytes; the rest is headroom
-            if (Native.tcgetattr(fd, termios) != 0)
-                throw Native.Error($"read the settings of {path}");
-            Native.cfmakeraw(termios); // 8 bits, no parity, no echo or translation, VMIN 1 so an empty read is EAGAIN, not 0
-            var cflag = BitConverter.ToUInt32(termios, Native.CflagOffset);
-            cflag = (cflag | Native.CLOCAL | Native.CREAD) & ~(Native.CSTOPB | Native.CRTSCTS);
-            BitConverter.TryWriteBytes(termios.AsSpan(Native.CflagOffset), cflag);
-            if (Native.cfsetspeed(termios, speed) != 0 || Native.tcsetattr(fd, Native.TCSANOW, termios) != 0)
-                throw Native.Error($"set {path} to {baud} baud");
+            if (TermiosNative.tcgetattr(fd, termios) != 0)
+                throw TermiosNative.Error($"read the settings of {path}");
+            TermiosNative.cfmakeraw(termios); // 8 bits, no parity, no echo or translation, VMIN 1 so an empty read is EAGAIN, not 0
+            var cflag = BitConverter.ToUInt32(termios, TermiosNative.CflagOffset);
+            cflag = (cflag | TermiosNative.CLOCAL | TermiosNative.CREAD) & ~(TermiosNative.CSTOPB | TermiosNative.CRTSCTS);
+            BitConverter.TryWriteBytes(termios.AsSpan(TermiosNative.CflagOffset), cflag);
+            if (TermiosNative.cfsetspeed(termios, speed) != 0 || TermiosNative.tcsetattr(fd, TermiosNative.TCSANOW, termios) != 0)
+                throw TermiosNative.Error($"set {path} to {baud} baud");
             // The Air780 USB port only sends to the PC after DTR is asserted (or the PC wrote first).
-            var dtrBit = Native.TIOCM_DTR;
-            if (Native.ioctl(fd, dtr ? Native.TIOCMBIS : Native.TIOCMBIC, ref dtrBit) != 0)
+            var dtrBit = TermiosNative.TIOCM_DTR;
+            if (TermiosNative.ioctl(fd, dtr ? TermiosNative.TIOCMBIS : TermiosNative.TIOCMBIC, ref dtrBit) != 0)
                 // Ptys and some adapters have no modem lines ("Inappropriate ioctl for device"); the data path works without.
                 log.Debug("DTR not available on {Port} ({Reason}); going on without it", path, Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError()));
             return new TermiosStream(fd, path);
@@ -131,13 +131,13 @@ public sealed class TermiosStream : Stream
     {
         while (true)
         {
-            var n = (int)Native.read(_fd, ref MemoryMarshal.GetReference(buffer), buffer.Length);
+            var n = (int)TermiosNative.read(_fd, ref MemoryMarshal.GetReference(buffer), buffer.Length);
             if (n >= 0)
                 return n;
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == Native.EAGAIN)
+            if (errno == TermiosNative.EAGAIN)
                 return -1;
-            if (errno != Native.EINTR)
+            if (errno != TermiosNative.EINTR)
                 throw Vanished("reading", errno);
         }
     }
@@ -147,13 +147,13 @@ public sealed class TermiosStream : Stream
     {
         while (true)
         {
-            var n = (int)Native.write(_fd, in MemoryMarshal.GetReference(buffer), buffer.Length);
+            var n = (int)TermiosNative.write(_fd, in MemoryMarshal.GetReference(buffer), buffer.Length);
             if (n >= 0)
                 return n;
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == Native.EAGAIN)
+            if (errno == TermiosNative.EAGAIN)
                 return -1;
-            if (errno != Native.EINTR)
+            if (errno != TermiosNative.EINTR)
                 throw Vanished("writing", errno);
         }
     }
@@ -163,9 +163,9 @@ public sealed class TermiosStream : Stream
 
     private void OnEvents(uint events)
     {
-        if ((events & (Native.EPOLLIN | Native.EPOLLRDHUP | Native.EPOLLHUP | Native.EPOLLERR)) != 0)
+        if ((events & (TermiosNative.EPOLLIN | TermiosNative.EPOLLRDHUP | TermiosNative.EPOLLHUP | TermiosNative.EPOLLERR)) != 0)
             _readable.Signal();
-        if ((events & (Native.EPOLLOUT | Native.EPOLLHUP | Native.EPOLLERR)) != 0)
+        if ((events & (TermiosNative.EPOLLOUT | TermiosNative.EPOLLHUP | TermiosNative.EPOLLERR)) != 0)
             _writable.Signal();
     }
 
@@ -174,7 +174,7 @@ public sealed class TermiosStream : Stream
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             Epoll.Remove(_token, _fd);
-            _ = Native.ioctl(_fd, Native.TIOCNXCL); // some drivers keep the lock past close
+            _ = TermiosNative.ioctl(_fd, TermiosNative.TIOCNXCL); // some drivers keep the lock past close
             _fd.Dispose(); // closes once no read or write call still holds the handle
             var closed = new ObjectDisposedException(nameof(TermiosStream), $"{_path} was closed");
             _readable.Fail(closed);
@@ -248,12 +248,12 @@ public sealed class TermiosStream : Stream
             var token = Interlocked.Increment(ref _nextToken);
             Streams[token] = stream;
             Span<byte> ev = stackalloc byte[EventSize];
-            BitConverter.TryWriteBytes(ev, Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP | Native.EPOLLET);
+            BitConverter.TryWriteBytes(ev, TermiosNative.EPOLLIN | TermiosNative.EPOLLOUT | TermiosNative.EPOLLRDHUP | TermiosNative.EPOLLET);
             BitConverter.TryWriteBytes(ev[(EventSize - 8)..], token);
-            if (Native.epoll_ctl(Instance.Value, Native.EPOLL_CTL_ADD, fd, ref MemoryMarshal.GetReference(ev)) != 0)
+            if (TermiosNative.epoll_ctl(Instance.Value, TermiosNative.EPOLL_CTL_ADD, fd, ref MemoryMarshal.GetReference(ev)) != 0)
             {
                 Streams.TryRemove(token, out _);
-                throw Native.Error($"watch {stream._path}");
+                throw TermiosNative.Error($"watch {stream._path}");
             }
             return token;
         }
@@ -262,14 +262,14 @@ public sealed class TermiosStream : Stream
         {
             Streams.TryRemove(token, out _);
             Span<byte> ev = stackalloc byte[EventSize];
-            _ = Native.epoll_ctl(Instance.Value, Native.EPOLL_CTL_DEL, fd, ref MemoryMarshal.GetReference(ev));
+            _ = TermiosNative.epoll_ctl(Instance.Value, TermiosNative.EPOLL_CTL_DEL, fd, ref MemoryMarshal.GetReference(ev));
         }
 
         private static int Start()
         {
-            var epfd = Native.epoll_create1(Native.O_CLOEXEC);
+            var epfd = TermiosNative.epoll_create1(TermiosNative.O_CLOEXEC);
             if (epfd < 0)
-                throw Native.Error("epoll_create1");
+                throw TermiosNative.Error("epoll_create1");
             // The wait holds one pool thread for good: one more in the pool's minimum (one per core) keeps as many
             // workers free as without it before the pool starts adding threads slowly.
             ThreadPool.GetMinThreads(out var workers, out var io);
@@ -284,7 +284,7 @@ public sealed class TermiosStream : Stream
             var events = new byte[Batch * EventSize];
             int n;
             // Only EINTR can fail it: the instance is never closed and the buffer is ours.
-            while ((n = Native.epoll_wait(epfd, ref events[0], Batch, -1)) <= 0)
+            while ((n = TermiosNative.epoll_wait(epfd, ref events[0], Batch, -1)) <= 0)
             {
             }
             ThreadPool.UnsafeQueueUserWorkItem(Wait, epfd, preferLocal: false);
@@ -303,7 +303,7 @@ public sealed class TermiosStream : Stream
         }
     }
 
-    private static class Native
+    private static class TermiosNative
     {
         // Linux generic ABI (x86, arm, arm64, riscv): checked against glibc's headers.
         public const int O_RDWR = 2, O_NOCTTY = 0x100, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;

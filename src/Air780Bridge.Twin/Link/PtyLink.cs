@@ -42,30 +42,30 @@ public sealed class PtyLink : TwinSerialLink
 
     protected override void OpenTransport()
     {
-        var master = Native.posix_openpt(Native.O_RDWR | Native.O_NOCTTY);
-        if (master < 0) throw Native.Error("posix_openpt");
+        var master = PtyNative.posix_openpt(PtyNative.O_RDWR | PtyNative.O_NOCTTY);
+        if (master < 0) throw PtyNative.Error("posix_openpt");
         try
         {
-            if (Native.grantpt(master) != 0) throw Native.Error("grantpt");
-            if (Native.unlockpt(master) != 0) throw Native.Error("unlockpt");
+            if (PtyNative.grantpt(master) != 0) throw PtyNative.Error("grantpt");
+            if (PtyNative.unlockpt(master) != 0) throw PtyNative.Error("unlockpt");
             var nameBuf = new byte[128];
-            if (Native.ptsname_r(master, nameBuf, (nuint)nameBuf.Length) != 0) throw Native.Error("ptsname_r");
+            if (PtyNative.ptsname_r(master, nameBuf, (nuint)nameBuf.Length) != 0) throw PtyNative.Error("ptsname_r");
             var device = Encoding.ASCII.GetString(nameBuf, 0, Array.IndexOf(nameBuf, (byte)0));
-            var slave = Native.open(device, Native.O_RDWR | Native.O_NOCTTY);
-            if (slave < 0) throw Native.Error($"open {device}");
+            var slave = PtyNative.open(device, PtyNative.O_RDWR | PtyNative.O_NOCTTY);
+            if (slave < 0) throw PtyNative.Error($"open {device}");
             // termios is shared by both ends; making it raw before publishing the path means no client ever
             // sees echo, CR/LF translation or ^C/XON/XOFF handling.
             var termios = new byte[256];
-            if (Native.tcgetattr(slave, termios) != 0) { Native.close(slave); throw Native.Error("tcgetattr"); }
-            Native.cfmakeraw(termios);
-            if (Native.tcsetattr(slave, Native.TCSANOW, termios) != 0) { Native.close(slave); throw Native.Error("tcsetattr"); }
+            if (PtyNative.tcgetattr(slave, termios) != 0) { PtyNative.close(slave); throw PtyNative.Error("tcgetattr"); }
+            PtyNative.cfmakeraw(termios);
+            if (PtyNative.tcsetattr(slave, PtyNative.TCSANOW, termios) != 0) { PtyNative.close(slave); throw PtyNative.Error("tcsetattr"); }
             var wake = new int[2];
-            if (Native.pipe(wake) != 0) { Native.close(slave); throw Native.Error("pipe"); }
+            if (PtyNative.pipe(wake) != 0) { PtyNative.close(slave); throw PtyNative.Error("pipe"); }
             _master = master; _slaveKeeper = slave; _wake = wake; DevicePath = device;
         }
         catch
         {
-            Native.close(master);
+            PtyNative.close(master);
             throw;
         }
         PublishSymlink();
@@ -86,38 +86,38 @@ public sealed class PtyLink : TwinSerialLink
     protected override void CloseTransport()
     {
         _open = false;
-        Native.write(_wake[1], [1], 1);
+        PtyNative.write(_wake[1], [1], 1);
         _reader?.Join();
         _reader = null;
         File.Delete(SymlinkPath);
-        Native.close(_slaveKeeper);
-        Native.close(_master);
-        Native.close(_wake[0]);
-        Native.close(_wake[1]);
+        PtyNative.close(_slaveKeeper);
+        PtyNative.close(_master);
+        PtyNative.close(_wake[0]);
+        PtyNative.close(_wake[1]);
         _master = _slaveKeeper = -1;
         _wake = [-1, -1];
     }
 
     private void ReadLoop()
     {
-        var fds = new Native.PollFd[]
+        var fds = new PtyNative.PollFd[]
         {
-            new() { fd = _master, events = Native.POLLIN },
-            new() { fd = _wake[0], events = Native.POLLIN },
+            new() { fd = _master, events = PtyNative.POLLIN },
+            new() { fd = _wake[0], events = PtyNative.POLLIN },
         };
         var buffer = new byte[MaxTransfer];
         while (_open)
         {
             fds[0].revents = fds[1].revents = 0;
-            var ready = Native.poll(fds, 2, -1);
+            var ready = PtyNative.poll(fds, 2, -1);
             if (ready < 0)
             {
-                if (Marshal.GetLastPInvokeError() == Native.EINTR) continue;
+                if (Marshal.GetLastPInvokeError() == PtyNative.EINTR) continue;
                 return;
             }
             if (fds[1].revents != 0 || !_open) return;
-            if ((fds[0].revents & Native.POLLIN) == 0) continue;
-            var n = (int)Native.read(_master, buffer, buffer.Length);
+            if ((fds[0].revents & PtyNative.POLLIN) == 0) continue;
+            var n = (int)PtyNative.read(_master, buffer, buffer.Length);
             if (n > 0) OnHostBytes(buffer.AsSpan(0, n));
         }
     }
@@ -125,17 +125,17 @@ public sealed class PtyLink : TwinSerialLink
     protected override bool WriteToHost(byte[] data)
     {
         var offset = 0;
-        var pfd = new Native.PollFd[] { new() { fd = _master, events = Native.POLLOUT } };
+        var pfd = new PtyNative.PollFd[] { new() { fd = _master, events = PtyNative.POLLOUT } };
         while (offset < data.Length)
         {
             if (!_open) return false;
             // Wait for room with a timeout so an unplug is noticed while the client is not reading.
             pfd[0].revents = 0;
-            if (Native.poll(pfd, 1, 100) <= 0) continue;
-            var n = (int)Native.write(_master, data.AsSpan(offset).ToArray(), data.Length - offset);
+            if (PtyNative.poll(pfd, 1, 100) <= 0) continue;
+            var n = (int)PtyNative.write(_master, data.AsSpan(offset).ToArray(), data.Length - offset);
             if (n < 0)
             {
-                if (Marshal.GetLastPInvokeError() is Native.EINTR or Native.EAGAIN) continue;
+                if (Marshal.GetLastPInvokeError() is PtyNative.EINTR or PtyNative.EAGAIN) continue;
                 return false;
             }
             offset += n;
@@ -143,7 +143,7 @@ public sealed class PtyLink : TwinSerialLink
         return true;
     }
 
-    private static class Native
+    private static class PtyNative
     {
         public const int O_RDWR = 2, O_NOCTTY = 0x100, TCSANOW = 0, EINTR = 4, EAGAIN = 11;
         public const short POLLIN = 1, POLLOUT = 4;
