@@ -47,8 +47,10 @@ internal sealed class LuaAgent : IAsyncDisposable
         return lua;
     }
 
-    // LuatOS's crypto.trng; Lua 5.4 seeds math.random per state, so every boot gets its own boot id.
-    private const string TrueRandom = "crypto.trng = function(n) local t = {} for i = 1, n do t[i] = string.char(math.random(0, 255)) end return table.concat(t) end";
+    // LuatOS's crypto.trng, seeded from the host's RNG: Lua 5.4 seeds a state from the time in seconds and an
+    // address, and a reboot within the same second reused both, so the "new" boot had the old boot id (no reboot seen).
+    private static string TrueRandom => $"math.randomseed({Random.Shared.NextInt64()}); " +
+        "crypto.trng = function(n) local t = {} for i = 1, n do t[i] = string.char(math.random(0, 255)) end return table.concat(t) end";
 
     private static int Crc32(IntPtr state)
     {
