@@ -16,31 +16,60 @@ public sealed class OutboundFlowCheck(int qos) : Check
 
     public override CheckResult Evaluate(CheckContext ctx)
     {
-        var allowed = $"\"sent\" for an id after the {Final} with that id";
+        var allowed = $"\"sent\" for an id after the {Final} with that id reached the module";
         var t = ctx.Timeline;
-        var publishes = Wire.OnModuleConnections(ctx).Where(e => e.IsPacket("PUBLISH", "up") && e.Qos == qos && e.PacketId is not null).ToList();
-        if (publishes.Count == 0) return Inconclusive($"no QoS{qos} PUBLISH from the module in the timeline", allowed);
+        var flows = Flows(Wire.OnModuleConnections(ctx).Where(e => e.IsPacket("PUBLISH", "up") && e.Qos == qos && e.PacketId is not null));
+        if (flows.Count == 0) return Inconclusive($"no QoS{qos} PUBLISH from the module in the timeline", allowed);
         var problems = new List<string>();
         var measured = new List<string>();
         var evidence = new List<TimelineEntry>();
         var judged = 0;
-        foreach (var p in publishes)
+        var withheld = 0;
+        var lastSent = new Dictionary<int, long>();
+        foreach (var flow in flows)
         {
-            var id = p.PacketId;
-            var final = Wire.FirstDelivered(t, p.Conn, Final, id, p.T);
-            var sent = t.FirstOrDefault(e => e.T >= p.T - ctx.Tolerances.ClockSkewUs && e.IsModule("sent") && e.PacketId == id);
-            evidence.Add(p);
+            var first = flow[0];
+            var id = first.PacketId!.Value;
+            // The module's events reach the host over the link, so a "sent" may be logged a little before the tap
+            // logged the PUBLISH itself: it belongs to this flow if it follows the id's previous flow.
+            var after = lastSent.TryGetValue(id, out var prev) ? prev : long.MinValue;
+            var sent = t.FirstOrDefault(e => e.T > after && e.IsModule("sent") && e.PacketId == id);
+            var final = flow.Select(p => Wire.FirstDelivered(t, p.Conn, Final, id, p.T)).Where(f => f is not null).MinBy(f => f!.T);
+            if (t.Any(e => e is { Kind: "fault", Type: "withheld" } && e.PacketId == id && e.T >= first.T && (final is null || e.T < final.T)
+                           && e.Detail?.StartsWith(Final + " ", StringComparison.Ordinal) == true)) withheld++;
+            evidence.AddRange(flow);
             if (final is not null) evidence.Add(final);
-            if (sent is not null) evidence.Add(sent);
             if (sent is null) { measured.Add($"id {id}: no \"sent\" event"); continue; }
+            lastSent[id] = sent.T;
+            evidence.Add(sent);
             judged++;
-            if (final is null || sent.T < final.T - ctx.Tolerances.ClockSkewUs) { problems.Add($"id {id}: \"sent\" at {sent.T}us before any {Final}"); measured.Add($"id {id}: sent without {Final}"); }
+            // The tap logs the ack before it forwards it and the host logs "sent" after the module raised it, so a
+            // compliant module's "sent" always follows its ack here; the reverse order, or no ack at all, is the violation.
+            if (final is null) { problems.Add($"id {id}: \"sent\" at {sent.T}us before any {Final} reached the module"); measured.Add($"id {id}: sent without {Final}"); }
+            else if (sent.T < final.T - ctx.Tolerances.ClockSkewUs) { problems.Add($"id {id}: \"sent\" at {sent.T}us before the {Final} at {final.T}us"); measured.Add($"id {id}: sent {Wire.Ms(sent.T, final.T):0} ms before {Final}"); }
             else measured.Add($"id {id}: sent {Wire.Ms(final.T, sent.T):0} ms after {Final}");
         }
+        if (withheld > 0) measured.Add($"{withheld} {Final}(s) withheld by the tap");
         if (problems.Count > 0) return Result(CheckVerdict.Fail, string.Join("; ", problems), allowed, measured, evidence);
         return judged == 0
             ? Result(CheckVerdict.Inconclusive, $"no module \"sent\" events for the QoS{qos} ids; the trace lacks module-side entries", allowed, measured, evidence)
             : Result(CheckVerdict.Pass, $"{judged} QoS{qos} publish(es) reported sent after {Final}", allowed, measured, evidence);
+    }
+
+    /// <summary>The module's QoS publishes grouped per message: a re-send of the same message under its id (on a
+    /// resumed connection too) joins the first send; a new message under the id starts a new flow.</summary>
+    private static List<List<TimelineEntry>> Flows(IEnumerable<TimelineEntry> publishes)
+    {
+        var flows = new List<List<TimelineEntry>>();
+        var open = new Dictionary<int, List<TimelineEntry>>();
+        foreach (var p in publishes)
+        {
+            var id = p.PacketId!.Value;
+            if (open.TryGetValue(id, out var flow) && ClientSessions.SameMessage(flow[0], p)) { flow.Add(p); continue; }
+            open[id] = flow = [p];
+            flows.Add(flow);
+        }
+        return flows;
     }
 }
 
