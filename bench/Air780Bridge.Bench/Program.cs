@@ -10,7 +10,7 @@ try
         "codec" => CodecBench.Run(TimeSpan.FromSeconds(2)),
         "scale" => await ScaleBench.RunAsync(options),
         "link" => await LinkBench.RunAsync(options),
-        "reliability" => await ReliabilityBench.RunAsync(options),
+        "reliability" when OperatingSystem.IsLinux() => await ReliabilityBench.RunAsync(options),
         "startup" => await StartupBench.RunAsync(options),
         "tap" => await TapBench.RunAsync(options),
         "suite" => await SuiteBench.RunAsync(options),
@@ -32,7 +32,7 @@ static int Usage()
         usage: dotnet run -c Release --project bench/Air780Bridge.Bench -- <benchmark> [options]
           codec                          frame/CBOR wire efficiency and host decode speed
           scale [--modules 100] [--seconds 60] [--keepalive 15] [--tolerance-ms 750] [--link pty|tcp] [--json artifacts/bench/scale.json]
-          reliability [--frames 1000000] [--connects 100] [--cycles 100] [--abuse-requests 20000] [--json artifacts/bench/reliability.json]
+          reliability [--frames 1000000] [--connects 100] [--cycles 100] [--abuse-requests 20000] [--json artifacts/bench/reliability.json]   (Linux)
           startup [--exe artifacts/publish/RID/air780] [--dll src/Air780Bridge.Cli/bin/Release/net10.0/air780.dll] [--runs 20] [--target-ms 150]
           suite [--rig rigs/twin.json] [--target-ratio 1.2] [--target-s 30] [--sequential yes|no]
           tap   [--brokers mqttnet,mosquitto] [--seconds 3] [--rounds 3] [--inflight 64] [--samples 4000] [--payload 64]

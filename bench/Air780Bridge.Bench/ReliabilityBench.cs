@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Diagnostics;
 using Air780Bridge.Client;
 using Air780Bridge.Client.Link;
@@ -14,6 +15,8 @@ namespace Air780Bridge.Bench;
 /// and calls over a lossy link (100 % connects, 0 wrong results), reboot and unplug cycles of a twin (memory and
 /// handles flat), an event flood (the host's drop count equals the agent's) and the agent heap under credit abuse.
 /// </summary>
+// The twin's serial side is a Linux pty (PtyLink).
+[SupportedOSPlatform("linux")]
 internal static class ReliabilityBench
 {
     private sealed record Line(string Name, bool Pass, string Figures);

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Air780Bridge.Tests;
 using System.Text.Json;
 using Air780Bridge.Harness;
@@ -8,6 +9,8 @@ using Air780Bridge.Twin.Link;
 namespace Air780Bridge.Cli.Tests;
 
 /// <summary>`air780` as a shell script sees it: a twin on a pty, the harness broker, exit codes and JSON lines.</summary>
+// The twin's serial side is a Linux pty (PtyLink).
+[SupportedOSPlatform("linux")]
 public sealed class CliTests : IAsyncLifetime
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Air780Bridge.Client.Transport;
 using Air780Bridge.Twin;
 using Air780Bridge.Twin.Link;
@@ -6,6 +7,8 @@ using Serilog;
 namespace Air780Bridge.Client.Tests;
 
 /// <summary>The Linux serial stream against a pty whose other end (the twin's <see cref="PtyLink"/>) echoes every byte.</summary>
+// The twin's serial side is a Linux pty (PtyLink).
+[SupportedOSPlatform("linux")]
 public sealed class TermiosStreamTests : IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Air780Bridge.Tests;
 using Air780Bridge.Client.Mqtt;
 using Air780Bridge.Harness;
@@ -8,6 +9,8 @@ using Air780Bridge.Twin.Link;
 namespace Air780Bridge.Client.Tests;
 
 /// <summary>C# client -> pty -> the unchanged agent on a virtual module -> harness broker, and back.</summary>
+// The twin's serial side is a Linux pty (PtyLink).
+[SupportedOSPlatform("linux")]
 public sealed class TwinEndToEndTests : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);

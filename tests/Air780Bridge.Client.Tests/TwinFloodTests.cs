@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Air780Bridge.Twin;
 using Air780Bridge.Twin.Link;
 
@@ -8,6 +9,8 @@ namespace Air780Bridge.Client.Tests;
 /// the bytes, so the agent's tx window fills, its event queue drops and reports, and the host counts exactly what
 /// the agent dropped (issue 10: the twin raised "sent" at once, a flood gave 0 drops and replies minutes late).
 /// </summary>
+// The twin's serial side is a Linux pty (PtyLink).
+[SupportedOSPlatform("linux")]
 public sealed class TwinFloodTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "air780-flood-" + Guid.NewGuid().ToString("N")[..8]);

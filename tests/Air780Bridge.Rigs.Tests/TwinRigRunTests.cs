@@ -80,6 +80,7 @@ public sealed class TwinRigRunTests(TwinRigRun run) : IClassFixture<TwinRigRun>
         string[] legacyOnly = ["server.publish-qos3", "server.second-connack", "server.late-connack"];
         foreach (var module in run.Result.Modules)
         {
+            Assert.NotNull(module.Profile);
             var legacy = !FirmwareProfile.Get(module.Profile).DefensiveParsing;
             var server = module.Scenarios.Where(s => s.Id.StartsWith("server.", StringComparison.Ordinal)).ToList();
             Assert.Equal(17, server.Count);

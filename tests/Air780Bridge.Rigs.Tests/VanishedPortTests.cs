@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Air780Bridge.Rigs.Conformance;
 using Air780Bridge.Rigs.Progress;
 using Air780Bridge.Rigs.Results;
@@ -15,6 +16,8 @@ namespace Air780Bridge.Rigs.Tests;
 /// scenario (issue 10: the remaining scenarios went to ERR in 1-2 ms each while the link reconnected).
 /// </summary>
 [Collection(RigRuns.Collection)]
+// The twin's serial side is a Linux pty (PtyLink).
+[SupportedOSPlatform("linux")]
 public sealed class VanishedPortTests
 {
     /// <summary>A twin behind a pty whose port vanishes once, <paramref name="after"/> the start, for <paramref name="gone"/>.</summary>

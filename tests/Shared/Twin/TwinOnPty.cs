@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Air780Bridge.Harness;
 using Air780Bridge.Harness.Broker;
 using Air780Bridge.Twin;
@@ -7,6 +8,8 @@ namespace Air780Bridge.Tests;
 
 /// <summary>One virtual module behind a pty, as a USB module is reached, and a harness broker on loopback:
 /// the set-up of every end-to-end test.</summary>
+// The twin's serial side is a Linux pty (PtyLink).
+[SupportedOSPlatform("linux")]
 internal sealed class TwinOnPty : IAsyncDisposable
 {
     private TwinOnPty(VirtualModule module, PtyLink link, HarnessBroker harness)
