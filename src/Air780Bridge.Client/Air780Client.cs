@@ -41,6 +41,9 @@ public sealed class Air780Client : IAsyncDisposable
     public Task<bool> WaitUntilLinkUpAsync(CancellationToken ct = default) => _link.WaitUntilUpAsync(ct);
     public ModuleMqtt Mqtt { get; }
 
+    /// <summary>Every mqtt event of this module, by client handle; the proxies and scenarios wait on it.</summary>
+    public MqttEventLog MqttEvents { get; } = new();
+
     /// <summary>Raised for every event, on the link's thread; keep handlers short.</summary>
     public event Action<ModuleEvent>? EventReceived;
 
@@ -80,7 +83,10 @@ public sealed class Air780Client : IAsyncDisposable
         {
             if (ModuleEventMapper.From(notice) is not { } e)
                 continue;
-            Mqtt.Observe(e);
+            if (e is MqttEvent m)
+                MqttEvents.Add(m);
+            else if (e is ModuleRebootedEvent reboot)
+                Mqtt.Rebooted(reboot);
             EventReceived?.Invoke(e);
             lock (_lock)
                 foreach (var s in _subscribers)

@@ -28,10 +28,14 @@ public sealed record MqttEvent(long T, long Handle, string Name, object?[] Args)
     /// <summary>disconnect: the code (0, CONNACK code, -2); suback/error: the code argument.</summary>
     public long? Code => Name switch
     {
-        "disconnect" => Args.ElementAtOrDefault(0) is double d ? (long)d : Args.ElementAtOrDefault(0) as long?,
-        "suback" or "error" => Args.ElementAtOrDefault(1) as long?,
+        "disconnect" => IntArg(0),
+        "suback" or "error" => IntArg(1),
         _ => null,
     };
+
+    /// <summary>Argument <paramref name="i"/> as an integer. Older firmware passes some integers as Lua floats (e.g.
+    /// disconnect codes on v1112), so both are read.</summary>
+    public long? IntArg(int i) => Args.ElementAtOrDefault(i) switch { long l => l, double d => (long)d, _ => null };
 
     /// <summary>error: the kind ("connect", "tx", "conack", "other", "timeout").</summary>
     public string? ErrorKind => Name == "error" ? MessageCodec.AsText(Args.ElementAtOrDefault(0)) : null;

@@ -1,3 +1,4 @@
+using Air780Bridge.Client;
 using Air780Bridge.Firmware;
 using Air780Bridge.Harness.Timeline;
 using Air780Bridge.Rigs.Conformance;
@@ -91,11 +92,11 @@ public sealed class ScenarioScheduleTests
     [Fact]
     public async Task A_wait_on_one_client_ignores_the_events_of_the_others()
     {
-        var log = new ModuleEventLog();
-        var second = log.WaitAsync(2, 0, o => o.Name == "conack", TimeSpan.FromSeconds(30), "conack", CancellationToken.None);
-        log.Add(new ModuleObservation(1, 1, "conack", []));
+        var log = new MqttEventLog();
+        var second = log.WaitAsync(2, 0, o => o.Name == "conack", TimeSpan.FromSeconds(30));
+        log.Add(new MqttEvent(1, 1, "conack", []));
         Assert.False(second.IsCompleted);
-        log.Add(new ModuleObservation(2, 2, "conack", []));
+        log.Add(new MqttEvent(2, 2, "conack", []));
         Assert.Equal(2, (await second).Handle);
         Assert.Single(log.Since(1, 0));
         Assert.Empty(log.Since(1, log.Count));
@@ -106,8 +107,8 @@ public sealed class ScenarioScheduleTests
     {
         var harness = new TimelineHarness();
         var module = new CreatingModule();
-        using var a = new ScenarioContext(module, harness, new ModuleEventLog(), "publish.qos1", CancellationToken.None);
-        using var b = new ScenarioContext(module, harness, new ModuleEventLog(), "publish.qos2", CancellationToken.None);
+        using var a = new ScenarioContext(module, harness, new MqttEventLog(), "publish.qos1", CancellationToken.None);
+        using var b = new ScenarioContext(module, harness, new MqttEventLog(), "publish.qos2", CancellationToken.None);
         var ha = await a.Create(null, "127.0.0.1", 1L);
         var hb = await b.Create(null, "127.0.0.1", 1L);
         var publishOfA = a.WaitForEntryAsync(e => e.Type == "PUBLISH", TimeSpan.FromSeconds(30));

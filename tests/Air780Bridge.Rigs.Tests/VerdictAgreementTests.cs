@@ -1,3 +1,4 @@
+using Air780Bridge.Client;
 using System.Text.RegularExpressions;
 using Air780Bridge.Harness.Checks;
 using Air780Bridge.Harness.Timeline;
@@ -121,7 +122,7 @@ public sealed class VerdictAgreementTests
         {
             Judges = [new PingPeriodCheck()],
         };
-        var result = await ScenarioRunner.RunAsync(scenario, new NoModule(), new EmptyHarness(), new ModuleEventLog(), TimeSpan.FromSeconds(10), CancellationToken.None, strict);
+        var result = await ScenarioRunner.RunAsync(scenario, new NoModule(), new EmptyHarness(), new MqttEventLog(), TimeSpan.FromSeconds(10), CancellationToken.None, strict);
         Assert.Equal(expected, result.Verdict);
         var check = Assert.Single(result.Checks);
         Assert.Equal(Verdict.Inconclusive, check.Verdict);

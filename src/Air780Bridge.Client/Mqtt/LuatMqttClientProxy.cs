@@ -16,31 +16,26 @@ public enum MqttState
 public sealed class LuatMqttClientProxy
 {
     private readonly Air780Client _module;
-    private const int HistoryLimit = 1024;
-    private readonly List<(long Seq, MqttEvent Event)> _events = [];
-    private readonly List<(Func<MqttEvent, bool> Match, TaskCompletionSource<MqttEvent> Done)> _waiters = [];
-    private readonly Lock _lock = new();
-    private long _seq;
-    private long _mark;
+    private readonly int _created;
+    private int _mark;
 
     internal LuatMqttClientProxy(Air780Client module, long handle)
     {
         _module = module;
         Handle = handle;
+        // The handle number may have served a client before the module last rebooted: its events are not this client's.
+        _created = _mark = module.MqttEvents.Count;
     }
 
     public long Handle { get; }
 
-    /// <summary>The latest events of this client (up to 1024), oldest first.</summary>
-    public IReadOnlyList<MqttEvent> History
-    {
-        get { lock (_lock) return _events.Select(e => e.Event).ToList(); }
-    }
+    /// <summary>The latest events of this client (see <see cref="MqttEventLog"/>), oldest first.</summary>
+    public IReadOnlyList<MqttEvent> History => _module.MqttEvents.Since(Handle, _created);
 
     /// <summary>Calls mqttc:function(args...). Waits started afterwards consider only events raised since this call began.</summary>
     public Task<object?[]> CallAsync(string function, object?[] args, CancellationToken ct = default)
     {
-        lock (_lock) _mark = _seq;
+        Volatile.Write(ref _mark, _module.MqttEvents.Count);
         return _module.CallAsync("mqtt." + function, [Handle, .. Trim(args)], ct);
     }
 
@@ -96,54 +91,14 @@ public sealed class LuatMqttClientProxy
     /// <summary>The first matching event raised since the last call through this proxy, already received or still to come.</summary>
     public async Task<MqttEvent> WaitForAsync(Func<MqttEvent, bool> match, TimeSpan timeout, CancellationToken ct = default)
     {
-        var tcs = new TaskCompletionSource<MqttEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_lock)
-        {
-            if (_events.Where(e => e.Seq > _mark).Select(e => e.Event).FirstOrDefault(match) is { } seen)
-                return seen;
-            _waiters.Add((match, tcs));
-        }
         try
         {
-            return await tcs.Task.WaitAsync(timeout, ct);
+            return await _module.MqttEvents.WaitAsync(Handle, Volatile.Read(ref _mark), match, timeout, ct);
         }
         catch (TimeoutException)
         {
             throw new LinkTimeoutException($"no matching event from mqtt client {Handle} within {timeout.TotalSeconds:0.#} s");
         }
-        finally
-        {
-            lock (_lock) _waiters.RemoveAll(w => w.Done == tcs);
-        }
-    }
-
-    /// <summary>The module rebooted: this client is gone, nobody waiting on it will get an event.</summary>
-    internal void Rebooted(ModuleRebootedEvent reboot)
-    {
-        lock (_lock)
-        {
-            foreach (var w in _waiters)
-                w.Done.TrySetException(new ModuleRebootedException(reboot.OldBootId ?? "", reboot.NewBootId));
-            _waiters.Clear();
-        }
-    }
-
-    internal void Observe(MqttEvent e)
-    {
-        List<TaskCompletionSource<MqttEvent>> done = [];
-        lock (_lock)
-        {
-            _events.Add((++_seq, e));
-            if (_events.Count > HistoryLimit)
-                _events.RemoveRange(0, _events.Count - HistoryLimit);
-            foreach (var w in _waiters.Where(w => w.Match(e)).ToList())
-            {
-                _waiters.Remove(w);
-                done.Add(w.Done);
-            }
-        }
-        foreach (var tcs in done)
-            tcs.TrySetResult(e);
     }
 
     // Trailing nils are dropped so Lua sees the short form of the call (auth() rather than auth(nil, nil, nil, nil)).

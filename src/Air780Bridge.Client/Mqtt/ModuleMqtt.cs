@@ -69,12 +69,10 @@ public sealed class ModuleMqtt
     /// <summary>A proxy for a handle created earlier (e.g. by another `air780 mqtt` invocation).</summary>
     public LuatMqttClientProxy Attach(long handle) => _clients.GetOrAdd(handle, h => new LuatMqttClientProxy(_module, h));
 
-    internal void Observe(ModuleEvent e)
+    /// <summary>The module rebooted: its clients are gone, nobody waiting on one of them will get an event.</summary>
+    internal void Rebooted(ModuleRebootedEvent reboot)
     {
-        if (e is MqttEvent m)
-            Attach(m.Handle).Observe(m);
-        else if (e is ModuleRebootedEvent reboot)
-            foreach (var client in _clients.Values)
-                client.Rebooted(reboot);
+        foreach (var handle in _clients.Keys)
+            _module.MqttEvents.Fail(handle, new ModuleRebootedException(reboot.OldBootId ?? "", reboot.NewBootId));
     }
 }

@@ -1,16 +1,10 @@
+using Air780Bridge.Client;
 using System.Text;
 using Air780Bridge.Harness.Checks;
 using Air780Bridge.Harness.Timeline;
 using Air780Bridge.Rigs.Results;
 
 namespace Air780Bridge.Rigs.Conformance;
-
-/// <summary>A Lua event the module raised, as the agent forwarded it (docs/protocol.md §6).</summary>
-public sealed record ModuleObservation(long T, long Handle, string Name, object?[] Args)
-{
-    // Older firmware passes some integers as Lua floats (e.g. disconnect codes on v1112), so accept both.
-    public long? IntArg(int i) => Args.ElementAtOrDefault(i) switch { long l => l, double d => (long)d, _ => null };
-}
 
 /// <summary>The module end of a scenario: raw protocol calls (one per Lua call) and the module's events.</summary>
 public interface IModuleDriver
@@ -38,13 +32,13 @@ public sealed class ScenarioContext : IDisposable
     private readonly List<(Func<TimelineEntry, bool> Match, TaskCompletionSource<TimelineEntry> Done)> _entryWaiters = [];
     private readonly Lock _wire = new();
     private readonly IDisposable _watch;
-    private readonly ModuleEventLog _events;
+    private readonly MqttEventLog _events;
     private readonly int _eventCursor;
     private readonly IReadOnlyList<ICheck> _judges;
 
     /// <param name="judges">The harness checks <see cref="Judge"/> runs (<see cref="Scenario.Judges"/>).</param>
     /// <param name="attempt">Which run of the scenario this is (<see cref="Run.ScenarioRunner"/>); a later run's client ids differ.</param>
-    public ScenarioContext(IModuleDriver module, IScenarioHarness harness, ModuleEventLog events, string scenarioId, CancellationToken ct,
+    public ScenarioContext(IModuleDriver module, IScenarioHarness harness, MqttEventLog events, string scenarioId, CancellationToken ct,
         IReadOnlyList<ICheck>? judges = null, int attempt = 1)
     {
         _judges = judges ?? [];
@@ -133,18 +127,29 @@ public sealed class ScenarioContext : IDisposable
     }
 
     /// <summary>Waits for the next event <paramref name="name"/> of client <paramref name="h"/> raised since the scenario began.</summary>
-    public Task<ModuleObservation> Event(long h, string name, TimeSpan? timeout = null, Func<ModuleObservation, bool>? where = null) =>
-        _events.WaitAsync(h, _eventCursor, o => o.Name == name && (where is null || where(o)),
-            timeout ?? TimeSpan.FromSeconds(20), $"event \"{name}\" on client {h}", Token);
+    public Task<MqttEvent> Event(long h, string name, TimeSpan? timeout = null, Func<MqttEvent, bool>? where = null) =>
+        WaitEvent(h, o => o.Name == name && (where is null || where(o)), timeout, $"event \"{name}\" on client {h}");
 
     /// <summary>The first event named <paramref name="name"/> or <paramref name="orName"/> of client <paramref name="h"/>
     /// raised after <paramref name="afterUs"/>.</summary>
-    public Task<ModuleObservation> EventAfter(long h, string name, string orName, long afterUs, TimeSpan? timeout = null) =>
-        _events.WaitAsync(h, _eventCursor, o => (o.Name == name || o.Name == orName) && o.T > afterUs,
-            timeout ?? TimeSpan.FromSeconds(20), $"event \"{name}\" or \"{orName}\" on client {h}", Token);
+    public Task<MqttEvent> EventAfter(long h, string name, string orName, long afterUs, TimeSpan? timeout = null) =>
+        WaitEvent(h, o => (o.Name == name || o.Name == orName) && o.T > afterUs, timeout, $"event \"{name}\" or \"{orName}\" on client {h}");
+
+    private async Task<MqttEvent> WaitEvent(long h, Func<MqttEvent, bool> match, TimeSpan? timeout, string what)
+    {
+        var wait = timeout ?? TimeSpan.FromSeconds(20);
+        try
+        {
+            return await _events.WaitAsync(h, _eventCursor, match, wait, Token);
+        }
+        catch (TimeoutException)
+        {
+            throw new ScenarioFailedException($"no {what} within {wait.TotalSeconds:0.#} s");
+        }
+    }
 
     /// <summary>Events of client <paramref name="h"/> since the scenario began.</summary>
-    public IReadOnlyList<ModuleObservation> Events(long h) => _events.Since(h, _eventCursor);
+    public IReadOnlyList<MqttEvent> Events(long h) => _events.Since(h, _eventCursor);
 
     /// <summary>An assertion that always becomes a check in the report; a failed one also fails the scenario at the end.</summary>
     public bool Check(string id, string title, string source, bool ok, string? measured = null, string? allowed = null, string? explanation = null)

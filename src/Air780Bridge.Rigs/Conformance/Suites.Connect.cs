@@ -1,3 +1,4 @@
+using Air780Bridge.Client;
 using Air780Bridge.Harness.Checks;
 using Air780Bridge.Harness.Timeline;
 
@@ -95,7 +96,7 @@ public static partial class ConformanceSuite
         var disconnect = await ctx.Event(h, "disconnect");
         await ctx.Event(h, "close");
         ctx.Check("connect.refused.code", "disconnect carries the CONNACK return code", $"{Ref} §4 disconnect code",
-            disconnect.IntArg(0) == 5, measured: $"code={disconnect.IntArg(0)}", allowed: "5");
+            disconnect.Code == 5, measured: $"code={disconnect.Code}", allowed: "5");
         var names = ctx.Events(h).Select(e => e.Name).ToList();
         if (ctx.Firmware.HasErrorEvent)
         {

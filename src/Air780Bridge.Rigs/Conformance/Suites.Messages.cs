@@ -1,3 +1,4 @@
+using Air780Bridge.Client;
 using System.Text;
 using Air780Bridge.Harness.Checks;
 using Air780Bridge.Harness.Timeline;
@@ -33,7 +34,7 @@ public static partial class ConformanceSuite
         var result = await ctx.Lua("mqtt.publish", h, Topic(ctx, "q0"), "hello");
         ctx.Check("publish.qos0.id", "QoS 0 publish returns message id 0", $"{Ref} §5", result is [0L], measured: ScenarioContext.Describe(result), allowed: "0");
         var sent = await ctx.Event(h, "sent");
-        ctx.Check("publish.qos0.sent", "sent(0) follows a QoS 0 publish", "seed: on() sent", sent.IntArg(0) == 0, measured: ScenarioContext.Describe(sent.Args));
+        ctx.Check("publish.qos0.sent", "sent(0) follows a QoS 0 publish", "seed: on() sent", sent.MessageId == 0, measured: ScenarioContext.Describe(sent.Args));
         var wire = await Packet(ctx, "up", "PUBLISH", e => e.Topic == Topic(ctx, "q0"));
         // A stray packet id in a QoS 0 PUBLISH reads as payload ([MQTT-2.3.1-5] is not observable); QoS and DUP are.
         ctx.Check("publish.qos0.wire", "PUBLISH goes out at QoS 0 with DUP 0", "[MQTT-4.3.1-1]", wire is { Qos: 0, Dup: false }, measured: $"q{wire.Qos} dup={wire.Dup}");
@@ -49,12 +50,12 @@ public static partial class ConformanceSuite
             var id = withheld.FirstOrDefault() as long?;
             await Packet(ctx, "up", "PUBLISH", e => e.PacketId == id);
             ctx.Check("publish.qos1.sent-awaits-puback", "no sent while the PUBACK is withheld", "seed: QoS1 success = PUBACK",
-                !await Raised(ctx, h, "sent", o => o.IntArg(0) == id), measured: "no sent within 3 s", allowed: "no sent");
+                !await Raised(ctx, h, "sent", o => o.MessageId == id), measured: "no sent within 3 s", allowed: "no sent");
         }
         var result = await ctx.Lua("mqtt.publish", h, Topic(ctx, "q1"), new byte[] { 0, 0xFF, 0x80, 1 }, 1L);
         var messageId = result.FirstOrDefault() as long?;
         ctx.Check("publish.qos1.id", "QoS 1 publish returns a non-zero id", "[MQTT-2.3.1-1]", messageId is > 0, measured: ScenarioContext.Describe(result));
-        var sentAt = (await ctx.Event(h, "sent", where: o => o.IntArg(0) == messageId)).T;
+        var sentAt = (await ctx.Event(h, "sent", where: o => o.MessageId == messageId)).T;
         var puback = await Packet(ctx, "down", "PUBACK", e => e.PacketId == messageId);
         var publish = await Packet(ctx, "up", "PUBLISH", e => e.PacketId == messageId);
         ctx.Check("publish.qos1.binary", "binary payload arrives whole", "seed: publish data", publish.PayloadSize == 4, measured: $"{publish.PayloadSize} B", allowed: "4 B");
@@ -71,7 +72,7 @@ public static partial class ConformanceSuite
         {
             var held = (await ctx.Lua("mqtt.publish", h, Topic(ctx, "held"), "x", 2L)).FirstOrDefault() as long?;
             await Packet(ctx, "up", "PUBREL", e => e.PacketId == held);
-            var early = await Raised(ctx, h, "sent", o => o.IntArg(0) == held);
+            var early = await Raised(ctx, h, "sent", o => o.MessageId == held);
             if (early)
                 ctx.Check("publish.qos2.sent-awaits-pubcomp", "sent only on PUBCOMP (the firmware source), not on PUBREC (the doc page)", $"{Ref} §16.1", false,
                     measured: "sent after PUBREC", allowed: "sent after PUBCOMP");
@@ -80,7 +81,7 @@ public static partial class ConformanceSuite
                     "no sent while PUBCOMP is withheld", "The API page promises success at PUBREC; the firmware sends PUBREL and reports sent only on PUBCOMP.");
         }
         var id = (await ctx.Lua("mqtt.publish", h, Topic(ctx, "q2"), "two", 2L)).FirstOrDefault() as long?;
-        var sent = await ctx.Event(h, "sent", where: o => o.IntArg(0) == id);
+        var sent = await ctx.Event(h, "sent", where: o => o.MessageId == id);
         await Packet(ctx, "down", "PUBCOMP", e => e.PacketId == id && e.T <= sent.T + ctx.Harness.ClockUncertaintyUs);
         await ctx.Judge(new CheckExpectation());
         await ctx.Close(h);
@@ -205,7 +206,7 @@ public static partial class ConformanceSuite
     }
 
     /// <summary>True when the event is raised within <see cref="NoEventWindow"/> (used to show that something does NOT happen).</summary>
-    internal static async Task<bool> Raised(ScenarioContext ctx, long h, string name, Func<ModuleObservation, bool>? where = null)
+    internal static async Task<bool> Raised(ScenarioContext ctx, long h, string name, Func<MqttEvent, bool>? where = null)
     {
         try
         {

@@ -1,3 +1,4 @@
+using Air780Bridge.Client;
 using System.Text;
 using Air780Bridge.Harness.Faults.Server;
 using Air780Bridge.Harness.Timeline;
@@ -116,7 +117,7 @@ public static partial class ConformanceSuite
         ScenarioContext.Expect(await ctx.Lua("mqtt.connect", h) is [true], "connect() returned true", "connect() after the fault did not return true");
         await ctx.Event(h, "conack", where: _ => ctx.Events(h).Count(e => e.Name == "conack") > conacks);
         var id = (await ctx.Lua("mqtt.publish", h, Topic(ctx, "after"), "again", 1L)).FirstOrDefault() as long?;
-        var sent = await Raised(ctx, h, "sent", o => o.IntArg(0) == id);
+        var sent = await Raised(ctx, h, "sent", o => o.MessageId == id);
         ctx.Check("server.recovers", "after reconnecting, a QoS 1 publish completes (sent)", "seed: connect, publish, sent", sent,
             measured: sent ? $"sent({id})" : "no sent within 3 s", allowed: $"sent({id})");
         await ctx.Close(h);
@@ -223,7 +224,7 @@ public static partial class ConformanceSuite
             case "stray-puback":
                 // The firmware keeps no in-flight table: any PUBACK is passed to Lua as sent(id).
                 ctx.Check("server.stray-puback.sent", $"sent({stray}) for the stray PUBACK, as luat_mqtt_msg_cb posts every PUBACK", $"{Cli} MQTT_MSG_PUBACK; {Lib} \"sent\"",
-                    await Raised(ctx, h, "sent", o => o.IntArg(0) == stray), allowed: $"sent({stray})");
+                    await Raised(ctx, h, "sent", o => o.MessageId == stray), allowed: $"sent({stray})");
                 break;
             case "stray-pubrec":
                 var pubrel = await Packet(ctx, "up", "PUBREL", e => e.PacketId == stray);
@@ -330,7 +331,7 @@ public static partial class ConformanceSuite
             closed, measured: closed ? "closed" : "open", allowed: "closed");
         var names = ctx.Events(h).Select(e => e.Name).ToList();
         ctx.Check("server.oversize.events", "disconnect(0) and no recv or error event (\"too many data\" / \"buff is FULL\" post none)", $"{Cli} luat_mqtt_read_packet; {Ref} §6",
-            closed && ctx.Events(h).First(e => e.Name == "disconnect").IntArg(0) == 0 && !names.Contains("recv") && !names.Contains("error"),
+            closed && ctx.Events(h).First(e => e.Name == "disconnect").Code == 0 && !names.Contains("recv") && !names.Contains("error"),
             measured: string.Join(", ", names));
         await Recovers(ctx, h, closed);
     }

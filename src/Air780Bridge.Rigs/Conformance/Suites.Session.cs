@@ -1,3 +1,4 @@
+using Air780Bridge.Client;
 using Air780Bridge.Harness.Checks;
 using Air780Bridge.Harness.Timeline;
 
@@ -185,7 +186,7 @@ public static partial class ConformanceSuite
         await peer.PublishAsync(topic, new byte[4096], 0, false, ctx.Token);
         var disconnect = await ctx.Event(h, "disconnect", TimeSpan.FromSeconds(10));
         ctx.Check("rx-overflow.disconnect", "a 4 KiB publish into a 1 KiB rx buffer closes with disconnect(0)", $"{Ref} §6",
-            disconnect.IntArg(0) == 0, measured: ScenarioContext.Describe(disconnect.Args), allowed: "0");
+            disconnect.Code == 0, measured: ScenarioContext.Describe(disconnect.Args), allowed: "0");
         var names = ctx.Events(h).Select(e => e.Name).ToList();
         ctx.Check("rx-overflow.no-recv", "the oversize message is not delivered and no error event is raised", $"{Ref} §6",
             !names.Contains("recv") && !names.Contains("error"), measured: string.Join(", ", names));
@@ -198,7 +199,7 @@ public static partial class ConformanceSuite
         ctx.Check("api.debug.on", "debug(true) returns nothing", "seed: mqttc:debug()", (await ctx.Lua("mqtt.debug", h, true)).All(v => v is null));
         await ctx.Lua("mqtt.debug", h, false);
         var id = (await ctx.Lua("mqtt.publish", h, Topic(ctx, "after-debug"), "ok", 1L)).FirstOrDefault() as long?;
-        await ctx.Event(h, "sent", where: o => o.IntArg(0) == id);
+        await ctx.Event(h, "sent", where: o => o.MessageId == id);
         await ctx.Close(h);
     }
 }

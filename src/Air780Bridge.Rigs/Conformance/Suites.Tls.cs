@@ -1,3 +1,4 @@
+using Air780Bridge.Client;
 using Air780Bridge.Harness.Checks;
 using System.Text;
 using Air780Bridge.Harness.Timeline;
@@ -52,7 +53,7 @@ public static partial class ConformanceSuite
             var race = HandshakeThenSilence(ctx, attemptStart, outcome.T);
             if (race is null || attempt == TlsAttempts)
                 throw new ScenarioFailedException(race is null
-                    ? $"disconnect({outcome.IntArg(0)}) instead of conack: {string.Join(", ", ctx.Events(h).Select(e => e.Name))}"
+                    ? $"disconnect({outcome.Code}) instead of conack: {string.Join(", ", ctx.Events(h).Select(e => e.Name))}"
                     : $"every one of {TlsAttempts} attempts ended after a complete TLS handshake without a CONNECT (the §8 handshake race): {race}");
             ctx.Deviation("tls.handshake-race", "the CONNECT follows a completed TLS handshake", $"{Ref} §8; components/network/adapter/luat_network_adapter.c network_state_connecting, network_tx",
                 race, "The handshake finished inside the connect handler, the socket stayed in SHAKEHAND and network_tx refused the CONNECT: a firmware race, retried.");
@@ -101,7 +102,7 @@ public static partial class ConformanceSuite
         {
             var disconnect = await ctx.Event(h, "disconnect");
             var names = ctx.Events(h).Select(e => e.Name).ToList();
-            ctx.Check("tls.refused", "the handshake fails: no conack, disconnect(0)", $"{Ref} §8", !names.Contains("conack") && disconnect.IntArg(0) == 0,
+            ctx.Check("tls.refused", "the handshake fails: no conack, disconnect(0)", $"{Ref} §8", !names.Contains("conack") && disconnect.Code == 0,
                 measured: string.Join(", ", names));
             if (ctx.Firmware.HasErrorEvent)
             {

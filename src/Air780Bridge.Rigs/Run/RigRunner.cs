@@ -141,9 +141,8 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
             if (module.Imei is { } expected && hello.Imei != expected)
                 return Failed(module, $"HELLO reports IMEI {hello.Imei ?? "(none)"}, the rig expects {expected}: wrong cable or port order?") with { Hello = Hello(hello) };
 
-            var events = new ModuleEventLog();
             var outages = new LinkOutages();
-            client.EventReceived += e => Observe(e, module.Name, events, outages, harness);
+            client.EventReceived += e => Observe(e, module.Name, outages, harness);
             var driver = new ClientDriver(client, module);
             IScenarioHarness view = module.Overrides?.BrokerAddress is { } own && HostPort.Parse(own) is var dial
                 ? new DialOverride(harness, dial.Host, dial.Port)
@@ -170,7 +169,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
                     }
                     var outagesBefore = outages.Count;
                     progress.ScenarioStarted(module.Name, scenario.Id, scenario.Title);
-                    var result = await ScenarioRunner.RunAsync(scenario, driver, view, events, rig.ScenarioTimeout(module), ct, rig.Strict, attempt);
+                    var result = await ScenarioRunner.RunAsync(scenario, driver, view, client.MqttEvents, rig.ScenarioTimeout(module), ct, rig.Strict, attempt);
                     // The link went while the scenario ran (a vanished port, not the module's doing): what it judged is
                     // about the link, so it runs once more when the port is back. Scenarios beside it lost it too.
                     if (attempt == 1 && !scenario.Exclusive && result.Verdict is Verdict.Fail or Verdict.Error && outages.Count != outagesBefore && !ct.IsCancellationRequested)
@@ -205,13 +204,12 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
         }
     }
 
-    private static void Observe(ModuleEvent e, string module, ModuleEventLog events, LinkOutages outages, IRigHarness harness)
+    private static void Observe(ModuleEvent e, string module, LinkOutages outages, IRigHarness harness)
     {
         if (e is LinkStateEvent { Up: false })
             outages.Add();
         if (e is not MqttEvent m)
             return;
-        events.Add(new ModuleObservation(m.T, m.Handle, m.Name, m.Args));
         harness.Record(new TimelineEntry
         {
             T = m.T, Kind = "module", Conn = module, Handle = m.Handle, Type = m.Name, PacketId = m.Name == "sent" ? (int?)m.MessageId : null,

@@ -1,3 +1,4 @@
+using Air780Bridge.Client;
 using System.Diagnostics;
 using Air780Bridge.Rigs.Conformance;
 using Air780Bridge.Rigs.Results;
@@ -11,7 +12,7 @@ public static class ScenarioRunner
     /// the first run's, whose clients the module may still hold.</param>
     /// <param name="strict">An Inconclusive check the scenario names fails the scenario (rig <c>"strict": true</c>): the
     /// scenario exists to exercise that rule, so not judging it is a failed run, not a pass.</param>
-    public static async Task<ScenarioResult> RunAsync(Scenario scenario, IModuleDriver module, IScenarioHarness harness, ModuleEventLog events,
+    public static async Task<ScenarioResult> RunAsync(Scenario scenario, IModuleDriver module, IScenarioHarness harness, MqttEventLog events,
         TimeSpan timeout, CancellationToken ct, bool strict = false, int attempt = 1)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
