@@ -1,12 +1,10 @@
-using System.ComponentModel;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using System.Text;
 using Air780Bridge.Client.Link;
 using Air780Bridge.Client.Transport;
 using Air780Bridge.Protocol.Framing;
 using Air780Bridge.Protocol.Messages;
+using Air780Bridge.Twin.Link;
 using Serilog;
 
 namespace Air780Bridge.Bench;
@@ -105,12 +103,12 @@ internal static class SerialBench
     private static double P50(List<double> values) => BenchSupport.Percentile(values.Order().ToList(), 50);
 
     /// <summary>The floor: a PING frame written and its PONG + CREDIT read back with plain blocking calls on the pty.</summary>
-    private static List<double> RawRoundTrips(Pty pty, int samples)
+    private static List<double> RawRoundTrips(RawPty pty, int samples)
     {
         var request = PingPeer.Encode(new PingMessage(1, PingBody));
         var answer = PingPeer.Answer(request.Length, new PingMessage(1, PingBody)).Length;
-        var fd = Pty.Native.open(pty.Path, Pty.Native.O_RDWR | Pty.Native.O_NOCTTY);
-        if (fd < 0) throw Pty.Native.Error($"open {pty.Path}");
+        var fd = PtyNative.open(pty.Path, PtyNative.O_RDWR | PtyNative.O_NOCTTY);
+        if (fd < 0) throw PtyNative.Error($"open {pty.Path}");
         try
         {
             var buffer = new byte[4096];
@@ -118,11 +116,11 @@ internal static class SerialBench
             for (var i = 0; i < samples + 20; i++)
             {
                 var started = Stopwatch.GetTimestamp();
-                if (Pty.Native.write(fd, request, request.Length) != request.Length) throw Pty.Native.Error("write");
+                if (PtyNative.write(fd, request, request.Length) != request.Length) throw PtyNative.Error("write");
                 for (var got = 0; got < answer;)
                 {
-                    var n = (int)Pty.Native.read(fd, buffer, buffer.Length);
-                    if (n <= 0) throw Pty.Native.Error("read");
+                    var n = (int)PtyNative.read(fd, buffer, buffer.Length);
+                    if (n <= 0) throw PtyNative.Error("read");
                     got += n;
                 }
                 if (i >= 20) times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -131,12 +129,12 @@ internal static class SerialBench
         }
         finally
         {
-            Pty.Native.close(fd);
+            PtyNative.close(fd);
         }
     }
 
     /// <summary>The same bytes through the termios stream's async calls without the link: what the stream adds to the floor.</summary>
-    private static async Task<List<double>> StreamRoundTripsAsync(Pty pty, int samples)
+    private static async Task<List<double>> StreamRoundTripsAsync(RawPty pty, int samples)
     {
         var request = PingPeer.Encode(new PingMessage(1, PingBody));
         var answer = PingPeer.Answer(request.Length, new PingMessage(1, PingBody)).Length;
@@ -154,11 +152,11 @@ internal static class SerialBench
         return times;
     }
 
-    private static Task<ModuleLink> ConnectAsync(Pty pty, SerialIo io) =>
+    private static Task<ModuleLink> ConnectAsync(RawPty pty, SerialIo io) =>
         ModuleLink.ConnectAsync(LinkAddress.Parse("serial://" + pty.Path), null, Silent, CancellationToken.None, new SerialTransport(io));
 
     /// <summary>What a caller of the client waits for one call: request out, answer matched, through the whole link.</summary>
-    private static async Task<List<double>> RpcRoundTripsAsync(Pty pty, SerialIo io, int samples)
+    private static async Task<List<double>> RpcRoundTripsAsync(RawPty pty, SerialIo io, int samples)
     {
         await using var link = await ConnectAsync(pty, io);
         var times = new List<double>(samples);
@@ -208,13 +206,13 @@ internal static class SerialBench
 
         public PingPeer(int count)
         {
-            Ptys = Enumerable.Range(0, count).Select(_ => Pty.Open()).ToList();
-            if (Pty.Native.pipe(_wake) != 0) throw Pty.Native.Error("pipe");
+            Ptys = Enumerable.Range(0, count).Select(_ => RawPty.Open()).ToList();
+            if (PtyNative.pipe(_wake) != 0) throw PtyNative.Error("pipe");
             _thread = new Thread(Serve) { IsBackground = true, Name = "serial bench peer" };
             _thread.Start();
         }
 
-        public IReadOnlyList<Pty> Ptys { get; }
+        public IReadOnlyList<RawPty> Ptys { get; }
 
         public static byte[] Encode(ProtocolMessage message)
         {
@@ -227,20 +225,20 @@ internal static class SerialBench
 
         private void Serve()
         {
-            var fds = Ptys.Select(p => new Pty.Native.PollFd { fd = p.Master, events = Pty.Native.POLLIN })
-                .Append(new Pty.Native.PollFd { fd = _wake[0], events = Pty.Native.POLLIN }).ToArray();
+            var fds = Ptys.Select(p => new PtyNative.PollFd { fd = p.Master, events = PtyNative.POLLIN })
+                .Append(new PtyNative.PollFd { fd = _wake[0], events = PtyNative.POLLIN }).ToArray();
             var readers = Ptys.Select(_ => (Reader: new FrameReader(), Assembler: new MessageAssembler())).ToArray();
             var buffer = new byte[4096];
             var frames = new List<ReceivedFrame>();
             while (true)
             {
                 foreach (ref var f in fds.AsSpan()) f.revents = 0;
-                if (Pty.Native.poll(fds, (nuint)fds.Length, -1) < 0) continue;
+                if (PtyNative.poll(fds, (nuint)fds.Length, -1) < 0) continue;
                 if (fds[^1].revents != 0) return;
                 for (var i = 0; i < Ptys.Count; i++)
                 {
-                    if ((fds[i].revents & Pty.Native.POLLIN) == 0) continue;
-                    var n = (int)Pty.Native.read(fds[i].fd, buffer, buffer.Length);
+                    if ((fds[i].revents & PtyNative.POLLIN) == 0) continue;
+                    var n = (int)PtyNative.read(fds[i].fd, buffer, buffer.Length);
                     if (n <= 0) continue;
                     frames.Clear();
                     readers[i].Reader.Read(buffer.AsSpan(0, n), frames);
@@ -253,7 +251,7 @@ internal static class SerialBench
                             PingMessage ping => Answer(frame.Frame.Body.Length + FrameFormat.Overhead, ping),
                             _ => [],
                         };
-                        if (reply.Length > 0 && Pty.Native.write(fds[i].fd, reply, reply.Length) != reply.Length) throw Pty.Native.Error("peer write");
+                        if (reply.Length > 0 && PtyNative.write(fds[i].fd, reply, reply.Length) != reply.Length) throw PtyNative.Error("peer write");
                     }
                 }
             }
@@ -261,74 +259,11 @@ internal static class SerialBench
 
         public void Dispose()
         {
-            Pty.Native.write(_wake[1], [1], 1);
+            PtyNative.write(_wake[1], [1], 1);
             _thread.Join();
             foreach (var pty in Ptys) pty.Dispose();
-            Pty.Native.close(_wake[0]);
-            Pty.Native.close(_wake[1]);
-        }
-    }
-
-    /// <summary>A raw pty pair (the bench's own: the twin's PtyLink puts two conditioning threads in each direction).</summary>
-    private sealed class Pty : IDisposable
-    {
-        private readonly int _keeper;
-
-        private Pty(int master, int keeper, string path)
-        {
-            Master = master;
-            _keeper = keeper;
-            Path = path;
-        }
-
-        public int Master { get; }
-        public string Path { get; }
-
-        public static Pty Open()
-        {
-            var master = Native.posix_openpt(Native.O_RDWR | Native.O_NOCTTY);
-            if (master < 0 || Native.grantpt(master) != 0 || Native.unlockpt(master) != 0) throw Native.Error("posix_openpt");
-            var name = new byte[128];
-            if (Native.ptsname_r(master, name, (nuint)name.Length) != 0) throw Native.Error("ptsname_r");
-            var path = Encoding.ASCII.GetString(name, 0, Array.IndexOf(name, (byte)0));
-            // Held open so the master never reads EIO between two clients; raw so no byte is echoed or translated.
-            var keeper = Native.open(path, Native.O_RDWR | Native.O_NOCTTY);
-            var termios = new byte[256];
-            if (keeper < 0 || Native.tcgetattr(keeper, termios) != 0) throw Native.Error($"open {path}");
-            Native.cfmakeraw(termios);
-            if (Native.tcsetattr(keeper, 0, termios) != 0) throw Native.Error("tcsetattr");
-            return new Pty(master, keeper, path);
-        }
-
-        public void Dispose()
-        {
-            Native.close(_keeper);
-            Native.close(Master);
-        }
-
-        internal static class Native
-        {
-            public const int O_RDWR = 2, O_NOCTTY = 0x100;
-            public const short POLLIN = 1;
-
-            [StructLayout(LayoutKind.Sequential)]
-            public struct PollFd { public int fd; public short events; public short revents; }
-
-            [DllImport("libc", SetLastError = true)] public static extern int posix_openpt(int flags);
-            [DllImport("libc", SetLastError = true)] public static extern int grantpt(int fd);
-            [DllImport("libc", SetLastError = true)] public static extern int unlockpt(int fd);
-            [DllImport("libc", SetLastError = true)] public static extern int ptsname_r(int fd, byte[] buf, nuint len);
-            [DllImport("libc", SetLastError = true)] public static extern int tcgetattr(int fd, byte[] termios);
-            [DllImport("libc")] public static extern void cfmakeraw(byte[] termios);
-            [DllImport("libc", SetLastError = true)] public static extern int tcsetattr(int fd, int action, byte[] termios);
-            [DllImport("libc", SetLastError = true)] public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-            [DllImport("libc", SetLastError = true)] public static extern nint read(int fd, byte[] buf, nint count);
-            [DllImport("libc", SetLastError = true)] public static extern nint write(int fd, byte[] buf, nint count);
-            [DllImport("libc", SetLastError = true)] public static extern int close(int fd);
-            [DllImport("libc", SetLastError = true)] public static extern int pipe(int[] fds);
-            [DllImport("libc", SetLastError = true)] public static extern int poll([In, Out] PollFd[] fds, nuint nfds, int timeout);
-
-            public static Win32Exception Error(string call) => new(Marshal.GetLastPInvokeError(), $"{call} failed in the serial benchmark");
+            PtyNative.close(_wake[0]);
+            PtyNative.close(_wake[1]);
         }
     }
 }

@@ -1,7 +1,5 @@
-using System.ComponentModel;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using System.Text;
 
 namespace Air780Bridge.Twin.Link;
 
@@ -14,9 +12,8 @@ public sealed class PtyLink : TwinSerialLink
 {
     public const string DefaultDirectory = "/tmp/air780-twin";
 
-    private int _master = -1;
-    // Held open by the twin so reads on the master do not fail with EIO while no client has the port open.
-    private int _slaveKeeper = -1;
+    private RawPty? _pty;
+    private int _master => _pty?.Master ?? -1;
     private int[] _wake = [-1, -1];
     private Thread? _reader;
     private volatile bool _open;
@@ -42,32 +39,15 @@ public sealed class PtyLink : TwinSerialLink
 
     protected override void OpenTransport()
     {
-        var master = PtyNative.posix_openpt(PtyNative.O_RDWR | PtyNative.O_NOCTTY);
-        if (master < 0) throw PtyNative.Error("posix_openpt");
-        try
+        var pty = RawPty.Open();
+        var wake = new int[2];
+        if (PtyNative.pipe(wake) != 0)
         {
-            if (PtyNative.grantpt(master) != 0) throw PtyNative.Error("grantpt");
-            if (PtyNative.unlockpt(master) != 0) throw PtyNative.Error("unlockpt");
-            var nameBuf = new byte[128];
-            if (PtyNative.ptsname_r(master, nameBuf, (nuint)nameBuf.Length) != 0) throw PtyNative.Error("ptsname_r");
-            var device = Encoding.ASCII.GetString(nameBuf, 0, Array.IndexOf(nameBuf, (byte)0));
-            var slave = PtyNative.open(device, PtyNative.O_RDWR | PtyNative.O_NOCTTY);
-            if (slave < 0) throw PtyNative.Error($"open {device}");
-            // termios is shared by both ends; making it raw before publishing the path means no client ever
-            // sees echo, CR/LF translation or ^C/XON/XOFF handling.
-            var termios = new byte[256];
-            if (PtyNative.tcgetattr(slave, termios) != 0) { PtyNative.close(slave); throw PtyNative.Error("tcgetattr"); }
-            PtyNative.cfmakeraw(termios);
-            if (PtyNative.tcsetattr(slave, PtyNative.TCSANOW, termios) != 0) { PtyNative.close(slave); throw PtyNative.Error("tcsetattr"); }
-            var wake = new int[2];
-            if (PtyNative.pipe(wake) != 0) { PtyNative.close(slave); throw PtyNative.Error("pipe"); }
-            _master = master; _slaveKeeper = slave; _wake = wake; DevicePath = device;
+            var error = PtyNative.Error("pipe");
+            pty.Dispose();
+            throw error;
         }
-        catch
-        {
-            PtyNative.close(master);
-            throw;
-        }
+        _pty = pty; _wake = wake; DevicePath = pty.Path;
         PublishSymlink();
         _open = true;
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = $"{Name} pty reader" };
@@ -90,11 +70,10 @@ public sealed class PtyLink : TwinSerialLink
         _reader?.Join();
         _reader = null;
         File.Delete(SymlinkPath);
-        PtyNative.close(_slaveKeeper);
-        PtyNative.close(_master);
+        _pty?.Dispose();
+        _pty = null;
         PtyNative.close(_wake[0]);
         PtyNative.close(_wake[1]);
-        _master = _slaveKeeper = -1;
         _wake = [-1, -1];
     }
 
@@ -141,31 +120,5 @@ public sealed class PtyLink : TwinSerialLink
             offset += n;
         }
         return true;
-    }
-
-    private static class PtyNative
-    {
-        public const int O_RDWR = 2, O_NOCTTY = 0x100, TCSANOW = 0, EINTR = 4, EAGAIN = 11;
-        public const short POLLIN = 1, POLLOUT = 4;
-
-        [StructLayout(LayoutKind.Sequential)]
-        public struct PollFd { public int fd; public short events; public short revents; }
-
-        [DllImport("libc", SetLastError = true)] public static extern int posix_openpt(int flags);
-        [DllImport("libc", SetLastError = true)] public static extern int grantpt(int fd);
-        [DllImport("libc", SetLastError = true)] public static extern int unlockpt(int fd);
-        [DllImport("libc", SetLastError = true)] public static extern int ptsname_r(int fd, byte[] buf, nuint len);
-        [DllImport("libc", SetLastError = true)] public static extern int tcgetattr(int fd, byte[] termios);
-        [DllImport("libc")] public static extern void cfmakeraw(byte[] termios);
-        [DllImport("libc", SetLastError = true)] public static extern int tcsetattr(int fd, int action, byte[] termios);
-        [DllImport("libc", SetLastError = true)] public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-        [DllImport("libc", SetLastError = true)] public static extern nint read(int fd, byte[] buf, nint count);
-        [DllImport("libc", SetLastError = true)] public static extern nint write(int fd, byte[] buf, nint count);
-        [DllImport("libc", SetLastError = true)] public static extern int close(int fd);
-        [DllImport("libc", SetLastError = true)] public static extern int pipe(int[] fds);
-        [DllImport("libc", SetLastError = true)] public static extern int poll([In, Out] PollFd[] fds, nuint nfds, int timeout);
-
-        public static Win32Exception Error(string call) =>
-            new(Marshal.GetLastPInvokeError(), $"{call} failed while creating the twin's pseudo-terminal");
     }
 }
