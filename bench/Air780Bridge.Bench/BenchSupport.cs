@@ -52,11 +52,14 @@ internal static class BenchSupport
     /// <summary>A pty is how a real module is reached (serial://, System.IO.Ports); TCP where there are no ptys.</summary>
     public static string DefaultLink => LinkKind.Default.Name;
 
-    /// <summary>The twin's end of the serial channel, from the twin's link registry (<see cref="LinkKind"/>).</summary>
+    /// <summary>A twin link kind from the twin's link registry (<see cref="LinkKind"/>), as --link names it.</summary>
+    public static LinkKind Link(string kind) =>
+        LinkKind.All.FirstOrDefault(k => k.Name == kind && k.Available)
+            ?? throw new ArgumentException($"--link must be one of {string.Join(", ", LinkKind.All.Where(k => k.Available).Select(k => k.Name))} here, got '{kind}'");
+
+    /// <summary>The twin's end of the serial channel.</summary>
     public static TwinSerialLink OpenLink(IModuleSerial serial, string name, string kind, int baud, string ptyDirectory) =>
-        LinkKind.All.FirstOrDefault(k => k.Name == kind && k.Available) is { } link
-            ? link.Create(serial, name, ptyDirectory, new LinkConditioner { Baud = baud })
-            : throw new ArgumentException($"--link must be one of {string.Join(", ", LinkKind.All.Where(k => k.Available).Select(k => k.Name))} here, got '{kind}'");
+        Link(kind).Create(serial, name, ptyDirectory, new LinkConditioner { Baud = baud });
 
     public static void WriteJson(string path, object result)
     {

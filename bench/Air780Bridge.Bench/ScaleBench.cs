@@ -1,11 +1,10 @@
 using System.Net;
-using Air780Bridge.Client;
 using Air780Bridge.Harness;
 using Air780Bridge.Harness.Broker;
 using Air780Bridge.Harness.Timeline;
 using Air780Bridge.Protocol;
-using Air780Bridge.Twin;
-using Air780Bridge.Twin.Link;
+using Air780Bridge.Rigs.Load;
+using Air780Bridge.Rigs.RigFiles;
 
 namespace Air780Bridge.Bench;
 
@@ -16,51 +15,44 @@ namespace Air780Bridge.Bench;
 /// </summary>
 internal static class ScaleBench
 {
-    private sealed record Twin(VirtualModule Module, TwinSerialLink Link, Air780Client Client);
-
     public static async Task<int> RunAsync(BenchArgs args)
     {
         var modules = args.Int("modules", 100);
         var seconds = args.Int("seconds", 60);
         var keepalive = args.Int("keepalive", 15);
         var toleranceMs = args.Double("tolerance-ms", 750);
-        var linkKind = args.Text("link", BenchSupport.DefaultLink);
+        var linkKind = BenchSupport.Link(args.Text("link", BenchSupport.DefaultLink));
+        var broker = args.Text("broker", "");
         var jsonPath = args.Text("json", "artifacts/bench/scale.json");
         args.RejectUnknown();
 
         // The twin's engine: PINGREQ every keepalive*3/4 s (clamped keepalive 15..600), whatever else is sent.
         var periodMs = Math.Clamp(keepalive, 15, 600) * 1000 * 3 / 4.0;
         var mqttLimitMs = 1.5 * keepalive * 1000;
-        Console.WriteLine($"scale: {modules} twins over {linkKind}, keepalive {keepalive} s (PINGREQ every {periodMs / 1000:0.###} s), " +
-                          $"{seconds} s measured, tolerance ±{toleranceMs:0} ms; {BenchSupport.Machine()}");
+        var judgedBy = broker.Length == 0 ? "PINGREQs on the harness broker's timeline" : $"PINGRESPs the twins reported (\"pong\"), from {broker}";
+        Console.WriteLine($"scale: {modules} twins over {linkKind.Name}, keepalive {keepalive} s (PINGREQ every {periodMs / 1000:0.###} s), " +
+                          $"{seconds} s measured, tolerance ±{toleranceMs:0} ms, judged by {judgedBy}; {BenchSupport.Machine()}");
         if (seconds < 4 * periodMs / 1000)
             Console.WriteLine($"warning: {seconds} s gives fewer than 4 pings per module; use --seconds {Math.Ceiling(5 * periodMs / 1000)} or more");
 
         var ptyDirectory = Path.Combine(Path.GetTempPath(), $"air780-bench-{Environment.ProcessId}");
-        var harness = await HarnessBroker.StartAsync(new HarnessSettings { BindAddress = IPAddress.Loopback, Port = 0 });
-        var twins = new List<Twin>();
+        var harness = broker.Length == 0 ? await HarnessBroker.StartAsync(new HarnessSettings { BindAddress = IPAddress.Loopback, Port = 0 }) : null;
+        var (host, port) = harness is not null ? new HostPort(harness.Plain.Host, harness.Plain.Port) : HostPort.Parse(broker);
         var setup = new ResourceMonitor();
+        TwinFleet? fleet = null;
         try
         {
             var started = DateTime.UtcNow;
-            // Eight connects at a time: all 100 at once only measures how long 2 cores take to boot 100 Lua VMs.
-            using var gate = new SemaphoreSlim(8);
-            var connecting = Enumerable.Range(1, modules).Select(async i =>
+            fleet = await TwinFleet.StartAsync(new FleetOptions
             {
-                await gate.WaitAsync();
-                try
-                {
-                    var twin = await StartTwinAsync($"scale-{i}", linkKind, ptyDirectory, harness, keepalive);
-                    lock (twins) twins.Add(twin);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }).ToList();
-            await Task.WhenAll(connecting);
+                Count = modules, BrokerHost = host, BrokerPort = port, KeepaliveSeconds = keepalive, ClientIdPrefix = "scale",
+                Link = linkKind, PtyDirectory = ptyDirectory,
+            });
             var setupUse = await setup.StopAsync();
-            Console.WriteLine($"{modules} twins connected in {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
+            var status = fleet.Status();
+            Console.WriteLine($"{status} in {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
+            if (status.Failed > 0)
+                throw new InvalidOperationException($"{status.Failed} twins did not connect; first: {status.FirstFailure}");
 
             var monitor = new ResourceMonitor();
             var t0 = MonotonicClock.NowUs;
@@ -68,7 +60,8 @@ internal static class ScaleBench
             var t1 = MonotonicClock.NowUs;
             var use = await monitor.StopAsync();
 
-            var result = Analyse(harness.Timeline.Snapshot(), t0, t1, modules, periodMs, toleranceMs, mqttLimitMs);
+            var (pings, connections) = harness is not null ? PingsOnTheBroker(harness.Timeline.Snapshot()) : PongsOfTheTwins(fleet);
+            var result = Analyse(pings, connections, t0, t1, modules, periodMs, toleranceMs, mqttLimitMs);
             var pass = result.Missed == 0 && result.ModulesSeen == modules && result.MinPings >= 4;
             Print(result, modules, use, setupUse, periodMs, toleranceMs, pass);
             BenchSupport.WriteJson(jsonPath, new
@@ -76,7 +69,7 @@ internal static class ScaleBench
                 benchmark = "scale",
                 date = DateTime.UtcNow,
                 machine = BenchSupport.Machine(),
-                parameters = new { modules, seconds, keepalive, pingPeriodMs = periodMs, toleranceMs, link = linkKind },
+                parameters = new { modules, seconds, keepalive, pingPeriodMs = periodMs, toleranceMs, link = linkKind.Name, broker = broker.Length == 0 ? "embedded harness" : broker, judgedBy },
                 target = "every module keeps its keepalive schedule within tolerance",
                 verdict = pass ? "PASS" : "FAIL",
                 result.ModulesSeen,
@@ -94,29 +87,41 @@ internal static class ScaleBench
         finally
         {
             await setup.DisposeAsync();
-            // Links first, so no twin writes into a closed client while the rest shut down.
-            await Task.WhenAll(twins.Select(t => t.Client.DisposeAsync().AsTask()));
-            foreach (var t in twins) t.Link.Dispose();
-            foreach (var t in twins) t.Module.Dispose();
-            await harness.DisposeAsync();
+            if (fleet is not null) await fleet.DisposeAsync();
+            if (harness is not null) await harness.DisposeAsync();
             if (Directory.Exists(ptyDirectory)) Directory.Delete(ptyDirectory, recursive: true);
         }
     }
 
-    private static async Task<Twin> StartTwinAsync(string name, string linkKind, string ptyDirectory, HarnessBroker harness, int keepalive)
+    private sealed record Ping(string ClientId, string Conn, long T);
+
+    /// <summary>The PINGREQs that reached the broker, by the client id of their connection's CONNECT.</summary>
+    private static (List<Ping>, Dictionary<string, int>) PingsOnTheBroker(IReadOnlyList<TimelineEntry> timeline)
     {
-        var module = new VirtualModule(new VirtualModuleOptions { Name = name });
-        module.Start();
-        var link = BenchSupport.OpenLink(module.Serial, name, linkKind, 0, ptyDirectory);
-        var client = await Air780Client.ConnectAsync(link.ConnectionString);
-        var mqtt = await client.Mqtt.CreateAsync(harness.Plain.Host, harness.Plain.Port)
-                   ?? throw new InvalidOperationException($"{name}: mqtt.create returned nil");
-        await mqtt.AuthAsync(name);
-        await mqtt.KeepaliveAsync(keepalive);
-        await mqtt.OnAsync();
-        await mqtt.ConnectAsync();
-        await mqtt.WaitForConnAckAsync(TimeSpan.FromSeconds(30));
-        return new Twin(module, link, client);
+        var clientOf = timeline.Where(e => e is { Kind: "packet", Type: "CONNECT", Dir: "up", Conn: not null, ClientId: not null })
+            .ToDictionary(e => e.Conn!, e => e.ClientId!);
+        var pings = timeline.Where(e => e is { Kind: "packet", Type: "PINGREQ", Dir: "up" } && clientOf.ContainsKey(e.Conn!))
+            .Select(e => new Ping(clientOf[e.Conn!], e.Conn!, e.T)).ToList();
+        return (pings, clientOf.Values.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count()));
+    }
+
+    /// <summary>An outside broker is not watched: each twin's "pong" events (one per PINGRESP) stand for its pings,
+    /// numbered by connection (the conacks before them).</summary>
+    private static (List<Ping>, Dictionary<string, int>) PongsOfTheTwins(TwinFleet fleet)
+    {
+        var pings = new List<Ping>();
+        var connections = new Dictionary<string, int>();
+        foreach (var m in fleet.Members)
+        {
+            var conacks = 0;
+            foreach (var e in m.Mqtt?.History ?? [])
+            {
+                if (e.Name == "conack") conacks++;
+                else if (e.Name == "pong") pings.Add(new Ping(m.Name, $"{m.Name}#{conacks}", e.T));
+            }
+            connections[m.Name] = conacks;
+        }
+        return (pings, connections);
     }
 
     internal sealed record ModuleResult(string ClientId, int Pings, int Connections, double[] IntervalsMs, double MaxDeviationMs, bool Missed, string? Why);
@@ -124,18 +129,14 @@ internal static class ScaleBench
     private sealed record Analysis(int ModulesSeen, int Missed, int MqttLimitViolations, int Reconnects, int MinPings, int Intervals,
         double MedianMs, double P99DeviationMs, double MaxDeviationMs, List<ModuleResult> PerModule);
 
-    /// <summary>Per client id: PINGREQ intervals inside [t0, t1] on the broker side, and the silences at both ends of the window.</summary>
-    private static Analysis Analyse(IReadOnlyList<TimelineEntry> timeline, long t0, long t1, int modules, double periodMs, double toleranceMs, double mqttLimitMs)
+    /// <summary>Per client id: ping intervals inside [t0, t1], and the silences at both ends of the window.</summary>
+    private static Analysis Analyse(List<Ping> all, Dictionary<string, int> connectionsOf, long t0, long t1, int modules, double periodMs, double toleranceMs, double mqttLimitMs)
     {
-        var clientOf = timeline.Where(e => e is { Kind: "packet", Type: "CONNECT", Dir: "up", Conn: not null, ClientId: not null })
-            .ToDictionary(e => e.Conn!, e => e.ClientId!);
-        var pings = timeline.Where(e => e is { Kind: "packet", Type: "PINGREQ", Dir: "up" } && e.T >= t0 && e.T <= t1 && clientOf.ContainsKey(e.Conn!))
-            .GroupBy(e => clientOf[e.Conn!]).ToDictionary(g => g.Key, g => g.OrderBy(e => e.T).ToList());
+        var pings = all.Where(p => p.T >= t0 && p.T <= t1).GroupBy(p => p.ClientId).ToDictionary(g => g.Key, g => g.OrderBy(p => p.T).ToList());
         var perModule = new List<ModuleResult>();
         var limitViolations = 0;
-        foreach (var clientId in clientOf.Values.Distinct())
+        foreach (var (clientId, connections) in connectionsOf)
         {
-            var connections = clientOf.Values.Count(c => c == clientId);
             var mine = pings.GetValueOrDefault(clientId) ?? [];
             // Intervals only between pings on the same connection: a reconnect restarts the schedule.
             var intervals = mine.Zip(mine.Skip(1)).Where(p => p.First.Conn == p.Second.Conn).Select(p => (p.Second.T - p.First.T) / 1000.0).ToArray();
@@ -150,16 +151,16 @@ internal static class ScaleBench
             if (intervals.Append(leading).Append(trailing).Any(i => i > mqttLimitMs)) limitViolations++;
             perModule.Add(new ModuleResult(clientId, mine.Count, connections, intervals, Math.Round(maxDeviation, 1), why is not null, why));
         }
-        var all = perModule.SelectMany(m => m.IntervalsMs).ToList();
-        var sortedIntervals = all.Order().ToList();
-        var deviations = all.Select(i => Math.Abs(i - periodMs)).Order().ToList();
+        var intervalsMs = perModule.SelectMany(m => m.IntervalsMs).ToList();
+        var sortedIntervals = intervalsMs.Order().ToList();
+        var deviations = intervalsMs.Select(i => Math.Abs(i - periodMs)).Order().ToList();
         return new Analysis(
             ModulesSeen: perModule.Count,
             Missed: perModule.Count(m => m.Missed) + Math.Max(0, modules - perModule.Count),
             MqttLimitViolations: limitViolations,
             Reconnects: perModule.Sum(m => m.Connections - 1),
             MinPings: perModule.Count == 0 ? 0 : perModule.Min(m => m.Pings),
-            Intervals: all.Count,
+            Intervals: intervalsMs.Count,
             MedianMs: Math.Round(BenchSupport.Percentile(sortedIntervals, 50), 1),
             P99DeviationMs: Math.Round(BenchSupport.Percentile(deviations, 99), 1),
             MaxDeviationMs: Math.Round(deviations.LastOrDefault(double.NaN), 1),
@@ -169,7 +170,7 @@ internal static class ScaleBench
     private static void Print(Analysis r, int modules, ResourceUse use, ResourceUse setup, double periodMs, double toleranceMs, bool pass)
     {
         Console.WriteLine();
-        Console.WriteLine($"  {"PINGREQ intervals",-34}{r.Intervals,12}");
+        Console.WriteLine($"  {"ping intervals",-34}{r.Intervals,12}");
         Console.WriteLine($"  {"median interval (ms)",-34}{r.MedianMs,12:0.0}   expected {periodMs:0}");
         Console.WriteLine($"  {"p99 |interval - expected| (ms)",-34}{r.P99DeviationMs,12:0.0}");
         Console.WriteLine($"  {"max |interval - expected| (ms)",-34}{r.MaxDeviationMs,12:0.0}   tolerance {toleranceMs:0}");

@@ -55,6 +55,15 @@ public sealed class Air780Client : IAsyncDisposable
         return new Air780Client(link, log);
     }
 
+    /// <summary>Connects to an agent in this process (a twin's memory link) and waits for its HELLO.</summary>
+    public static async Task<Air780Client> ConnectAsync(InProcessTransport transport, LinkOptions? options = null, ILogger? log = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        log ??= Serilog.Log.Logger;
+        var link = await ModuleLink.ConnectAsync(transport.Address, options, log, ct, transport);
+        return new Air780Client(link, log);
+    }
+
     /// <summary>One Lua call through the agent, by protocol method name (docs/protocol.md §5.1); returns the Lua results.</summary>
     public Task<object?[]> CallAsync(string method, object?[] args, CancellationToken ct = default, TimeSpan? timeout = null) =>
         _link.CallAsync(method, args, timeout, ct);

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Air780Bridge.Rigs.Load;
+using Air780Bridge.Rigs.RigFiles;
 using Air780Bridge.Twin;
 
 namespace Air780Bridge.Cli.Commands;
@@ -25,13 +27,49 @@ internal static class TwinCommand
         };
         link.AcceptOnlyFromAmong(available.Select(k => k.Name).ToArray());
         var agent = AgentOption.Create();
+        var broker = new Option<string?>("--broker")
+        {
+            Description = "load generator: each twin connects one mqtt client to this broker (mqtt://host:port or host:port) and keeps it alive; the twins are driven from this process over in-memory links",
+        };
+        var keepalive = new Option<int>("--keepalive") { Description = "with --broker: each client's keep alive in seconds", DefaultValueFactory = _ => 60 };
+        var clientIdPrefix = new Option<string>("--client-id-prefix") { Description = "with --broker: client ids are PREFIX-1..N", DefaultValueFactory = _ => "air780-twin" };
+        var username = new Option<string?>("--username") { Description = "with --broker: the clients' user name" };
+        var password = new Option<string?>("--password") { Description = "with --broker: the clients' password" };
         count.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--count must be at least 1."); });
         baud.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--baud must be 0 (unpaced) or a positive line rate such as 115200."); });
 
-        var command = new Command("twin", "Run virtual modules behind pty or TCP links until Ctrl+C") { count, profile, baud, link, agent };
+        broker.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && BrokerAddress(text) is null)
+                r.AddError($"--broker \"{text}\" is not mqtt://host:port or host:port, e.g. mqtt://192.168.1.10:1883");
+        });
+        keepalive.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 65535) r.AddError("--keepalive must be 0..65535 seconds."); });
+
+        var command = new Command("twin", "Run virtual modules behind pty or TCP links until Ctrl+C; with --broker, a load generator of N twins on your broker")
+        {
+            count, profile, baud, link, agent, broker, keepalive, clientIdPrefix, username, password,
+        };
+        command.Validators.Add(r =>
+        {
+            var linkName = r.GetResult(link) is { Implicit: false } ? r.GetValue(link) : null;
+            if (r.GetValue(broker) is not null && linkName is not null && linkName != LinkKind.Memory.Name)
+                r.AddError("with --broker the twins are driven from this process over in-memory links; leave out --link");
+            if (r.GetValue(broker) is null && linkName == LinkKind.Memory.Name)
+                r.AddError("the memory link serves only this process: use it with --broker, or --link pty/tcp to reach the twins from other programs");
+        });
         command.SetAction((result, ct) => ExitCodes.Guard(async () =>
         {
             var scripts = AgentOption.Resolve(result, agent);
+            if (result.GetValue(broker) is { } url)
+            {
+                var (brokerHost, brokerPort) = BrokerAddress(url)!;
+                return await RunFleetAsync(new FleetOptions
+                {
+                    Count = result.GetValue(count), BrokerHost = brokerHost, BrokerPort = brokerPort, KeepaliveSeconds = result.GetValue(keepalive),
+                    ClientIdPrefix = result.GetValue(clientIdPrefix)!, Username = result.GetValue(username), Password = result.GetValue(password),
+                    Profile = result.GetValue(profile)!, Agent = scripts,
+                }, ct);
+            }
             var options = new TwinHostOptions
             {
                 Count = result.GetValue(count),
@@ -53,5 +91,35 @@ internal static class TwinCommand
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    private static HostPort? BrokerAddress(string text) =>
+        HostPort.TryParseMqttUrl(text, out var url) ? url : HostPort.TryParse(text, out var plain, out _) && plain.Port > 0 ? plain : null;
+
+    /// <summary>Starts the fleet, then prints its counts every 10 s until Ctrl+C. Exit 0 while every twin holds its
+    /// connection; 1 when one failed to connect or lost it.</summary>
+    private static async Task<int> RunFleetAsync(FleetOptions options, CancellationToken ct)
+    {
+        Console.WriteLine($"starting {options.Count} twins ({options.Profile}) on {options.BrokerHost}:{options.BrokerPort}, keep alive {options.KeepaliveSeconds} s, {options.Parallel} at a time");
+        var lastReport = 0L;
+        var progress = new Progress<int>(done =>
+        {
+            // Progress<T> posts to the thread pool: reports can come out of order, so print only forward steps.
+            if (Environment.TickCount64 - Interlocked.Read(ref lastReport) < 2000 && done != options.Count) return;
+            Interlocked.Exchange(ref lastReport, Environment.TickCount64);
+            Console.WriteLine($"  {done}/{options.Count} started");
+        });
+        await using var fleet = await TwinFleet.StartAsync(options, progress, ct);
+        Console.WriteLine($"{fleet.Status()}; press Ctrl+C to stop.");
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(10));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+                Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {fleet.Status()}");
+        }
+        catch (OperationCanceledException) { }
+        var status = fleet.Status();
+        Console.WriteLine($"stopping: {status}");
+        return status.Failed == 0 && status.Disconnects == 0 && status.Reboots == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }

@@ -1,11 +1,11 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Threading.Channels;
 
 namespace Air780Bridge.Twin.Link;
 
 /// <summary>
 /// Pacing and fault injection shared by every link kind. All settings may be changed at run time.
-/// Each direction of a link runs through its own <see cref="ConditionedPipe"/>, which owns one worker thread.
+/// Each direction of a link runs through its own <see cref="ConditionedPipe"/>.
 /// </summary>
 public sealed class LinkConditioner
 {
@@ -55,49 +55,51 @@ public sealed class LinkConditioner
 
 /// <summary>
 /// One direction of a link: chunks are queued without blocking the producer (the module's Lua thread or a
-/// link reader), then delayed, faulted and paced on a worker thread before reaching <c>sink</c>.
+/// link reader), then delayed, faulted and paced in order by one asynchronous loop before reaching <c>sink</c>.
+/// No thread is held while the pipe is idle or waiting (thousands of twins share the thread pool).
 /// </summary>
 internal sealed class ConditionedPipe : IDisposable
 {
-    private readonly BlockingCollection<(byte[] Data, long EnqueuedTicks)> _queue = new();
+    private readonly Channel<(byte[] Data, long EnqueuedTicks)> _queue =
+        Channel.CreateUnbounded<(byte[], long)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly LinkConditioner _conditioner;
     private readonly Action<byte[]> _sink;
     private readonly Action<int>? _done;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Thread _worker;
+    private readonly Task _loop;
+    // Set while this pipe's loop calls out, so a Dispose from inside the sink does not wait for itself.
+    private readonly AsyncLocal<bool> _inLoop = new();
     // Token bucket in bytes; capacity one chunk's worth so a burst never exceeds the line rate by much.
     private double _tokens;
     private long _lastRefill = Stopwatch.GetTimestamp();
 
     /// <param name="done">Told the size of each chunk once it was delivered or lost: the sender's flow control.</param>
-    public ConditionedPipe(LinkConditioner conditioner, Action<byte[]> sink, string name, Action<int>? done = null)
+    public ConditionedPipe(LinkConditioner conditioner, Action<byte[]> sink, Action<int>? done = null)
     {
         _conditioner = conditioner;
         _sink = sink;
         _done = done;
-        _worker = new Thread(Run) { IsBackground = true, Name = name };
-        _worker.Start();
+        _loop = Task.Run(RunAsync);
     }
 
-    public void Post(ReadOnlySpan<byte> chunk)
-    {
-        if (!_queue.IsAddingCompleted) _queue.TryAdd((chunk.ToArray(), Stopwatch.GetTimestamp()));
-    }
+    public void Post(ReadOnlySpan<byte> chunk) => _queue.Writer.TryWrite((chunk.ToArray(), Stopwatch.GetTimestamp()));
 
-    private void Run()
+    private async Task RunAsync()
     {
+        _inLoop.Value = true;
+        var ct = _stop.Token;
         try
         {
-            foreach (var (data, enqueued) in _queue.GetConsumingEnumerable(_stop.Token))
+            await foreach (var (data, enqueued) in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
                 var due = enqueued + (long)(_conditioner.Latency.TotalSeconds * Stopwatch.Frequency);
                 var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-                if (wait > TimeSpan.Zero) _stop.Token.WaitHandle.WaitOne(wait);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, ct).ConfigureAwait(false);
                 var survived = _conditioner.ApplyFaults(data);
                 if (survived.Length > 0)
                 {
-                    Pace(survived.Length);
-                    if (_stop.IsCancellationRequested) return;
+                    await PaceAsync(survived.Length, ct).ConfigureAwait(false);
+                    if (ct.IsCancellationRequested) return;
                     _sink(survived);
                 }
                 _done?.Invoke(data.Length);
@@ -106,25 +108,24 @@ internal sealed class ConditionedPipe : IDisposable
         catch (OperationCanceledException) { }
     }
 
-    private void Pace(int bytes)
+    private Task PaceAsync(int bytes, CancellationToken ct)
     {
         var baud = _conditioner.Baud;
-        if (baud <= 0) return;
+        if (baud <= 0) return Task.CompletedTask;
         var bytesPerSecond = baud / 10.0;
         var now = Stopwatch.GetTimestamp();
         _tokens = Math.Min(bytesPerSecond / 20, _tokens + Stopwatch.GetElapsedTime(_lastRefill, now).TotalSeconds * bytesPerSecond);
         _lastRefill = now;
         _tokens -= bytes;
-        // A deficit is paid back by sleeping; the next refill credits the time slept.
-        if (_tokens < 0) _stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(-_tokens / bytesPerSecond));
+        // A deficit is paid back by waiting; the next refill credits the time waited.
+        return _tokens < 0 ? Task.Delay(TimeSpan.FromSeconds(-_tokens / bytesPerSecond), ct) : Task.CompletedTask;
     }
 
     public void Dispose()
     {
-        _queue.CompleteAdding();
+        _queue.Writer.TryComplete();
         _stop.Cancel();
-        if (Thread.CurrentThread != _worker) _worker.Join(TimeSpan.FromSeconds(5));
-        _queue.Dispose();
+        if (!_inLoop.Value) _loop.Wait(TimeSpan.FromSeconds(5));
         _stop.Dispose();
     }
 }

@@ -3,8 +3,8 @@ using Air780Bridge.Twin.Link;
 namespace Air780Bridge.Twin;
 
 /// <summary>
-/// How clients reach a twin's serial side: as a pty (the same code path as a module's USB port; Linux only) or a
-/// local TCP socket (every platform). A new kind is one <see cref="TwinSerialLink"/> class plus one entry in <see cref="All"/>.
+/// How clients reach a twin's serial side: as a pty (the same code path as a module's USB port; Linux only), a
+/// local TCP socket (every platform) or, from this process only, a stream in memory. A new kind is one <see cref="TwinSerialLink"/> class plus one entry in <see cref="All"/>.
 /// </summary>
 public sealed record LinkKind(string Name, string Description, bool Available, Func<IModuleSerial, string, string?, LinkConditioner?, TwinSerialLink> Create)
 {
@@ -16,7 +16,10 @@ public sealed record LinkKind(string Name, string Description, bool Available, F
     public static readonly LinkKind Tcp = new("tcp", "a TCP port per twin on 127.0.0.1, reached as tcp://127.0.0.1:PORT", true,
         (serial, name, _, conditioner) => new TcpLink(serial, name, 0, conditioner));
 
-    public static readonly IReadOnlyList<LinkKind> All = [Pty, Tcp];
+    public static readonly LinkKind Memory = new("memory", "a stream inside this process only (air780 twin --broker, benchmarks)", true,
+        (serial, name, _, conditioner) => new MemoryLink(serial, name, conditioner));
+
+    public static readonly IReadOnlyList<LinkKind> All = [Pty, Tcp, Memory];
 
     /// <summary>The pty where the platform has one (it exercises the serial transport), else TCP.</summary>
     public static LinkKind Default => All.First(k => k.Available);

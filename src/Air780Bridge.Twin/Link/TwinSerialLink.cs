@@ -20,8 +20,8 @@ public abstract class TwinSerialLink : IDisposable
         _serial = serial;
         Name = name;
         Conditioner = conditioner ?? new LinkConditioner();
-        _toModule = new ConditionedPipe(Conditioner, DeliverInTransfers, $"{name} host->module");
-        _toHost = new ConditionedPipe(Conditioner, WriteIfPlugged, $"{name} module->host", serial.TransmitCompleted);
+        _toModule = new ConditionedPipe(Conditioner, DeliverInTransfers);
+        _toHost = new ConditionedPipe(Conditioner, WriteIfPlugged, serial.TransmitCompleted);
         _serial.ToHost += OnModuleWrite;
     }
 

@@ -62,6 +62,36 @@ public sealed class LinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Memory_round_trip_a_new_host_stream_replaces_the_first_and_unplug_ends_it()
+    {
+        var module = new EchoModule();
+        using var link = new MemoryLink(module, "mem");
+        Assert.Equal("memory://mem", link.ConnectionString);
+        var first = link.OpenHostStream();
+        var payload = StreamExtensions.AllByteValues(70_000);
+        await first.WriteAsync(payload);
+        Assert.Equal(payload, await first.ReadExactlyAsync(payload.Length, Timeout));
+        lock (module.TransferSizes) Assert.All(module.TransferSizes, n => Assert.InRange(n, 1, TwinSerialLink.MaxTransfer));
+
+        var second = link.OpenHostStream();
+        using (var cts = new CancellationTokenSource(Timeout))
+            Assert.Equal(0, await first.ReadAsync(new byte[16], cts.Token));
+        Assert.Throws<IOException>(() => first.Write("AT"u8));
+        await second.WriteAsync("AT\r\n"u8.ToArray());
+        Assert.Equal("AT\r\n"u8.ToArray(), await second.ReadExactlyAsync(4, Timeout));
+
+        link.Unplug();
+        using (var cts = new CancellationTokenSource(Timeout))
+            Assert.Equal(0, await second.ReadAsync(new byte[16], cts.Token));
+        var refused = Assert.Throws<IOException>(() => link.OpenHostStream());
+        Assert.Contains("mem is unplugged", refused.Message);
+        link.Replug();
+        using var third = link.OpenHostStream();
+        await third.WriteAsync("ok"u8.ToArray());
+        Assert.Equal("ok"u8.ToArray(), await third.ReadExactlyAsync(2, Timeout));
+    }
+
+    [Fact]
     public async Task Pacing_holds_the_rate_near_baud_over_ten()
     {
         var module = new EchoModule();
