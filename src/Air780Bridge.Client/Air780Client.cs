@@ -11,7 +11,7 @@ namespace Air780Bridge.Client;
 /// <summary>
 /// A module reached through its agent: the HELLO, raw calls, the mqtt library (<see cref="Mqtt"/>) and every event.
 /// </summary>
-public sealed class Air780Client : IAsyncDisposable
+public sealed class Air780Client : IModuleCalls, IAsyncDisposable
 {
     private readonly ModuleLink _link;
     private readonly List<Channel<ModuleEvent>> _subscribers = [];
@@ -67,6 +67,8 @@ public sealed class Air780Client : IAsyncDisposable
     /// <summary>One Lua call through the agent, by protocol method name (docs/protocol.md §5.1); returns the Lua results.</summary>
     public Task<object?[]> CallAsync(string method, object?[] args, CancellationToken ct = default, TimeSpan? timeout = null) =>
         _link.CallAsync(method, args, timeout, ct);
+
+    Task<object?[]> IModuleCalls.CallAsync(string method, object?[] args, CancellationToken ct) => CallAsync(method, args, ct);
 
     public Task<TimeSpan> PingAsync(CancellationToken ct = default) => _link.PingAsync(ct);
 

@@ -15,12 +15,14 @@ public enum MqttState
 /// </summary>
 public sealed class LuatMqttClientProxy
 {
-    private readonly Air780Client _module;
+    private readonly IModuleCalls _module;
     private readonly int _created;
     private int _mark;
 
-    internal LuatMqttClientProxy(Air780Client module, long handle)
+    /// <summary>The client <paramref name="handle"/> (what mqtt.create returned) on <paramref name="module"/>.</summary>
+    public LuatMqttClientProxy(IModuleCalls module, long handle)
     {
+        ArgumentNullException.ThrowIfNull(module);
         _module = module;
         Handle = handle;
         // The handle number may have served a client before the module last rebooted: its events are not this client's.
@@ -32,7 +34,8 @@ public sealed class LuatMqttClientProxy
     /// <summary>The latest events of this client (see <see cref="MqttEventLog"/>), oldest first.</summary>
     public IReadOnlyList<MqttEvent> History => _module.MqttEvents.Since(Handle, _created);
 
-    /// <summary>Calls mqttc:function(args...). Waits started afterwards consider only events raised since this call began.</summary>
+    /// <summary>Calls mqttc:function(args...) and returns Lua's results as they are (their count and types: what a
+    /// conformance check of a return value judges). Waits started afterwards consider only events raised since this call began.</summary>
     public Task<object?[]> CallAsync(string function, object?[] args, CancellationToken ct = default)
     {
         Volatile.Write(ref _mark, _module.MqttEvents.Count);

@@ -1,4 +1,5 @@
 using Air780Bridge.Client;
+using Air780Bridge.Client.Mqtt;
 using System.Text;
 using Air780Bridge.Harness.Checks;
 using Air780Bridge.Harness.Timeline;
@@ -22,7 +23,7 @@ public interface IModuleDriver
 /// Everything a scenario uses: the module, the harness, its own client ids, assertions that become
 /// <see cref="JudgedCheck"/>s, and timing series for the report's charts.
 /// </summary>
-public sealed class ScenarioContext : IDisposable
+public sealed class ScenarioContext : IModuleCalls, IDisposable
 {
     private readonly List<JudgedCheck> _checks = [];
     private readonly List<TimingSeries> _timings = [];
@@ -96,6 +97,15 @@ public sealed class ScenarioContext : IDisposable
         return results;
     }
 
+    /// <summary>Client <paramref name="h"/> through the typed proxy the CLI and scripts use; its calls go through
+    /// <see cref="Lua"/> (recorded on the timeline). A check of a raw return value (its count and types) calls
+    /// <see cref="Lua"/> itself.</summary>
+    public LuatMqttClientProxy Mqtt(long h) => new(this, h);
+
+    Task<object?[]> IModuleCalls.CallAsync(string method, object?[] args, CancellationToken ct) => Lua(method, args);
+
+    MqttEventLog IModuleCalls.MqttEvents => _events;
+
     /// <summary>mqtt.create; fails the scenario when it returns nil.</summary>
     public async Task<long> Create(params object?[] args)
     {
@@ -111,11 +121,12 @@ public sealed class ScenarioContext : IDisposable
     {
         var (host, port) = Harness.Plain;
         var h = await Create(null, host, (long)port);
-        await Lua("mqtt.auth", h, ClientId(suffix), "user", "pass");
-        await Lua("mqtt.on", h, true);
+        var client = Mqtt(h);
+        await client.AuthAsync(ClientId(suffix), "user", "pass");
+        await client.OnAsync();
         if (configure is not null)
             await configure(h);
-        Expect(await Lua("mqtt.connect", h) is [true], "connect() returned true", "connect() did not return true");
+        Expect(await client.ConnectAsync() == true, "connect() returned true", "connect() did not return true");
         await Event(h, "conack");
         return h;
     }

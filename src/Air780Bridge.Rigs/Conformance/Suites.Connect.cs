@@ -42,7 +42,7 @@ public static partial class ConformanceSuite
         ctx.Check("api.auth.return", "auth() return value", $"{Ref} §2 auth",
             ctx.Firmware.AuthReturnsTrue ? auth is [true] : auth.Length == 0,
             measured: ScenarioContext.Describe(auth), allowed: ctx.Firmware.AuthReturnsTrue ? "true" : "nothing");
-        await ctx.Lua("mqtt.on", h, true);
+        await ctx.Mqtt(h).OnAsync();
         ctx.Check("api.connect.return", "connect() returns true when the attempt starts", "seed: mqttc:connect()",
             await ctx.Lua("mqtt.connect", h) is [true]);
         await ctx.Event(h, "conack");
@@ -65,8 +65,8 @@ public static partial class ConformanceSuite
         {
             var h = await ctx.Create(null, host, (long)port);
             await ctx.Lua("mqtt.auth", [h, ctx.ClientId(suffix), .. args]);
-            await ctx.Lua("mqtt.on", h, true);
-            await ctx.Lua("mqtt.connect", h);
+            await ctx.Mqtt(h).OnAsync();
+            await ctx.Mqtt(h).ConnectAsync();
             await ctx.Event(h, "conack");
             var connect = await Connect(ctx, ctx.ClientId(suffix));
             ctx.Check($"connect.auth-{suffix}", $"auth({ScenarioContext.Describe(args.Prepend(ctx.ClientId(suffix)))}) gives the CONNECT flags asked for",
@@ -90,9 +90,9 @@ public static partial class ConformanceSuite
         var (host, port) = ctx.Harness.Plain;
         using var refusal = ctx.Harness.Refuse(ctx.ClientId(), 5);
         var h = await ctx.Create(null, host, (long)port);
-        await ctx.Lua("mqtt.auth", h, ctx.ClientId(), "user", "wrong");
-        await ctx.Lua("mqtt.on", h, true);
-        await ctx.Lua("mqtt.connect", h);
+        await ctx.Mqtt(h).AuthAsync(ctx.ClientId(), "user", "wrong");
+        await ctx.Mqtt(h).OnAsync();
+        await ctx.Mqtt(h).ConnectAsync();
         var disconnect = await ctx.Event(h, "disconnect");
         await ctx.Event(h, "close");
         ctx.Check("connect.refused.code", "disconnect carries the CONNACK return code", $"{Ref} §4 disconnect code",
@@ -126,10 +126,10 @@ public static partial class ConformanceSuite
         using var mute = ctx.Harness.Mute(ctx.ClientId());
         var (host, port) = ctx.Harness.Plain;
         var h = await ctx.Create(null, host, (long)port, null, new Dictionary<string, object?> { ["conn_timeout"] = (long)ConnTimeout.TotalSeconds });
-        await ctx.Lua("mqtt.auth", h, ctx.ClientId());
-        await ctx.Lua("mqtt.on", h, true);
+        await ctx.Mqtt(h).AuthAsync(ctx.ClientId());
+        await ctx.Mqtt(h).OnAsync();
         var started = TimelineClock.NowUs;
-        await ctx.Lua("mqtt.connect", h);
+        await ctx.Mqtt(h).ConnectAsync();
         var error = await ctx.Event(h, "error", TimeSpan.FromSeconds(15));
         var elapsedMs = (error.T - started) / 1000.0;
         ctx.Check("connect.timeout.event", "error(\"timeout\") when no CONNACK arrives", $"{Ref} §8",

@@ -70,7 +70,7 @@ public static partial class ConformanceSuite
         var h = await ctx.Connected();
         using (ctx.Harness.WithholdAck(ctx.ClientId(), "PUBCOMP"))
         {
-            var held = (await ctx.Lua("mqtt.publish", h, Topic(ctx, "held"), "x", 2L)).FirstOrDefault() as long?;
+            var held = await ctx.Mqtt(h).PublishAsync(Topic(ctx, "held"), "x", 2);
             await Packet(ctx, "up", "PUBREL", e => e.PacketId == held);
             var early = await Raised(ctx, h, "sent", o => o.MessageId == held);
             if (early)
@@ -80,7 +80,7 @@ public static partial class ConformanceSuite
                 ctx.Deviation("publish.qos2.sent-awaits-pubcomp", "sent fires on PUBCOMP, not on PUBREC as the doc page says", $"{Ref} §16.1",
                     "no sent while PUBCOMP is withheld", "The API page promises success at PUBREC; the firmware sends PUBREL and reports sent only on PUBCOMP.");
         }
-        var id = (await ctx.Lua("mqtt.publish", h, Topic(ctx, "q2"), "two", 2L)).FirstOrDefault() as long?;
+        var id = await ctx.Mqtt(h).PublishAsync(Topic(ctx, "q2"), "two", 2);
         var sent = await ctx.Event(h, "sent", where: o => o.MessageId == id);
         await Packet(ctx, "down", "PUBCOMP", e => e.PacketId == id && e.T <= sent.T + ctx.Harness.ClockUncertaintyUs);
         await ctx.Judge(new CheckExpectation());
@@ -91,7 +91,7 @@ public static partial class ConformanceSuite
     {
         var h = await ctx.Connected();
         var topic = Topic(ctx, "retained");
-        await ctx.Lua("mqtt.publish", h, topic, "kept", 1L, 1L);
+        await ctx.Mqtt(h).PublishAsync(topic, "kept", 1, 1);
         var publish = await Packet(ctx, "up", "PUBLISH", e => e.Topic == topic);
         ctx.Check("publish.retain.flag", "PUBLISH carries RETAIN=1", "§3.3.1.3", publish.Retain == true);
         // The broker's PUBACK says it has stored the message; a subscriber arriving earlier could miss it.
@@ -109,10 +109,10 @@ public static partial class ConformanceSuite
         var h = await ctx.Connected();
         var ids = new List<long?>
         {
-            (await ctx.Lua("mqtt.publish", h, Topic(ctx, "a"), "1", 1L)).FirstOrDefault() as long?,
-            (await ctx.Lua("mqtt.subscribe", h, Topic(ctx, "s"), 1L)).FirstOrDefault() as long?,
-            (await ctx.Lua("mqtt.unsubscribe", h, Topic(ctx, "s"))).FirstOrDefault() as long?,
-            (await ctx.Lua("mqtt.publish", h, Topic(ctx, "b"), "2", 2L)).FirstOrDefault() as long?,
+            await ctx.Mqtt(h).PublishAsync(Topic(ctx, "a"), "1", 1),
+            await ctx.Mqtt(h).SubscribeAsync(Topic(ctx, "s"), 1),
+            await ctx.Mqtt(h).UnsubscribeAsync(Topic(ctx, "s")),
+            await ctx.Mqtt(h).PublishAsync(Topic(ctx, "b"), "2", 2),
         };
         ctx.Check("msgid.shared-counter", "ids 1, 2, 3, 4: publish, subscribe and unsubscribe share one counter starting at 1 after auth()", $"{Ref} §5",
             ids.SequenceEqual([1L, 2L, 3L, 4L]), measured: string.Join(", ", ids.Select(i => i?.ToString() ?? "nil")), allowed: "1, 2, 3, 4");
@@ -123,7 +123,7 @@ public static partial class ConformanceSuite
     {
         var h = await ctx.Connected();
         var topic = Topic(ctx, "in");
-        var subscribeId = (await ctx.Lua("mqtt.subscribe", h, topic, 2L)).FirstOrDefault() as long?;
+        var subscribeId = await ctx.Mqtt(h).SubscribeAsync(topic, 2);
         await Packet(ctx, "down", "SUBACK", e => e.PacketId == subscribeId);
         if (ctx.Firmware.HasSubackEvent)
         {

@@ -116,7 +116,7 @@ public static partial class ConformanceSuite
         var conacks = ctx.Events(h).Count(e => e.Name == "conack");
         ScenarioContext.Expect(await ctx.Lua("mqtt.connect", h) is [true], "connect() returned true", "connect() after the fault did not return true");
         await ctx.Event(h, "conack", where: _ => ctx.Events(h).Count(e => e.Name == "conack") > conacks);
-        var id = (await ctx.Lua("mqtt.publish", h, Topic(ctx, "after"), "again", 1L)).FirstOrDefault() as long?;
+        var id = await ctx.Mqtt(h).PublishAsync(Topic(ctx, "after"), "again", 1);
         var sent = await Raised(ctx, h, "sent", o => o.MessageId == id);
         ctx.Check("server.recovers", "after reconnecting, a QoS 1 publish completes (sent)", "seed: connect, publish, sent", sent,
             measured: sent ? $"sent({id})" : "no sent within 3 s", allowed: $"sent({id})");
@@ -252,7 +252,7 @@ public static partial class ConformanceSuite
         var h = await ServerClient(ctx);
         using (ctx.Harness.WithholdAck(ctx.ClientId(), "SUBACK"))
         {
-            var id = (await ctx.Lua("mqtt.subscribe", h, Topic(ctx, "refused"), 1L)).FirstOrDefault() as long?;
+            var id = await ctx.Mqtt(h).SubscribeAsync(Topic(ctx, "refused"), 1);
             await Packet(ctx, "up", "SUBSCRIBE", e => e.PacketId == id);
             await Inject(ctx, "suback-failure", new ServerFaultArgs(PacketId: (int?)id));
         }
@@ -321,9 +321,9 @@ public static partial class ConformanceSuite
         const long rxSize = 1024;
         var (host, port) = ctx.Harness.Plain;
         var h = await ctx.Create(null, host, (long)port, null, new Dictionary<string, object?> { ["rxSize"] = rxSize });
-        await ctx.Lua("mqtt.auth", h, ctx.ClientId(), "user", "pass");
-        await ctx.Lua("mqtt.on", h, true);
-        await ctx.Lua("mqtt.connect", h);
+        await ctx.Mqtt(h).AuthAsync(ctx.ClientId(), "user", "pass");
+        await ctx.Mqtt(h).OnAsync();
+        await ctx.Mqtt(h).ConnectAsync();
         await ctx.Event(h, "conack");
         await Inject(ctx, "oversize", new ServerFaultArgs(Topic: Topic(ctx, "big"), Size: 4096));
         var closed = await ClosedByModule(ctx, h, TimeSpan.FromSeconds(10));
@@ -354,11 +354,11 @@ public static partial class ConformanceSuite
     {
         var (host, port) = ctx.Harness.Plain;
         var h = await ctx.Create(null, host, (long)port, null, new Dictionary<string, object?> { ["conn_timeout"] = (long)ConnTimeout.TotalSeconds });
-        await ctx.Lua("mqtt.auth", h, ctx.ClientId(), "user", "pass");
-        await ctx.Lua("mqtt.on", h, true);
+        await ctx.Mqtt(h).AuthAsync(ctx.ClientId(), "user", "pass");
+        await ctx.Mqtt(h).OnAsync();
         using (ctx.Harness.LateConnack(ctx.ClientId(), LateConnackDelay))
         {
-            await ctx.Lua("mqtt.connect", h);
+            await ctx.Mqtt(h).ConnectAsync();
             if (ctx.Firmware.HasConnTimeout)
             {
                 var error = await ctx.Event(h, "error", TimeSpan.FromSeconds(15));
@@ -374,7 +374,7 @@ public static partial class ConformanceSuite
                 await ctx.Event(h, "conack", TimeSpan.FromSeconds(15));
                 ctx.Deviation("server.late-connack.timeout", "the module gives up on a server that does not answer", "§3.2 (no statement id)", "conack 8 s later",
                     $"{ctx.Module.Profile} has no connect timeout ({Cli} conn_timer came with 2025-09-10): it waits for the CONNACK indefinitely.");
-                await ctx.Lua("mqtt.disconnect", h);
+                await ctx.Mqtt(h).DisconnectAsync();
                 await ctx.Event(h, "disconnect");
             }
         }

@@ -47,7 +47,7 @@ public static partial class ConformanceSuite
 
     private static async Task KeepalivePing(ScenarioContext ctx)
     {
-        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.keepalive", c, 5L));
+        var h = await ctx.Connected(configure: c => ctx.Mqtt(c).KeepaliveAsync(5));
         var connect = await Connect(ctx, ctx.ClientId());
         ctx.Check("keepalive.clamp", $"keepalive(5) is clamped to {ClampedKeepaliveSeconds} in CONNECT", $"{Ref} §2 keepalive", connect.KeepAlive == ClampedKeepaliveSeconds,
             measured: $"{connect.KeepAlive} s", allowed: $"{ClampedKeepaliveSeconds} s");
@@ -65,7 +65,7 @@ public static partial class ConformanceSuite
         var willTopic = Topic(ctx, "will");
         var peer = await ctx.Harness.ConnectPeerAsync(ctx.ClientId("peer"), ctx.Token);
         await peer.SubscribeAsync(willTopic, ctx.Token);
-        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.will", c, willTopic, "gone", 1L, 0L));
+        var h = await ctx.Connected(configure: c => ctx.Mqtt(c).WillAsync(willTopic, "gone"u8.ToArray(), 1, 0));
         var connect = await Connect(ctx, ctx.ClientId());
         ctx.Check("will.connect-fields", "CONNECT carries the will topic, QoS and retain", "[MQTT-3.1.2-9], [MQTT-3.1.2-14]",
             connect is { WillTopic: not null, WillQos: 1, WillRetain: false, WillPayloadSize: 4 } && connect.WillTopic == willTopic,
@@ -103,7 +103,7 @@ public static partial class ConformanceSuite
     private static async Task ReconnectPeriod(ScenarioContext ctx)
     {
         var period = (long)ReconnectPeriodTime.TotalMilliseconds;
-        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, period));
+        var h = await ctx.Connected(configure: c => ctx.Mqtt(c).AutoreconnAsync(true, (int)period));
         for (var i = 0; i < ReconnectDrops; i++)
         {
             var dropped = TimelineClock.NowUs;
@@ -118,19 +118,19 @@ public static partial class ConformanceSuite
 
     private static async Task DisconnectKeepsAutoreconn(ScenarioContext ctx)
     {
-        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, (long)ReconnectPeriodTime.TotalMilliseconds));
-        await ctx.Lua("mqtt.disconnect", h);
+        var h = await ctx.Connected(configure: c => ctx.Mqtt(c).AutoreconnAsync(true, (int)ReconnectPeriodTime.TotalMilliseconds));
+        await ctx.Mqtt(h).DisconnectAsync();
         var disconnect = await ctx.Event(h, "disconnect");
         var reconnected = await Raised(ctx, h, "conack", o => o.T > disconnect.T);
         ctx.Check("reconnect.after-disconnect", "disconnect() keeps autoreconnect on: the client connects again (the doc page implies it stays down)",
             $"{Ref} §9, §16.6", reconnected, measured: reconnected ? "conack again" : "stayed disconnected", allowed: "conack again");
-        await ctx.Lua("mqtt.autoreconn", h, false);
+        await ctx.Mqtt(h).AutoreconnAsync(false);
         await ctx.Close(h);
     }
 
     private static async Task CloseSilences(ScenarioContext ctx)
     {
-        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, 1000L));
+        var h = await ctx.Connected(configure: c => ctx.Mqtt(c).AutoreconnAsync(true, 1000));
         var before = ctx.Events(h).Count;
         await ctx.Close(h);
         await Packet(ctx, "up", "DISCONNECT", _ => true);
@@ -143,12 +143,12 @@ public static partial class ConformanceSuite
 
     private static async Task NoRetransmission(ScenarioContext ctx)
     {
-        var h = await ctx.Connected(configure: c => ctx.Lua("mqtt.autoreconn", c, true, (long)ReconnectPeriodTime.TotalMilliseconds));
+        var h = await ctx.Connected(configure: c => ctx.Mqtt(c).AutoreconnAsync(true, (int)ReconnectPeriodTime.TotalMilliseconds));
         long? id;
         long dropped;
         using (ctx.Harness.WithholdAck(ctx.ClientId(), "PUBACK"))
         {
-            id = (await ctx.Lua("mqtt.publish", h, Topic(ctx, "unacked"), "once", 1L)).FirstOrDefault() as long?;
+            id = await ctx.Mqtt(h).PublishAsync(Topic(ctx, "unacked"), "once", 1);
             await Packet(ctx, "up", "PUBLISH", e => e.PacketId == id);
             dropped = TimelineClock.NowUs;
             await ctx.Harness.DropAsync(ctx.ClientId(), ctx.Token);
@@ -156,7 +156,7 @@ public static partial class ConformanceSuite
         await ctx.Event(h, "conack", TimeSpan.FromSeconds(15), o => o.T > dropped);
         await Task.Delay(NoEventWindow, ctx.Token); // the window in which a retransmission would have to appear
         await ctx.Judge(new CheckExpectation());
-        await ctx.Lua("mqtt.autoreconn", h, false);
+        await ctx.Mqtt(h).AutoreconnAsync(false);
         await ctx.Close(h);
     }
 
@@ -175,12 +175,12 @@ public static partial class ConformanceSuite
     {
         var (host, port) = ctx.Harness.Plain;
         var h = await ctx.Create(null, host, (long)port, null, new Dictionary<string, object?> { ["rxSize"] = 1024L });
-        await ctx.Lua("mqtt.auth", h, ctx.ClientId());
-        await ctx.Lua("mqtt.on", h, true);
-        await ctx.Lua("mqtt.connect", h);
+        await ctx.Mqtt(h).AuthAsync(ctx.ClientId());
+        await ctx.Mqtt(h).OnAsync();
+        await ctx.Mqtt(h).ConnectAsync();
         await ctx.Event(h, "conack");
         var topic = Topic(ctx, "big");
-        await ctx.Lua("mqtt.subscribe", h, topic, 0L);
+        await ctx.Mqtt(h).SubscribeAsync(topic, 0);
         await Packet(ctx, "down", "SUBACK", _ => true);
         await using var peer = await ctx.Harness.ConnectPeerAsync(ctx.ClientId("peer"), ctx.Token);
         await peer.PublishAsync(topic, new byte[4096], 0, false, ctx.Token);
@@ -197,8 +197,8 @@ public static partial class ConformanceSuite
     {
         var h = await ctx.Connected();
         ctx.Check("api.debug.on", "debug(true) returns nothing", "seed: mqttc:debug()", (await ctx.Lua("mqtt.debug", h, true)).All(v => v is null));
-        await ctx.Lua("mqtt.debug", h, false);
-        var id = (await ctx.Lua("mqtt.publish", h, Topic(ctx, "after-debug"), "ok", 1L)).FirstOrDefault() as long?;
+        await ctx.Mqtt(h).DebugAsync(false);
+        var id = await ctx.Mqtt(h).PublishAsync(Topic(ctx, "after-debug"), "ok", 1);
         await ctx.Event(h, "sent", where: o => o.MessageId == id);
         await ctx.Close(h);
     }

@@ -83,9 +83,9 @@ public static partial class ConformanceSuite
             throw new ScenarioSkippedException("the rig's broker has no TLS endpoint (set \"broker.tls\": true)");
         var sslArg = ssl(material);
         var h = await ctx.Create(null, endpoint.Host, (long)endpoint.Port, sslArg);
-        await ctx.Lua("mqtt.auth", h, ctx.ClientId());
-        await ctx.Lua("mqtt.on", h, true);
-        await ctx.Lua("mqtt.connect", h);
+        await ctx.Mqtt(h).AuthAsync(ctx.ClientId());
+        await ctx.Mqtt(h).OnAsync();
+        await ctx.Mqtt(h).ConnectAsync();
         if (expectConnect)
         {
             await TlsConack(ctx, h);
