@@ -104,7 +104,7 @@ internal static class TwinCommand
         var lastReport = 0L;
         var progress = new Progress<int>(done =>
         {
-            // Progress<T> posts to the thread pool: reports can come out of order, so print only forward steps.
+            // A line every 2 s at most, and the last one: 5,000 lines would bury the counts.
             if (Environment.TickCount64 - Interlocked.Read(ref lastReport) < 2000 && done != options.Count) return;
             Interlocked.Exchange(ref lastReport, Environment.TickCount64);
             Console.WriteLine($"  {done}/{options.Count} started");

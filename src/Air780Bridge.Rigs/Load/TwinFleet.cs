@@ -35,7 +35,10 @@ public sealed record FleetOptions
 /// <summary>One twin of the fleet: the module, its link, the client driving it and its mqtt client.</summary>
 public sealed class FleetMember(string name, VirtualModule module, TwinSerialLink link)
 {
-    private int _connected, _disconnects, _pongs, _reboots;
+    // Times (us) of the last conack and of the last loss: the event handler and the start-up wait both report a
+    // conack, in either order, so "connected" is which came last, not a flag either one sets.
+    private long _upUs = long.MinValue, _downUs = long.MinValue;
+    private int _disconnects, _pongs, _reboots;
 
     public string Name { get; } = name;
     public VirtualModule Module { get; } = module;
@@ -45,19 +48,29 @@ public sealed class FleetMember(string name, VirtualModule module, TwinSerialLin
     /// <summary>Why the twin did not get connected, or null.</summary>
     public string? Failure { get; internal set; }
 
-    public bool Connected => Volatile.Read(ref _connected) == 1;
+    public bool Connected => Interlocked.Read(ref _upUs) > Interlocked.Read(ref _downUs);
     public int Disconnects => Volatile.Read(ref _disconnects);
     public int Pongs => Volatile.Read(ref _pongs);
     public int Reboots => Volatile.Read(ref _reboots);
+
+    /// <summary>A conack the start-up wait saw: the member counts as connected from it, whether or not the event
+    /// handler has run yet.</summary>
+    internal void ConnAcked(MqttEvent conack) => Latest(ref _upUs, conack.T);
+
+    private static void Latest(ref long field, long t)
+    {
+        for (var seen = Interlocked.Read(ref field); t > seen; seen = Interlocked.Read(ref field))
+            if (Interlocked.CompareExchange(ref field, t, seen) == seen) return;
+    }
 
     internal void Observe(ModuleEvent e)
     {
         switch (e)
         {
-            case MqttEvent { Name: "conack" }: Volatile.Write(ref _connected, 1); break;
-            case MqttEvent { Name: "disconnect" }: Volatile.Write(ref _connected, 0); Interlocked.Increment(ref _disconnects); break;
+            case MqttEvent { Name: "conack" }: Latest(ref _upUs, e.T); break;
+            case MqttEvent { Name: "disconnect" }: Latest(ref _downUs, e.T); Interlocked.Increment(ref _disconnects); break;
             case MqttEvent { Name: "pong" }: Interlocked.Increment(ref _pongs); break;
-            case ModuleRebootedEvent: Volatile.Write(ref _connected, 0); Interlocked.Increment(ref _reboots); break;
+            case ModuleRebootedEvent: Latest(ref _downUs, e.T); Interlocked.Increment(ref _reboots); break;
         }
     }
 }
@@ -154,7 +167,7 @@ public sealed class TwinFleet : IAsyncDisposable
             await mqtt.OnAsync(ct: ct);
             if (await mqtt.ConnectAsync(ct) != true)
                 throw new InvalidOperationException("mqtt connect() did not return true");
-            await mqtt.WaitForConnAckAsync(options.ConnectTimeout, ct);
+            member.ConnAcked(await mqtt.WaitForConnAckAsync(options.ConnectTimeout, ct));
         }
         catch (Exception e) when (e is LinkTimeoutException or LinkUnavailableException or LinkLostException or ModuleRebootedException or InvalidOperationException)
         {

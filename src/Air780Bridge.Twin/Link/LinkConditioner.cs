@@ -55,8 +55,10 @@ public sealed class LinkConditioner
 
 /// <summary>
 /// One direction of a link: chunks are queued without blocking the producer (the module's Lua thread or a
-/// link reader), then delayed, faulted and paced in order by one asynchronous loop before reaching <c>sink</c>.
-/// No thread is held while the pipe is idle or waiting (thousands of twins share the thread pool).
+/// link reader), then delayed, faulted and paced in order by one loop before reaching <c>sink</c>. An unpaced pipe
+/// runs the loop on the thread pool and holds no thread while idle (thousands of twins in one process). A pipe paced
+/// at a line rate when created runs it on a thread of its own, which blocks where the other awaits: timing every
+/// chunk like a UART must not wait for a busy pool (a 500 ms stall mid-frame is a torn frame to the host).
 /// </summary>
 internal sealed class ConditionedPipe : IDisposable
 {
@@ -67,6 +69,7 @@ internal sealed class ConditionedPipe : IDisposable
     private readonly Action<int>? _done;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly bool _ownThread;
     // Set while this pipe's loop calls out, so a Dispose from inside the sink does not wait for itself.
     private readonly AsyncLocal<bool> _inLoop = new();
     // Token bucket in bytes; capacity one chunk's worth so a burst never exceeds the line rate by much.
@@ -79,7 +82,25 @@ internal sealed class ConditionedPipe : IDisposable
         _conditioner = conditioner;
         _sink = sink;
         _done = done;
-        _loop = Task.Run(RunAsync);
+        _ownThread = conditioner.Baud > 0;
+        if (_ownThread)
+        {
+            var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            new Thread(() => { RunAsync().GetAwaiter().GetResult(); finished.SetResult(); }) { IsBackground = true, Name = "paced link pipe" }.Start();
+            _loop = finished.Task;
+        }
+        else _loop = Task.Run(RunAsync);
+    }
+
+    // On its own thread every wait blocks and returns completed, so the loop never leaves that thread.
+    private ValueTask<bool> WaitToReadAsync(CancellationToken ct) =>
+        _ownThread ? ValueTask.FromResult(_queue.Reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult()) : _queue.Reader.WaitToReadAsync(ct);
+
+    private ValueTask DelayAsync(TimeSpan wait, CancellationToken ct)
+    {
+        if (!_ownThread) return new ValueTask(Task.Delay(wait, ct));
+        if (ct.WaitHandle.WaitOne(wait)) throw new OperationCanceledException(ct);
+        return ValueTask.CompletedTask;
     }
 
     public void Post(ReadOnlySpan<byte> chunk) => _queue.Writer.TryWrite((chunk.ToArray(), Stopwatch.GetTimestamp()));
@@ -90,11 +111,13 @@ internal sealed class ConditionedPipe : IDisposable
         var ct = _stop.Token;
         try
         {
-            await foreach (var (data, enqueued) in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            while (await WaitToReadAsync(ct).ConfigureAwait(false))
             {
+                if (!_queue.Reader.TryRead(out var item)) continue;
+                var (data, enqueued) = item;
                 var due = enqueued + (long)(_conditioner.Latency.TotalSeconds * Stopwatch.Frequency);
                 var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, ct).ConfigureAwait(false);
+                if (wait > TimeSpan.Zero) await DelayAsync(wait, ct).ConfigureAwait(false);
                 var survived = _conditioner.ApplyFaults(data);
                 if (survived.Length > 0)
                 {
@@ -108,17 +131,17 @@ internal sealed class ConditionedPipe : IDisposable
         catch (OperationCanceledException) { }
     }
 
-    private Task PaceAsync(int bytes, CancellationToken ct)
+    private ValueTask PaceAsync(int bytes, CancellationToken ct)
     {
         var baud = _conditioner.Baud;
-        if (baud <= 0) return Task.CompletedTask;
+        if (baud <= 0) return ValueTask.CompletedTask;
         var bytesPerSecond = baud / 10.0;
         var now = Stopwatch.GetTimestamp();
         _tokens = Math.Min(bytesPerSecond / 20, _tokens + Stopwatch.GetElapsedTime(_lastRefill, now).TotalSeconds * bytesPerSecond);
         _lastRefill = now;
         _tokens -= bytes;
         // A deficit is paid back by waiting; the next refill credits the time waited.
-        return _tokens < 0 ? Task.Delay(TimeSpan.FromSeconds(-_tokens / bytesPerSecond), ct) : Task.CompletedTask;
+        return _tokens < 0 ? DelayAsync(TimeSpan.FromSeconds(-_tokens / bytesPerSecond), ct) : ValueTask.CompletedTask;
     }
 
     public void Dispose()
