@@ -2,6 +2,8 @@ using Air780Bridge.Client;
 using Air780Bridge.Client.Link;
 using Air780Bridge.Client.Mqtt;
 using Air780Bridge.Client.Transport;
+using Air780Bridge.Rigs.RigFiles;
+using Air780Bridge.Rigs.Run;
 using Air780Bridge.Twin;
 using Air780Bridge.Twin.Link;
 
@@ -33,14 +35,14 @@ public sealed record FleetOptions
 }
 
 /// <summary>One twin of the fleet: the module, its link, the client driving it and its mqtt client.</summary>
-public sealed class FleetMember(string name, VirtualModule module, TwinSerialLink link)
+public sealed class FleetMember(VirtualModule module, TwinSerialLink link)
 {
     // Times (us) of the last conack and of the last loss: the event handler and the start-up wait both report a
     // conack, in either order, so "connected" is which came last, not a flag either one sets.
     private long _upUs = long.MinValue, _downUs = long.MinValue;
     private int _disconnects, _pongs, _reboots;
 
-    public string Name { get; } = name;
+    public string Name => Module.Name;
     public VirtualModule Module { get; } = module;
     public TwinSerialLink Link { get; } = link;
     public Air780Client? Client { get; internal set; }
@@ -103,9 +105,8 @@ public sealed class TwinFleet : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Count, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Parallel, 1);
         var fleet = new TwinFleet(options.Count);
-        var profile = FirmwareProfile.Get(options.Profile);
-        var scripts = options.Agent ?? AgentScripts.Embedded;
-        if (scripts.Problem() is { } problem)
+        // Once here, so a bad agent folder is one error, not one failed twin each.
+        if ((options.Agent ?? AgentScripts.Embedded).Problem() is { } problem)
             throw new ArgumentException($"the twins cannot start: {problem}");
         var done = 0;
         using var gate = new SemaphoreSlim(options.Parallel);
@@ -116,7 +117,7 @@ public sealed class TwinFleet : IAsyncDisposable
                 await gate.WaitAsync(ct);
                 try
                 {
-                    await StartMemberAsync(options, profile, scripts, i, fleet._slots, ct);
+                    await StartMemberAsync(options, i, fleet._slots, ct);
                 }
                 finally
                 {
@@ -134,15 +135,15 @@ public sealed class TwinFleet : IAsyncDisposable
         return fleet;
     }
 
-    private static async Task StartMemberAsync(FleetOptions options, FirmwareProfile profile, AgentScripts scripts, int i, FleetMember?[] slots, CancellationToken ct)
+    private static async Task StartMemberAsync(FleetOptions options, int i, FleetMember?[] slots, CancellationToken ct)
     {
         var name = $"{options.ClientIdPrefix}-{i}";
-        var module = new VirtualModule(new VirtualModuleOptions { Name = name, Profile = profile, ScriptsDirectory = scripts.Directory });
+        var module = TwinLauncher.CreateModule(new RigModule { Name = name, Connection = "twin:", Profile = options.Profile }, options.Agent);
         module.Start();
         FleetMember member;
         try
         {
-            member = new FleetMember(name, module, options.Link.Create(module.Serial, name, options.PtyDirectory, null));
+            member = new FleetMember(module, options.Link.Create(module.Serial, name, options.PtyDirectory, null));
         }
         catch
         {
