@@ -21,6 +21,19 @@ public sealed class TwinCommandTests
     }
 
     [Fact]
+    public async Task When_no_twin_reaches_the_broker_it_says_so_and_exits_1()
+    {
+        var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var (code, _, stderr) = await Air780.RunAsync(Limit, "twin", "--count", "2", "--broker", $"127.0.0.1:{port}");
+        Assert.Equal(1, code);
+        Assert.Contains($"no twin connected to 127.0.0.1:{port}", stderr);
+        Assert.Contains("did not connect", stderr);
+    }
+
+    [Fact]
     public async Task With_a_broker_each_twin_connects_one_client_and_the_counts_are_printed()
     {
         await using var broker = await HarnessBroker.StartAsync(new HarnessSettings { BindAddress = IPAddress.Loopback, Port = 0 });

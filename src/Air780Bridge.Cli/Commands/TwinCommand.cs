@@ -97,7 +97,7 @@ internal static class TwinCommand
         HostPort.TryParseMqttUrl(text, out var url) ? url : HostPort.TryParse(text, out var plain, out _) && plain.Port > 0 ? plain : null;
 
     /// <summary>Starts the fleet, then prints its counts every 10 s until Ctrl+C. Exit 0 while every twin holds its
-    /// connection; 1 when one failed to connect or lost it.</summary>
+    /// connection; 1 when one failed to connect or lost it, at once when none connected.</summary>
     private static async Task<int> RunFleetAsync(FleetOptions options, CancellationToken ct)
     {
         Console.WriteLine($"starting {options.Count} twins ({options.Profile}) on {options.BrokerHost}:{options.BrokerPort}, keep alive {options.KeepaliveSeconds} s, {options.Parallel} at a time");
@@ -110,6 +110,12 @@ internal static class TwinCommand
             Console.WriteLine($"  {done}/{options.Count} started");
         });
         await using var fleet = await TwinFleet.StartAsync(options, progress, ct);
+        if (fleet.Status() is { Connected: 0 } none)
+        {
+            // Nothing to keep alive: say why rather than run on.
+            Console.Error.WriteLine($"air780: no twin connected to {options.BrokerHost}:{options.BrokerPort} (first: {none.FirstFailure}); is the broker running there and reachable?");
+            return ExitCodes.Failed;
+        }
         Console.WriteLine($"{fleet.Status()}; press Ctrl+C to stop.");
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(10));
         try
