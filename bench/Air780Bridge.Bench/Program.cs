@@ -1,7 +1,7 @@
 using Air780Bridge.Bench;
 
 // Benchmarks measure speed and efficiency targets; unit tests never time anything.
-// As in the air780 CLI, before any socket exists; set the variable to 0 to measure the thread-pool path.
+// As `air780 broker` does, before any socket exists; set the variable to 0 to measure the thread-pool path.
 Air780Bridge.Harness.Tap.InlineSocketCompletions.Enable();
 var which = args.FirstOrDefault() ?? "codec";
 try

@@ -32,7 +32,8 @@ internal static class TapBench
         var backends = args.Text("brokers", "mqttnet,mosquitto").Split(',', StringSplitOptions.RemoveEmptyEntries);
         args.RejectUnknown();
         Console.WriteLine($"tap: {BenchSupport.Machine()}; QoS 1, {payload} B payloads, {inflight} in flight (closed loop), {rounds} x {seconds} s per path; {samples} round trips per path");
-        Console.WriteLine($"socket completions: {(Environment.GetEnvironmentVariable(InlineSocketCompletions.Variable) == "1" ? "inline" : "thread pool")}");
+        // As `air780 broker` runs; with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0 as a rig process runs.
+        Console.WriteLine($"socket completions: {(await InlineSocketCompletions.ActiveAsync() ? "inline (as air780 broker)" : "thread pool (as a rig process)")}, verified by a probe");
         var pass = true;
         var rows = new List<string>();
         PacketCost(payload);

@@ -7,8 +7,6 @@ using Microsoft.Extensions.Configuration;
 using Serilog;
 using Serilog.Events;
 
-// Before any socket exists: the tap forwards each packet with one thread wake-up instead of two.
-Air780Bridge.Harness.Tap.InlineSocketCompletions.Enable();
 var config = new Option<string?>("--config") { Description = "settings file (default: appsettings.json next to air780)", Recursive = true };
 var logLevel = new Option<LogEventLevel?>("--log-level") { Description = "Verbose, Debug, Information, Warning, Error (logs go to stderr)", Recursive = true };
 var root = new RootCommand($"Air780Bridge: drive and judge Air780E/EP modules' MQTT from a PC.\n{ExitCodes.Help}")

@@ -38,9 +38,6 @@ public sealed class OperatorPage : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(bind, port));
-        // Kestrel would follow the process's inline socket completions (set for the tap) and run handlers on the
-        // socket thread; the history pages query SQLite synchronously, which must not hold up the tap's packets.
-        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = false);
         var app = builder.Build();
         var store = station.Options.Store;
 

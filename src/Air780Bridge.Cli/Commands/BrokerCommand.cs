@@ -38,6 +38,8 @@ public static class BrokerCommand
         };
         command.SetAction((result, ct) => ExitCodes.Guard(async () =>
         {
+            // This process only forwards, records and prints: nothing here blocks on a socket continuation.
+            InlineSocketCompletions.Enable();
             var bindText = result.GetValue(bind)!;
             if (!IPAddress.TryParse(bindText, out var address))
                 throw new FormatException($"--bind \"{bindText}\" is not an IP address; use e.g. 0.0.0.0, :: or 127.0.0.1");

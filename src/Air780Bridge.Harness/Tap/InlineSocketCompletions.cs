@@ -1,12 +1,19 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace Air780Bridge.Harness.Tap;
 
 /// <summary>
 /// Runs socket continuations on the runtime's epoll/kqueue thread instead of handing each one to the thread pool
-/// (Linux and macOS; Windows completes on its I/O threads already). Every packet the tap forwards is a read
-/// continuation: by default it wakes the epoll thread, which then wakes a pool worker; inline it wakes only one thread.
-/// The runtime reads the setting once, when the first socket is used, so a program turns it on at the top of Main
-/// (the <c>air780</c> CLI and the benchmarks do; the test runs set it in tests/inline.runsettings so they exercise it).
-/// What that asks of code on a socket continuation: never block (no sync-over-async, no waiting on another socket).
+/// (Linux and macOS; Windows completes on its I/O threads already). Each packet the tap forwards is a read
+/// continuation: by default the epoll thread wakes a pool worker for it, two wake-ups per crossing; inline, one
+/// (bench/README.md, tap: about 26 against 9-15 us per crossing on the 2-core VM).
+/// <para>It is for a process that only forwards, records and prints: <c>air780 broker</c> and the benchmarks. Inline,
+/// whatever an awaiting method does after a socket completed its task runs on that thread too, and a long stretch of
+/// CPU there (judging a timeline, writing a report, a synchronous query) holds up every socket on it: the tap would
+/// then read packets late and stamp them late, which a timing check could judge as the module's fault. So rig and
+/// station processes, which judge while modules talk, keep the default.</para>
+/// The runtime reads the setting when the first socket is used, so it is turned on before any socket exists.
 /// </summary>
 public static class InlineSocketCompletions
 {
@@ -17,5 +24,21 @@ public static class InlineSocketCompletions
     public static void Enable()
     {
         if (Environment.GetEnvironmentVariable(Variable) is null) Environment.SetEnvironmentVariable(Variable, "1");
+    }
+
+    /// <summary>Whether this process's socket continuations do run inline: a receive that pends on a loopback pair, and
+    /// the thread that completes it (a continuation attached before the byte is sent runs right there).</summary>
+    public static async Task<bool> ActiveAsync()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.LocalEndPoint!).ConfigureAwait(false);
+        using var server = await listener.AcceptAsync().ConfigureAwait(false);
+        var onPool = server.ReceiveAsync(new byte[1], SocketFlags.None)
+            .ContinueWith(_ => Thread.CurrentThread.IsThreadPoolThread, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await client.SendAsync(new byte[] { 1 }, SocketFlags.None).ConfigureAwait(false);
+        return !await onPool.ConfigureAwait(false);
     }
 }

@@ -229,13 +229,21 @@ public sealed class MqttDecoder
 
     private static void Publish(ref TimelineEntry e, byte flags, PacketReader c)
     {
+        // One copy of the entry per packet, not one per field: this runs for every PUBLISH the tap forwards. Whatever
+        // was read before a break stays on the entry (the finally).
         var qos = (flags >> 1) & 3;
-        e = e with { Dup = (flags & 8) != 0, Qos = qos, Retain = (flags & 1) != 0 };
-        e = e with { Topic = c.String("topic") };
-        // Both QoS bits set [MQTT-3.3.1-4]: whether an id follows is unknowable, so the rest is left unread.
-        if (qos == 3) throw new MalformedPacketException(PacketDefects.Qos3, "PUBLISH QoS 3 (both QoS bits set)");
-        if (qos > 0) e = e with { PacketId = c.UInt16("packet id") };
-        e = e with { PayloadSize = c.Remaining };
+        string? topic = null;
+        ushort? id = null;
+        int? payload = null;
+        try
+        {
+            topic = c.String("topic");
+            // Both QoS bits set [MQTT-3.3.1-4]: whether an id follows is unknowable, so the rest is left unread.
+            if (qos == 3) throw new MalformedPacketException(PacketDefects.Qos3, "PUBLISH QoS 3 (both QoS bits set)");
+            if (qos > 0) id = c.UInt16("packet id");
+            payload = c.Remaining;
+        }
+        finally { e = e with { Dup = (flags & 8) != 0, Qos = qos, Retain = (flags & 1) != 0, Topic = topic, PacketId = id, PayloadSize = payload }; }
     }
 
     private static void Connect(ref TimelineEntry e, PacketReader c)
