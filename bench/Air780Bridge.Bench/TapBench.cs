@@ -15,7 +15,7 @@ namespace Air780Bridge.Bench;
 /// The wire tap against the broker it fronts, side by side in one run: QoS 1 throughput (publisher and subscriber,
 /// <c>--inflight</c> publishes outstanding) and the round trip of one QoS 1 publish at a time (PUBLISH up, PUBACK
 /// down: two tap crossings), direct to the broker and through the tap, rounds alternating so machine load hits both.
-/// Backends: the embedded MQTTnet broker, and mosquitto on a loopback port.
+/// Backends: the embedded MQTTnet broker (the tap hands it each connection in-process), and mosquitto on a loopback port.
 /// </summary>
 internal static class TapBench
 {
@@ -40,13 +40,14 @@ internal static class TapBench
         foreach (var backend in backends)
         {
             await using var upstream = await Backend.StartAsync(backend);
-            await using var harness = await HarnessBroker.StartAsync(new HarnessSettings { Port = 0, Upstream = upstream.Address });
+            var harness = upstream.Harness;
             await using var forwarder = new BareForwarder(upstream.Port);
             var direct = new DnsEndPoint("127.0.0.1", upstream.Port);
             var forwarded = new DnsEndPoint("127.0.0.1", forwarder.Port);
             var tapped = harness.Plain;
             // Paths, measured in this order every round so that a load swing on the shared machine moves them all. The bare
-            // forwarder is the floor of any tap: the same extra TCP hop in this process with no decoding or timeline. The
+            // forwarder is the same extra TCP hop in this process with no decoding or timeline: the floor of a tap that
+            // reaches its broker over TCP (mosquitto); the embedded broker is reached in-process, without that hop. The
             // printing path is the console of `air780 broker` writing to a sink.
             var paths = new (string Name, DnsEndPoint At, bool Print)[] { ("direct", direct, false), ("forwarder", forwarded, false), ("tap", tapped, false), ("tap printing", tapped, true) };
             var rates = paths.Select(_ => new List<double>()).ToArray();
@@ -71,7 +72,7 @@ internal static class TapBench
             for (var r = 0; r < rounds; r++)
                 Console.WriteLine($"  round {r + 1}: " + string.Join("  ", paths.Select((_, i) => $"{rates[i][r],7:0} ({cpu[i][r],5:0.0})")));
             Console.WriteLine($"  round trip us p50/p90/p99: direct {P(rtt[0])}, forwarder {P(rtt[1])}, tap {P(rtt[2])}");
-            Console.WriteLine($"  floor (bare forwarder): throughput {Ratio(1):0.00}x, added per crossing p50 {Added(1):0.0} us");
+            Console.WriteLine($"  bare forwarder (one more TCP hop, nothing else): throughput {Ratio(1):0.00}x, added per crossing p50 {Added(1):0.0} us");
             Console.WriteLine($"  tap/{backend} throughput {ratio:0.00}x (target >= {TargetRatio}), printing {Ratio(3):0.00}x; " +
                               $"added per crossing p50 {added:0.0} us (target <= {TargetAddedUs}) -> {(ok ? "PASS" : "FAIL")}");
             rows.Add($"| {backend} | {Median(rates[0]):0} | {Median(rates[1]):0} ({Ratio(1):0.00}x) | {Median(rates[2]):0} | {ratio:0.00}x | {Ratio(3):0.00}x | " +
@@ -253,27 +254,28 @@ internal static class TapBench
         }
     }
 
-    /// <summary>The broker under test: the embedded MQTTnet broker, or mosquitto started on a free loopback port.</summary>
+    /// <summary>The broker under test with the tap in front, as `air780 broker` runs them: the embedded MQTTnet broker
+    /// (the tap reaches it in-process), or mosquitto started on a free loopback port (the tap reaches it over TCP).</summary>
     private sealed class Backend : IAsyncDisposable
     {
-        private readonly EmbeddedBroker? _embedded;
         private readonly Process? _mosquitto;
         private readonly string? _config;
 
-        private Backend(int port, EmbeddedBroker? embedded, Process? mosquitto, string? config) =>
-            (Port, _embedded, _mosquitto, _config) = (port, embedded, mosquitto, config);
+        private Backend(int port, HarnessBroker harness, Process? mosquitto, string? config) =>
+            (Port, Harness, _mosquitto, _config) = (port, harness, mosquitto, config);
 
+        /// <summary>The broker's own loopback port (the direct path).</summary>
         public int Port { get; }
-        public string Address => $"127.0.0.1:{Port}";
+        public HarnessBroker Harness { get; }
         /// <summary>Messages the embedded broker dropped to slow subscribers (mosquitto keeps its own count).</summary>
-        public IReadOnlyDictionary<string, long> Dropped => _embedded?.Dropped ?? new Dictionary<string, long>();
+        public IReadOnlyDictionary<string, long> Dropped => Harness.Broker?.Dropped ?? new Dictionary<string, long>();
 
         public static async Task<Backend> StartAsync(string kind)
         {
             if (kind == "mqttnet")
             {
-                var embedded = await EmbeddedBroker.StartAsync(new HarnessSettings());
-                return new Backend(embedded.Port, embedded, null, null);
+                var embedded = await HarnessBroker.StartAsync(new HarnessSettings { Port = 0 });
+                return new Backend(embedded.Backend.Port, embedded, null, null);
             }
             if (kind != "mosquitto") throw new ArgumentException($"--brokers: '{kind}' is not mqttnet or mosquitto");
             var port = EmbeddedBroker.FreeLoopbackPort();
@@ -302,12 +304,13 @@ internal static class TapBench
                     await Task.Delay(50);
                 }
             }
-            return new Backend(port, null, process, config);
+            var harness = await HarnessBroker.StartAsync(new HarnessSettings { Port = 0, Upstream = $"127.0.0.1:{port}" });
+            return new Backend(port, harness, process, config);
         }
 
         public async ValueTask DisposeAsync()
         {
-            if (_embedded is not null) await _embedded.DisposeAsync();
+            await Harness.DisposeAsync();
             if (_mosquitto is not null)
             {
                 if (!_mosquitto.HasExited) _mosquitto.Kill();

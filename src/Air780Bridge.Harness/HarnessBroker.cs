@@ -81,27 +81,26 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
     public static async Task<HarnessBroker> StartAsync(HarnessSettings settings)
     {
         EmbeddedBroker? broker = null;
-        string upstreamHost;
-        int upstreamPort;
+        ITapUpstream backend;
         if (settings.Upstream is { } upstream)
         {
             if (settings.ControlUser is not null)
                 throw new ArgumentException("the control channel rides on the embedded broker; drop the control user or the upstream");
             var colon = upstream.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(upstream[(colon + 1)..], out upstreamPort))
+            if (colon <= 0 || !int.TryParse(upstream[(colon + 1)..], out var upstreamPort))
                 throw new ArgumentException($"upstream '{upstream}' is not host:port; write e.g. test.mosquitto.org:1883");
-            upstreamHost = upstream[..colon].Trim('[', ']');
+            backend = new TcpUpstream(upstream[..colon].Trim('[', ']'), upstreamPort);
         }
         else
         {
             broker = await EmbeddedBroker.StartAsync(settings);
-            (upstreamHost, upstreamPort) = ("127.0.0.1", broker.Port);
+            backend = broker.Tap;
         }
         Air780Bridge.Harness.Timeline.Timeline? timeline = null;
         try
         {
             timeline = Air780Bridge.Harness.Timeline.Timeline.Spooled(settings.TimelinePath);
-            return Assemble(settings, broker, new DnsEndPoint(upstreamHost, upstreamPort), timeline);
+            return Assemble(settings, broker, backend, timeline);
         }
         catch
         {
@@ -112,7 +111,7 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
         }
     }
 
-    private static HarnessBroker Assemble(HarnessSettings settings, EmbeddedBroker? broker, DnsEndPoint backend, Timeline.Timeline timeline)
+    private static HarnessBroker Assemble(HarnessSettings settings, EmbeddedBroker? broker, ITapUpstream backend, Timeline.Timeline timeline)
     {
         HarnessCertificates? certificates = null;
         // The control channel is TLS only (its password and $harness/info's client key must not cross in clear).
@@ -121,12 +120,12 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
             certificates = settings.TlsCertPem is null ? HarnessCertificates.Generate(settings.PublicHost)
                 : HarnessCertificates.LoadPem(settings.TlsCertPem, settings.TlsKeyPem ?? throw new ArgumentException("TlsCertPem needs TlsKeyPem (the private key PEM file)"), settings.TlsCaPem);
         var tls = certificates is null ? null : new TapTls(certificates.Server, settings.MutualTls ? certificates.Ca : null);
-        var tap = new WireTap(settings.BindAddress, settings.Port, backend.Host, backend.Port, timeline, tls, settings.TlsPort ?? 0, settings.Limits)
+        var tap = new WireTap(settings.BindAddress, settings.Port, backend, timeline, tls, settings.TlsPort ?? 0, settings.Limits)
         {
             UntracedUser = settings.ControlUser?.User,
             KickCredentials = settings.Credentials.Count > 0 ? settings.Credentials[0] : null,
         };
-        var harness = new HarnessBroker(settings, broker, tap, certificates, timeline) { Backend = backend };
+        var harness = new HarnessBroker(settings, broker, tap, certificates, timeline) { Backend = backend.Address };
         if (broker is not null && settings.ControlUser is not null)
         {
             var channel = new ControlChannel(broker.Server, timeline, harness, harness.Info());

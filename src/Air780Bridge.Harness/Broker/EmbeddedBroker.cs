@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Air780Bridge.Harness.Tap;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -11,11 +12,12 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private readonly MqttServer _server;
     private readonly HarnessSettings _settings;
 
-    private EmbeddedBroker(MqttServer server, HarnessSettings settings, int port)
+    private EmbeddedBroker(MqttServer server, HarnessSettings settings, int port, InProcessUpstream door)
     {
         _server = server;
         _settings = settings;
         Port = port;
+        Tap = door;
     }
 
     internal MqttServer Server => _server;
@@ -23,8 +25,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// <summary>Told the client id of each session that logged in as the control user.</summary>
     internal Action<string>? ControlAdmitted { get; set; }
 
-    /// <summary>Loopback port of the broker (the tap's upstream).</summary>
+    /// <summary>Loopback port of the broker, for clients that bypass the tap.</summary>
     public int Port { get; }
+
+    /// <summary>The tap's way in: each module connection as an in-process channel, not a second TCP connection.</summary>
+    public ITapUpstream Tap { get; }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _dropped = new();
 
@@ -49,8 +54,10 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             // A subscriber that reads slower than messages arrive loses the oldest queued ones; counted in Dropped.
             .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropOldestQueuedMessage)
             .Build();
-        var server = new MqttServerFactory().CreateMqttServer(options);
-        var broker = new EmbeddedBroker(server, settings, port) { RefuseCode = settings.RefuseCode };
+        var factory = new MqttServerFactory();
+        var door = new InProcessUpstream(new DnsEndPoint("127.0.0.1", port));
+        var server = factory.CreateMqttServer(options, [.. factory.DefaultServerAdapters.Select(create => create(factory)), door]);
+        var broker = new EmbeddedBroker(server, settings, port, door) { RefuseCode = settings.RefuseCode };
         foreach (var (clientId, code) in settings.RefuseByClientId) broker.RefusedClients[clientId] = code;
         server.ValidatingConnectionAsync += broker.Validate;
         server.QueuedApplicationMessageOverwrittenAsync += e =>

@@ -10,7 +10,7 @@ internal sealed class TapConnection
 {
     private readonly Socket _module;
     private readonly Stream _moduleStream;
-    private readonly TcpClient _upstream;
+    private readonly Stream _upstream;
     private readonly Timeline.Timeline _timeline;
     private readonly WireTap _tap;
     private readonly CancellationTokenSource _stop = new();
@@ -23,7 +23,7 @@ internal sealed class TapConnection
     private readonly bool _tls;
     private const int ReadSize = 16 * 1024;
 
-    public TapConnection(string id, Socket module, Stream moduleStream, TcpClient upstream, Timeline.Timeline timeline, WireTap tap, bool tls)
+    public TapConnection(string id, Socket module, Stream moduleStream, Stream upstream, Timeline.Timeline timeline, WireTap tap, bool tls)
     {
         _tls = tls;
         Id = id;
@@ -44,9 +44,8 @@ internal sealed class TapConnection
     {
         // Until the module's CONNECT is complete the connection is unauthenticated: it gets a deadline.
         await using var deadline = new Timer(_ => ConnectOverdue(), null, connectTimeLeft > TimeSpan.Zero ? connectTimeLeft : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-        var upstream = _upstream.GetStream();
-        var up = Pump(_moduleStream, upstream, "up", "module closed");
-        var down = Pump(upstream, _moduleStream, "down", "broker closed");
+        var up = Pump(_moduleStream, _upstream, "up", "module closed");
+        var down = Pump(_upstream, _moduleStream, "down", "broker closed");
         await Task.WhenAny(up, down);
         Close(up.IsCompleted ? await up : await down, reset: false);
         await Task.WhenAll(up, down);

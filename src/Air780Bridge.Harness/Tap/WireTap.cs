@@ -21,8 +21,7 @@ public sealed partial class WireTap : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly TcpListener? _tlsListener;
-    private readonly string _upstreamHost;
-    private readonly int _upstreamPort;
+    private readonly ITapUpstream _upstream;
     private readonly TapTls? _tls;
     private readonly ConcurrentDictionary<string, TapConnection> _connections = new();
     private readonly CancellationTokenSource _stop = new();
@@ -35,15 +34,14 @@ public sealed partial class WireTap : IAsyncDisposable
     private DateTime _refuseUntil;
 
     /// <summary>Listens on <paramref name="port"/> (plain) and, with <paramref name="tls"/>, on <paramref name="tlsPort"/>
-    /// (TLS terminated here); both forward plaintext to <paramref name="upstreamHost"/>:<paramref name="upstreamPort"/>.</summary>
-    public WireTap(IPAddress bind, int port, string upstreamHost, int upstreamPort, Timeline.Timeline timeline, TapTls? tls = null, int tlsPort = 0,
+    /// (TLS terminated here); both forward plaintext to <paramref name="upstream"/>.</summary>
+    public WireTap(IPAddress bind, int port, ITapUpstream upstream, Timeline.Timeline timeline, TapTls? tls = null, int tlsPort = 0,
         TapLimits? limits = null, Serilog.ILogger? log = null)
     {
         Timeline = timeline;
         Limits = (limits ?? new TapLimits()).Validated();
         _log = new ViolationLog(log ?? Serilog.Log.Logger.ForContext<WireTap>());
-        _upstreamHost = upstreamHost;
-        _upstreamPort = upstreamPort;
+        _upstream = upstream;
         _tls = tls;
         _listener = Listen(bind, port);
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -144,7 +142,7 @@ public sealed partial class WireTap : IAsyncDisposable
     {
         Timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = id, Type = "open", Detail = tls ? $"{remote} tls" : remote });
         Stream moduleStream = new NetworkStream(socket, ownsSocket: true);
-        var upstream = new TcpClient();
+        Stream? upstream = null;
         try
         {
             if (tls && _tls is not null)
@@ -171,14 +169,14 @@ public sealed partial class WireTap : IAsyncDisposable
                 var presented = ssl.RemoteCertificate is { } c ? $"client certificate {c.Subject}" : "no client certificate";
                 Timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = id, Type = "tls", Detail = $"{ssl.SslProtocol}, {presented}" });
             }
-            await upstream.ConnectAsync(_upstreamHost, _upstreamPort, _stop.Token);
-            // Small packets (PUBACK, PINGRESP) must not wait for Nagle on either side of the tap.
-            upstream.NoDelay = true;
+            var certificate = (moduleStream as SslStream)?.RemoteCertificate as X509Certificate2; // .NET hands out X509Certificate2 here
+            upstream = await _upstream.ConnectAsync(new TapPeer(socket.RemoteEndPoint, socket.LocalEndPoint, tls, certificate), _stop.Token);
+            // Small packets (PUBACK, PINGRESP) must not wait for Nagle on the module side of the tap.
             socket.NoDelay = true;
         }
         catch (Exception ex)
         {
-            upstream.Dispose();
+            upstream?.Dispose();
             moduleStream.Dispose();
             Timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = id, Type = "close", Detail = $"setup failed: {ex.Message}" });
             return;
@@ -280,7 +278,7 @@ public sealed partial class WireTap : IAsyncDisposable
         var clientId = target.ClientId ?? throw new InvalidOperationException($"connection {conn} has not sent CONNECT yet; no client id to duplicate");
         RecordFault("kick", conn, $"second session with client id '{clientId}'");
         using var client = new MqttClientFactory().CreateMqttClient();
-        var options = new MqttClientOptionsBuilder().WithTcpServer(_upstreamHost, _upstreamPort).WithClientId(clientId)
+        var options = new MqttClientOptionsBuilder().WithTcpServer(_upstream.Address.Host, _upstream.Address.Port).WithClientId(clientId)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311);
         if (KickCredentials is { } login) options = options.WithCredentials(login.User, login.Password);
         await client.ConnectAsync(options.Build(), _stop.Token);

@@ -1,0 +1,51 @@
+using System.Buffers;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace Air780Bridge.Harness.Tests;
+
+/// <summary>The tap reaches the embedded broker through in-memory pipes: a connection must still behave as TCP does.</summary>
+public class InProcessUpstreamTests
+{
+    [Fact]
+    public async Task A_module_that_vanishes_ends_its_broker_session_and_its_will_is_published()
+    {
+        await using var harness = await H.Start();
+        var watcher = await H.Connect(harness, "watcher");
+        var will = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        watcher.ApplicationMessageReceivedAsync += e =>
+        {
+            will.TrySetResult(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await watcher.SubscribeAsync("/will/mod", MqttQualityOfServiceLevel.AtLeastOnce);
+        var module = await H.Connect(harness, "mod", o => o.WithWillTopic("/will/mod").WithWillPayload("gone"u8.ToArray()));
+        var conn = harness.Timeline.Snapshot().Last(e => e is { Type: "CONNECT", ClientId: "mod" }).Conn!;
+        await harness.DropAsync(conn);
+        // Only a broker that saw the connection end without DISCONNECT sends the will [MQTT-3.1.2-8].
+        Assert.Equal("gone", await will.Task.WaitAsync(H.Timeout));
+        module.Dispose();
+    }
+
+    [Fact]
+    public async Task A_packet_larger_than_the_pipe_buffers_arrives_whole()
+    {
+        await using var harness = await H.Start();
+        var payload = new byte[600 * 1024]; // the tap's limit is 1 MiB; a pipe pauses its writer at 64 KiB
+        new Random(7).NextBytes(payload);
+        var subscriber = await H.Connect(harness, "sub");
+        var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        subscriber.ApplicationMessageReceivedAsync += e =>
+        {
+            received.TrySetResult(e.ApplicationMessage.Payload.ToArray());
+            return Task.CompletedTask;
+        };
+        await subscriber.SubscribeAsync("/big", MqttQualityOfServiceLevel.AtLeastOnce);
+        var publisher = await H.Connect(harness, "pub");
+        await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("/big").WithPayload(payload).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        Assert.Equal(payload, await received.Task.WaitAsync(H.Timeout));
+        var publishes = harness.Timeline.Snapshot().Where(e => e.Type == "PUBLISH").ToList();
+        Assert.Equal(["up", "down"], publishes.Select(e => e.Dir));
+        Assert.All(publishes, e => Assert.Equal(payload.Length, e.PayloadSize));
+    }
+}
