@@ -187,11 +187,13 @@ internal sealed class TapConnection
     public void Close(string reason, bool reset)
     {
         if (Interlocked.Exchange(ref _closed, 1) == 1) return;
+        // Recorded first: closing the in-process upstream runs the broker's reaction (a will published to another
+        // connection) on this thread, and the timeline must show the close before what it caused.
+        if (!_untraced) _timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = Id, Type = "close", Detail = reason });
         if (reset) _module.LingerState = new LingerOption(true, 0);
         _stop.Cancel();
         _moduleStream.Dispose();
         _module.Dispose();
         _upstream.Dispose();
-        if (!_untraced) _timeline.Append(new TimelineEntry { T = TimelineClock.NowUs, Kind = "connection", Conn = Id, Type = "close", Detail = reason });
     }
 }
