@@ -54,4 +54,28 @@ public class InProcessUpstreamTests
         Assert.Equal(["up", "down"], publishes.Select(e => e.Dir));
         Assert.All(publishes, e => Assert.Equal(payload.Length, e.PayloadSize));
     }
+
+    [Fact]
+    public async Task A_session_the_broker_ends_is_recorded_as_the_brokers_close_even_while_the_module_writes()
+    {
+        await using var harness = await H.Start();
+        var module = await H.Connect(harness, "busy");
+        var disconnected = H.Disconnected(module);
+        using var flooding = new CancellationTokenSource();
+        var flood = Task.Run(async () =>
+        {
+            var message = new MqttApplicationMessageBuilder().WithTopic("/flood").WithPayload(new byte[512]).Build();
+            while (!flooding.IsCancellationRequested && module.IsConnected)
+                try { await module.PublishAsync(message); } catch (Exception) { return; }
+        });
+        await harness.Timeline.WaitForAsync(e => e is { Type: "PUBLISH", Dir: "up" }, H.Timeout);
+        await harness.KickWithDuplicateClientIdAsync("c1");
+        await disconnected.WaitAsync(H.Timeout);
+        await flooding.CancelAsync();
+        await flood;
+        // The checks read "module closed" and "up stream error" as the client's doing; this close was the broker's.
+        var close = await harness.Timeline.WaitForAsync(e => e is { Kind: "connection", Type: "close", Conn: "c1" }, H.Timeout);
+        Assert.Equal("broker closed", close.Detail);
+        module.Dispose();
+    }
 }

@@ -114,15 +114,19 @@ internal sealed class InProcessUpstream(DnsEndPoint address) : IMqttServerAdapte
             }
         }
 
+        /// <summary>MQTTnet writing after the close gets an error. The tap's bytes are dropped as a TCP write after the
+        /// peer's FIN would be: its down pump then reads the end and records "broker closed", where a write error
+        /// ("up stream error") would read as the module's reset to the checks.</summary>
         public async ValueTask WriteAsync(bool broker, ReadOnlySequence<byte> bytes, bool flush, CancellationToken ct)
         {
             var writer = broker ? _down.Writer : _up.Writer;
-            if (Closed) throw Gone(broker);
-            foreach (var segment in bytes) writer.Write(segment.Span);
-            if (flush && (await writer.FlushAsync(ct)).IsCanceled || Closed) throw Gone(broker);
+            if (!Closed)
+            {
+                foreach (var segment in bytes) writer.Write(segment.Span);
+                if (flush) await writer.FlushAsync(ct);
+            }
+            if (broker && Closed) throw new IOException("the tap closed the module connection");
         }
-
-        private static IOException Gone(bool broker) => new(broker ? "the tap closed the module connection" : "the embedded broker closed the session");
     }
 
     /// <summary>MQTTnet's end: reads what the tap forwarded up, writes toward the tap's down pump.</summary>
