@@ -261,11 +261,11 @@ internal static class TapBench
         private readonly Process? _mosquitto;
         private readonly string? _config;
 
-        private Backend(int port, HarnessBroker harness, Process? mosquitto, string? config) =>
-            (Port, Harness, _mosquitto, _config) = (port, harness, mosquitto, config);
+        private Backend(HarnessBroker harness, Process? mosquitto, string? config) =>
+            (Harness, _mosquitto, _config) = (harness, mosquitto, config);
 
         /// <summary>The broker's own loopback port (the direct path).</summary>
-        public int Port { get; }
+        public int Port => Harness.Backend.Port;
         public HarnessBroker Harness { get; }
         /// <summary>Messages the embedded broker dropped to slow subscribers (mosquitto keeps its own count).</summary>
         public IReadOnlyDictionary<string, long> Dropped => Harness.Broker?.Dropped ?? new Dictionary<string, long>();
@@ -275,7 +275,7 @@ internal static class TapBench
             if (kind == "mqttnet")
             {
                 var embedded = await HarnessBroker.StartAsync(new HarnessSettings { Port = 0 });
-                return new Backend(embedded.Backend.Port, embedded, null, null);
+                return new Backend(embedded, null, null);
             }
             if (kind != "mosquitto") throw new ArgumentException($"--brokers: '{kind}' is not mqttnet or mosquitto");
             var port = EmbeddedBroker.FreeLoopbackPort();
@@ -305,7 +305,7 @@ internal static class TapBench
                 }
             }
             var harness = await HarnessBroker.StartAsync(new HarnessSettings { Port = 0, Upstream = $"127.0.0.1:{port}" });
-            return new Backend(port, harness, process, config);
+            return new Backend(harness, process, config);
         }
 
         public async ValueTask DisposeAsync()

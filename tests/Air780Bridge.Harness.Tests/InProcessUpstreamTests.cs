@@ -26,10 +26,10 @@ public class InProcessUpstreamTests
         Assert.Equal("gone", await will.Task.WaitAsync(H.Timeout));
         // The broker reacts on the thread that closed the pipe; the timeline must still show cause before effect, or
         // the will check finds no delivery after the close.
-        var entries = harness.Timeline.Snapshot();
+        var entries = harness.Timeline.Snapshot().ToList();
         var close = entries.Single(e => e is { Kind: "connection", Type: "close" } && e.Conn == conn);
         var delivery = entries.Single(e => e is { Type: "PUBLISH", Dir: "down", Topic: "/will/mod" });
-        Assert.True(close.T <= delivery.T && entries.ToList().IndexOf(close) < entries.ToList().IndexOf(delivery), $"close at {close.T} us, will delivered at {delivery.T} us");
+        Assert.True(close.T <= delivery.T && entries.IndexOf(close) < entries.IndexOf(delivery), $"close at {close.T} us, will delivered at {delivery.T} us");
         module.Dispose();
     }
 

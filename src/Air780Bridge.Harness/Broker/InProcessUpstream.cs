@@ -23,7 +23,7 @@ internal sealed class InProcessUpstream(DnsEndPoint address) : IMqttServerAdapte
 {
     // Inline: a packet the tap flushes is read by MQTTnet on the same thread, and MQTTnet's answer reaches the tap's
     // down pump the same way; the thread-pool scheduler would put back the wake-up the pipe is here to save.
-    private static readonly PipeOptions Options = new(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
+    private static readonly PipeOptions InlinePipes = new(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
     private readonly ConcurrentDictionary<PipeLink, byte> _open = new();
     private MqttServerOptions? _options;
     private IMqttNetLogger? _logger;
@@ -53,11 +53,11 @@ internal sealed class InProcessUpstream(DnsEndPoint address) : IMqttServerAdapte
         if (handler is null || _options is null || _logger is null)
             throw new IOException($"the embedded broker ({Address}) is not running");
         var link = new PipeLink();
-        var channel = new BrokerEnd(link, module);
+        var channel = new BrokerEnd(link.Broker, module);
         var adapter = new MqttChannelAdapter(channel, new MqttPacketFormatterAdapter(new MqttBufferWriter(_options.WriterBufferSize, _options.WriterBufferSizeMax)), _logger);
         _open[link] = 0;
         _ = ServeAsync(handler, adapter, link);
-        return ValueTask.FromResult<Stream>(new TapEnd(link));
+        return ValueTask.FromResult<Stream>(new TapEnd(link.Tap));
     }
 
     private async Task ServeAsync(Func<IMqttChannelAdapter, Task> handler, MqttChannelAdapter adapter, PipeLink link)
@@ -80,8 +80,22 @@ internal sealed class InProcessUpstream(DnsEndPoint address) : IMqttServerAdapte
     /// </summary>
     private sealed class PipeLink
     {
-        private readonly Pipe _up = new(Options), _down = new(Options);
+        private readonly Pipe _up = new(InlinePipes), _down = new(InlinePipes);
         private int _closed;
+
+        public PipeLink()
+        {
+            Broker = new PipeEnd(this, _up.Reader, _down.Writer, failWritesAfterClose: true);
+            Tap = new PipeEnd(this, _down.Reader, _up.Writer, failWritesAfterClose: false);
+        }
+
+        /// <summary>MQTTnet's side: reads what the tap forwarded up; writing after the close is an error.</summary>
+        public PipeEnd Broker { get; }
+
+        /// <summary>The tap's side. Its bytes after the close are dropped, as a TCP write after the peer's FIN would be:
+        /// its down pump then reads the end and records "broker closed", where a write error ("up stream error") would
+        /// read as the module's reset to the checks.</summary>
+        public PipeEnd Tap { get; }
 
         public bool Closed => Volatile.Read(ref _closed) == 1;
 
@@ -93,44 +107,45 @@ internal sealed class InProcessUpstream(DnsEndPoint address) : IMqttServerAdapte
             _up.Writer.CancelPendingFlush();
             _down.Writer.CancelPendingFlush();
         }
+    }
 
+    /// <summary>One side of a <see cref="PipeLink"/>: the pipe it reads and the pipe it writes.</summary>
+    private sealed class PipeEnd(PipeLink link, PipeReader reader, PipeWriter writer, bool failWritesAfterClose)
+    {
         /// <summary>Bytes copied; 0 once the link is closed and what was written before the close has been read (a
         /// refused CONNECT's CONNACK comes right before MQTTnet closes, as data before a FIN).</summary>
-        public async ValueTask<int> ReadAsync(bool broker, Memory<byte> into, CancellationToken ct)
+        public async ValueTask<int> ReadAsync(Memory<byte> into, CancellationToken ct)
         {
-            var reader = broker ? _up.Reader : _down.Reader;
             if (into.IsEmpty) return 0;
             while (true)
             {
                 ReadResult result;
-                if (!Closed) result = await reader.ReadAsync(ct);
+                if (!link.Closed) result = await reader.ReadAsync(ct);
                 else if (!reader.TryRead(out result)) return 0;
                 var data = result.Buffer;
                 var n = (int)Math.Min(data.Length, into.Length);
                 data.Slice(0, n).CopyTo(into.Span);
                 reader.AdvanceTo(data.GetPosition(n));
                 if (n > 0) return n;
-                if (Closed || result.IsCompleted) return 0;
+                if (link.Closed || result.IsCompleted) return 0;
             }
         }
 
-        /// <summary>MQTTnet writing after the close gets an error. The tap's bytes are dropped as a TCP write after the
-        /// peer's FIN would be: its down pump then reads the end and records "broker closed", where a write error
-        /// ("up stream error") would read as the module's reset to the checks.</summary>
-        public async ValueTask WriteAsync(bool broker, ReadOnlySequence<byte> bytes, bool flush, CancellationToken ct)
+        public async ValueTask WriteAsync(ReadOnlySequence<byte> bytes, bool flush, CancellationToken ct)
         {
-            var writer = broker ? _down.Writer : _up.Writer;
-            if (!Closed)
+            if (!link.Closed)
             {
                 foreach (var segment in bytes) writer.Write(segment.Span);
                 if (flush) await writer.FlushAsync(ct);
             }
-            if (broker && Closed) throw new IOException("the tap closed the module connection");
+            if (failWritesAfterClose && link.Closed) throw new IOException("the tap closed the module connection");
         }
+
+        public void Close() => link.Close();
     }
 
     /// <summary>MQTTnet's end: reads what the tap forwarded up, writes toward the tap's down pump.</summary>
-    private sealed class BrokerEnd(PipeLink link, TapPeer module) : IMqttChannel
+    private sealed class BrokerEnd(PipeEnd pipe, TapPeer module) : IMqttChannel
     {
         public X509Certificate2? ClientCertificate => module.ClientCertificate;
         public EndPoint? RemoteEndPoint => module.Remote;
@@ -141,21 +156,21 @@ internal sealed class InProcessUpstream(DnsEndPoint address) : IMqttServerAdapte
 
         public Task DisconnectAsync(CancellationToken ct)
         {
-            link.Close();
+            pipe.Close();
             return Task.CompletedTask;
         }
 
-        public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => link.ReadAsync(true, buffer.AsMemory(offset, count), ct).AsTask();
+        public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => pipe.ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
         // One flush per packet: the tap's down pump wakes once for it, as for one TCP segment.
-        public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken ct) => link.WriteAsync(true, buffer, isEndOfPacket, ct).AsTask();
+        public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken ct) => pipe.WriteAsync(buffer, isEndOfPacket, ct).AsTask();
 
-        public void Dispose() => link.Close();
+        public void Dispose() => pipe.Close();
     }
 
     /// <summary>The tap's end: reads MQTTnet's bytes (0 when MQTTnet ended the session, as a TCP broker's FIN), writes the
     /// module's; disposing it is the module hanging up.</summary>
-    private sealed class TapEnd(PipeLink link) : Stream
+    private sealed class TapEnd(PipeEnd pipe) : Stream
     {
         public override bool CanRead => true;
         public override bool CanSeek => false;
@@ -166,8 +181,8 @@ internal sealed class InProcessUpstream(DnsEndPoint address) : IMqttServerAdapte
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Flush() { }
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => link.ReadAsync(false, buffer, ct);
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => link.WriteAsync(false, new ReadOnlySequence<byte>(buffer), true, ct);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => pipe.ReadAsync(buffer, ct);
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => pipe.WriteAsync(new ReadOnlySequence<byte>(buffer), true, ct);
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
         public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
@@ -175,7 +190,7 @@ internal sealed class InProcessUpstream(DnsEndPoint address) : IMqttServerAdapte
 
         protected override void Dispose(bool disposing)
         {
-            link.Close();
+            pipe.Close();
             base.Dispose(disposing);
         }
     }
