@@ -174,4 +174,16 @@ public class FaultTests
         Assert.Equal("via-upstream", (await harness.Timeline.WaitForAsync(e => e.Type == "CONNECT", H.Timeout)).ClientId);
         Assert.Equal(0, (await harness.Timeline.WaitForAsync(e => e.Type == "CONNACK", H.Timeout)).Code);
     }
+
+    [Fact]
+    public async Task An_upstream_nobody_listens_on_is_named_with_the_fix_when_a_module_dials()
+    {
+        var port = EmbeddedBroker.FreeLoopbackPort();
+        await using var harness = await H.Start(new HarnessSettings { Upstream = $"127.0.0.1:{port}" });
+        using var module = new TcpClient();
+        await module.ConnectAsync(harness.Plain.Host, harness.Plain.Port);
+        var close = await harness.Timeline.WaitForAsync(e => e is { Kind: "connection", Type: "close" }, H.Timeout);
+        Assert.StartsWith("setup failed: the upstream broker 127.0.0.1:" + port + " cannot be reached", close.Detail);
+        Assert.Contains("--upstream", close.Detail);
+    }
 }

@@ -27,17 +27,23 @@ public sealed class TcpUpstream(string host, int port) : ITapUpstream
 
     public async ValueTask<Stream> ConnectAsync(TapPeer module, CancellationToken ct)
     {
-        var client = new TcpClient();
+        // Dual mode, so a host name that resolves to IPv4 or IPv6 both connect.
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            await client.ConnectAsync(host, port, ct);
+            await socket.ConnectAsync(host, port, ct);
             // Small packets (PUBACK, PINGRESP) must not wait for Nagle on the broker side of the tap.
-            client.NoDelay = true;
-            return new NetworkStream(client.Client, ownsSocket: true);
+            socket.NoDelay = true;
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            throw new IOException($"the upstream broker {host}:{port} cannot be reached ({ex.Message}); check that it runs and that --upstream names it", ex);
         }
         catch
         {
-            client.Dispose();
+            socket.Dispose();
             throw;
         }
     }
