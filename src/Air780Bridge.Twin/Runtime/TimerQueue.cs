@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Air780Bridge.Twin.Runtime;
 
 /// <summary>
@@ -18,7 +20,9 @@ public sealed class TimerQueue(Func<long> nowMs)
     private readonly Lock _gate = new();
     private readonly PriorityQueue<Handle, long> _due = new();
 
-    public TimerQueue() : this(() => Environment.TickCount64) { }
+    // Environment.TickCount64 is a coarse clock on Linux (a kernel tick, often 4 ms), which would let a timer fire
+    // that much before its period; the high-resolution clock keeps an expiry within a millisecond of it.
+    public TimerQueue() : this(() => Stopwatch.GetTimestamp() / (Stopwatch.Frequency / 1000)) { }
 
     /// <summary>Fires <paramref name="fire"/> after <paramref name="delayMs"/>, then every <paramref name="delayMs"/> when <paramref name="repeat"/>.</summary>
     public Handle Start(int delayMs, bool repeat, Action fire)
