@@ -18,6 +18,7 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
     private readonly EmbeddedBroker? _broker;
     private readonly Timer? _lossReport;
     private readonly Dictionary<string, long> _reported = new();
+    private readonly IDisposable _stalls;
 
     private HarnessBroker(HarnessSettings settings, EmbeddedBroker? broker, WireTap tap, HarnessCertificates? certificates, Timeline.Timeline timeline)
     {
@@ -30,6 +31,7 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
         Plain = new DnsEndPoint(host, settings.PublicPort ?? tap.Port);
         Tls = certificates is null ? null : new DnsEndPoint(host, tap.TlsPort);
         if (broker is not null) _lossReport = new Timer(_ => ReportLoss(), null, LossReportPeriod, LossReportPeriod);
+        _stalls = HostStalls.Watch(timeline);
     }
 
     /// <summary>How often broker-side drops become "loss" timeline entries (one per client that lost messages).</summary>
@@ -169,6 +171,7 @@ public sealed class HarnessBroker : IFaultControl, IAsyncDisposable
     {
         if (_lossReport is not null) await _lossReport.DisposeAsync();
         ReportLoss();
+        _stalls.Dispose();
         await _tap.DisposeAsync();
         if (_broker is not null) await _broker.DisposeAsync();
         Certificates?.Dispose();

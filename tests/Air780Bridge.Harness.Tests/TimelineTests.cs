@@ -20,8 +20,10 @@ public class TimelineTests
         await client.DisconnectAsync();
         await harness.Timeline.WaitForAsync(e => e.Type == "close", H.Timeout);
 
-        var entries = harness.Timeline.Snapshot();
-        Assert.All(entries.Zip(entries.Skip(1)), p => Assert.True(p.First.T <= p.Second.T));
+        var all = harness.Timeline.Snapshot();
+        Assert.All(all.Zip(all.Skip(1)), p => Assert.True(p.First.T <= p.Second.T));
+        // A loaded test machine may add host stalls anywhere (HostStalls); this session is the rest.
+        var entries = all.Where(e => e.Kind != "host").ToList();
         Assert.Equal("open", entries[0].Type);
         var connect = Assert.Single(entries, e => e.Type == "CONNECT");
         Assert.Equal(("mod-1", 240, true, false), (connect.ClientId, connect.KeepAlive, connect.CleanSession, connect.PasswordFlag));

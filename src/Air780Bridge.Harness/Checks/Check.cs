@@ -28,6 +28,33 @@ public abstract class Check : ICheck
         };
 
     protected CheckResult Inconclusive(string reason, string allowed) => Result(CheckVerdict.Inconclusive, reason, allowed);
+
+    /// <summary>
+    /// Splits the intervals that miss a timing into those that fail and those off by no more than this process stalled
+    /// where it could move them (<see cref="CheckContext.HostStalledAcross"/>): their lateness may be the host's, not the module's.
+    /// </summary>
+    protected static (List<T> Fail, List<T> HostStalled) OffTolerance<T>(CheckContext ctx, IEnumerable<T> intervals, Func<T, TimedInterval> timed)
+    {
+        var (fail, stalled) = (new List<T>(), new List<T>());
+        foreach (var interval in intervals)
+        {
+            var t = timed(interval);
+            if (t.ExcessMs <= 0) continue;
+            (t.ExcessMs > ctx.HostStalledAcross(t).Ms ? fail : stalled).Add(interval);
+        }
+        return (fail, stalled);
+    }
+
+    /// <summary>Inconclusive when the only intervals off their timing are ones a host stall explains: the stalls are the evidence.</summary>
+    protected CheckResult HostStalled(CheckContext ctx, int of, string what, string allowed, IEnumerable<string> measured,
+        IReadOnlyList<TimedInterval> stalled, IEnumerable<TimelineEntry> evidence, CheckTiming? timing)
+    {
+        var stalls = stalled.SelectMany(i => ctx.HostStalledAcross(i).Stalls).Distinct().ToList();
+        return Result(CheckVerdict.Inconclusive,
+            $"{stalled.Count} of {of} {what} outside {allowed}, each by no more than this machine stalled when it was due " +
+            $"({string.Join(", ", stalls.Select(s => $"{s.DurationUs / 1000.0:0} ms"))}): the host, not the module, may have been late; rerun on a less loaded machine",
+            allowed, [.. measured, .. stalls.Select(s => s.Detail!)], [.. evidence, .. stalls], timing);
+    }
 }
 
 /// <summary>One TCP connection of a judged client: its CONNECT, the broker's CONNACK, its close, and all its wire entries.</summary>

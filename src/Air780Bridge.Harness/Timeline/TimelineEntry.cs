@@ -12,7 +12,8 @@ public sealed record TimelineEntry
 
     /// <summary>"packet", "connection", "module", "fault" or "malformed"; "violation" when the tap closed a peer for
     /// breaking a limit (Type: packet-too-large, connect-timeout, connection-limit, address-limit, control-over-plain);
-    /// "loss" when the broker dropped messages to a slow subscriber (Type: dropped, ClientId: the subscriber, Count: how many).</summary>
+    /// "loss" when the broker dropped messages to a slow subscriber (Type: dropped, ClientId: the subscriber, Count: how many);
+    /// "host" when this process could not run a thread on time (Type: stall, <see cref="DurationUs"/>: how long; <see cref="HostStalls"/>).</summary>
     public required string Kind { get; init; }
 
     /// <summary>Tap connection id ("c1", "c2", ...); for module entries the module id.</summary>
@@ -54,6 +55,9 @@ public sealed record TimelineEntry
 
     /// <summary>Loss entries: messages dropped since the previous loss entry for that client.</summary>
     public long? Count { get; init; }
+
+    /// <summary>Host stall entries: how long before <see cref="T"/> (when the probe ran again) it could not run.</summary>
+    public long? DurationUs { get; init; }
 
     /// <summary>CONNECT: protocol name and level as sent (3.1.1 is "MQTT" level 4), and the connect flags byte (bit 0 reserved).</summary>
     public string? Protocol { get; init; }

@@ -291,7 +291,7 @@ public sealed class ScenarioContext : IModuleCalls, IDisposable
     }
 
     /// <summary>The scenario's part of the timeline: its connections (by client id) and the calls and events of its own
-    /// clients (by handle), not those of other scenarios running on the same module.</summary>
+    /// clients (by handle), not those of other scenarios running on the same module, and the host's stalls.</summary>
     public IReadOnlyList<TimelineEntry> Timeline()
     {
         var all = Harness.Snapshot().Where(e => e.T >= StartedUs).ToList();
@@ -300,9 +300,13 @@ public sealed class ScenarioContext : IModuleCalls, IDisposable
             .Select(e => e.Conn).ToHashSet();
         HashSet<long> handles;
         lock (_owned) handles = [.. _owned];
-        return all.Where(e => e.Kind == "module"
-            ? e.Conn == Module.Name && e.Handle is { } h && handles.Contains(h)
-            : e.Conn is not null && conns.Contains(e.Conn)).ToList();
+        return all.Where(e => e.Kind switch
+        {
+            "module" => e.Conn == Module.Name && e.Handle is { } h && handles.Contains(h),
+            // A stall of this host may have delayed every scenario's timestamps (HostStalls).
+            "host" => true,
+            _ => e.Conn is not null && conns.Contains(e.Conn),
+        }).ToList();
     }
 
     public static string Describe(IEnumerable<object?> values) => string.Join(", ", values.Select(Describe));

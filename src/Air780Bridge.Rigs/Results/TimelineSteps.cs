@@ -18,7 +18,7 @@ public static class TimelineSteps
             "connection" => new TimelineStep(e.T, conn, StepDir.Tap, e.Type == "tls" ? "TLS handshake" : $"TCP {e.Type}", e.Detail),
             "fault" => new TimelineStep(e.T, conn, StepDir.Tap, $"fault: {e.Type}", e.Detail),
             "malformed" => new TimelineStep(e.T, conn, e.Dir == "down" ? StepDir.Down : StepDir.Up, "MALFORMED", e.Detail ?? e.Raw),
-            _ => new TimelineStep(e.T, conn, StepDir.Tap, e.Kind, e.Detail),
+            _ => new TimelineStep(e.T, conn, StepDir.Tap, e.Type is null ? e.Kind : $"{e.Kind}: {e.Type}", e.Detail),
         };
     }
 

@@ -42,6 +42,10 @@ public sealed class TimelineBuilder
     public TimelineBuilder Publish(string conn, string dir, string topic, int qos, int? id, bool dup = false, bool retain = false) =>
         Add(new() { Kind = "packet", Dir = dir, Conn = conn, Type = "PUBLISH", Topic = topic, Qos = qos, PacketId = id, Dup = dup, Retain = retain, PayloadSize = 5 });
 
+    /// <summary>A stall of this host (<see cref="HostStalls"/>) of <paramref name="ms"/> that ends now.</summary>
+    public TimelineBuilder Stall(double ms) =>
+        Add(new() { Kind = "host", Type = "stall", DurationUs = (long)(ms * 1000), Detail = $"a thread of this process ran {ms:0} ms late" });
+
     public TimelineBuilder Module(string type, int? id = null, string? topic = null) =>
         Add(new() { Kind = "module", Conn = "m1", Type = type, PacketId = id, Topic = topic });
 
