@@ -61,6 +61,7 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, ILuaHost, IDispos
         _options = options;
         _log = (options.Log ?? Serilog.Log.Logger).ForContext("Module", options.Name);
         _thread = new Thread(Run) { IsBackground = true, Name = $"twin {options.Name}" };
+        _timerQueue.Late = ms => TimerLate?.Invoke(TimeSpan.FromMilliseconds(ms));
         _libraries = LuatLibraries.Create(this);
         _uart = _libraries.OfType<UartLibrary>().Single();
         _natives = LuaBindings.Of(_libraries).Tables
@@ -81,6 +82,10 @@ public sealed class VirtualModule : IModuleBus, IModuleSerial, ILuaHost, IDispos
 
     /// <summary>log.info/warn/error lines of the module.</summary>
     public event Action<string>? LogLine;
+
+    /// <summary>On the module's thread, whenever it takes due timers: how late the latest ran. A twin's lateness is
+    /// this machine's (its thread was busy or not run), not the firmware's, so a rig records it as a host stall.</summary>
+    public event Action<TimeSpan>? TimerLate;
 
     public event Action<ReadOnlyMemory<byte>>? ToHost
     {

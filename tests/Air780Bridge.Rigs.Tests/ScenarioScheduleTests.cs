@@ -120,15 +120,17 @@ public sealed class ScenarioScheduleTests
         Assert.False(publishOfA.IsCompleted);
         harness.Record(new TimelineEntry { T = t, Kind = "packet", Dir = "up", Conn = "c1", Type = "PUBLISH", PacketId = 1 });
         harness.Record(new TimelineEntry { T = t, Kind = "module", Conn = module.Name, Handle = hb, Type = "sent" });
-        // A stall of the host may have made either scenario's timestamps late, so both judge with it.
+        // A stall of the host may have made either scenario's timestamps late, so both judge with it; a stall of
+        // another twin's thread concerns neither.
         harness.Record(new TimelineEntry { T = t, Kind = "host", Type = "stall", DurationUs = 300_000 });
+        harness.Record(new TimelineEntry { T = t, Kind = "host", Type = "stall", Conn = "m2", DurationUs = 200_000 });
 
         Assert.Equal(1, (await publishOfA)!.PacketId);
         Assert.All(a.Timeline(), e => Assert.True(e.Conn == "c1" || e.Handle == ha || e.Kind == "host", $"{e.Conn} {e.Type} {e.Handle}"));
         Assert.All(b.Timeline(), e => Assert.True(e.Conn == "c2" || e.Handle == hb || e.Kind == "host", $"{e.Conn} {e.Type} {e.Handle}"));
         Assert.Contains(b.Timeline(), e => e is { Type: "sent" });
         Assert.DoesNotContain(a.Timeline(), e => e is { Type: "sent" });
-        Assert.All(new[] { a, b }, s => Assert.Contains(s.Timeline(), e => e is { Kind: "host", Type: "stall" }));
+        Assert.All(new[] { a, b }, s => Assert.Single(s.Timeline(), e => e is { Kind: "host", Type: "stall" }));
     }
 
     /// <summary>A module whose agent hands out handles 1, 2, ... and answers every other call with nothing.</summary>

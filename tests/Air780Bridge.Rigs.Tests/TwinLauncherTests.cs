@@ -17,8 +17,25 @@ public class TwinLauncherTests
         File.Delete(Path.Combine(temp.Path, AgentScripts.Main));
 
         // RigRunner turns a LinkUnavailableException into this module's error; the other modules run on.
-        var e = await Assert.ThrowsAsync<LinkUnavailableException>(() => new TwinLauncher(agent).StartAsync(new RigModule { Name = "m1" }, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<LinkUnavailableException>(() => new TwinLauncher(agent).StartAsync(new RigModule { Name = "m1" }, _ => { }, CancellationToken.None));
         Assert.Contains($"twin m1 cannot start: no main.lua in {temp.Path}", e.Message);
+    }
+
+    [Fact]
+    public async Task A_started_twin_tells_the_rig_how_late_its_timers_ran()
+    {
+        // RigRunner records lateness past HostStalls.Threshold as a stall of that module's host.
+        var ran = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (connection, lease) = await new TwinLauncher().StartAsync(new RigModule { Name = "late-1" }, late => ran.TrySetResult(late), CancellationToken.None);
+        await using (lease)
+        {
+            await using var client = await Air780Client.ConnectAsync(connection);
+            // A dial nobody answers, then the 1 s reconnect timer: a timer the twin must run.
+            var mqtt = (await client.Mqtt.CreateAsync("127.0.0.1", Harness.Broker.EmbeddedBroker.FreeLoopbackPort()))!;
+            await mqtt.AutoreconnAsync(true, 1000);
+            await mqtt.ConnectAsync();
+            Assert.True(await ran.Task.WaitAsync(TimeSpan.FromSeconds(30)) >= TimeSpan.Zero);
+        }
     }
 
     [Fact]

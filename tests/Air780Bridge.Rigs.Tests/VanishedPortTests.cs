@@ -23,9 +23,10 @@ public sealed class VanishedPortTests
     /// <summary>A twin behind a pty whose port vanishes once, <paramref name="after"/> the start, for <paramref name="gone"/>.</summary>
     private sealed class VanishingLauncher(TimeSpan after, TimeSpan gone) : IVirtualModuleLauncher
     {
-        public Task<(string Connection, IAsyncDisposable Lease)> StartAsync(RigModule module, CancellationToken ct)
+        public Task<(string Connection, IAsyncDisposable Lease)> StartAsync(RigModule module, Action<TimeSpan> timerLate, CancellationToken ct)
         {
             var twin = new VirtualModule(new VirtualModuleOptions { Name = module.Name });
+            twin.TimerLate += timerLate;
             twin.Start();
             var link = new PtyLink(twin.Serial, module.Name + "-" + Guid.NewGuid().ToString("N")[..6]);
             var blink = Task.Run(async () =>

@@ -73,12 +73,16 @@ public static class HostStalls
         if (late < Threshold.TotalMicroseconds) return;
         Timeline[] watched;
         lock (Gate) watched = [.. Watched];
-        var entry = new TimelineEntry
-        {
-            // Stamped when seen, as every entry is, so the timeline stays in time order; the stall is the DurationUs before it.
-            T = ranUs, Kind = "host", Type = "stall", DurationUs = late,
-            Detail = $"{what} ran {late / 1000.0:0} ms late (machine overloaded, GC pause or CPU throttled): a timing measured across it may be off by as much",
-        };
+        var entry = Stall(ranUs, late, what);
         foreach (var timeline in watched) timeline.Append(entry);
     }
+
+    /// <summary>The entry of a stall of <paramref name="what"/> that ended at <paramref name="endUs"/>; with
+    /// <paramref name="module"/>, one that only that module's timing could have suffered (a twin's own thread).</summary>
+    public static TimelineEntry Stall(long endUs, long lateUs, string what, string? module = null) => new()
+    {
+        // Stamped when seen, as every entry is, so the timeline stays in time order; the stall is the DurationUs before it.
+        T = endUs, Kind = "host", Type = "stall", Conn = module, DurationUs = lateUs,
+        Detail = $"{what} ran {lateUs / 1000.0:0} ms late (machine overloaded, GC pause or CPU throttled): a timing measured across it may be off by as much",
+    };
 }

@@ -13,7 +13,8 @@ public sealed record TimelineEntry
     /// <summary>"packet", "connection", "module", "fault" or "malformed"; "violation" when the tap closed a peer for
     /// breaking a limit (Type: packet-too-large, connect-timeout, connection-limit, address-limit, control-over-plain);
     /// "loss" when the broker dropped messages to a slow subscriber (Type: dropped, ClientId: the subscriber, Count: how many);
-    /// "host" when this process could not run a thread on time (Type: stall, <see cref="DurationUs"/>: how long; <see cref="HostStalls"/>).</summary>
+    /// "host" when this process could not run a thread on time (Type: stall, <see cref="DurationUs"/>: how long, Conn: the
+    /// twin whose own thread it was, else null for all; <see cref="HostStalls"/>).</summary>
     public required string Kind { get; init; }
 
     /// <summary>Tap connection id ("c1", "c2", ...); for module entries the module id.</summary>

@@ -14,7 +14,8 @@ namespace Air780Bridge.Rigs.Run;
 /// <summary>Starts the virtual module a rig's <c>twin:</c> connection stands for; the lease stops it.</summary>
 public interface IVirtualModuleLauncher
 {
-    Task<(string Connection, IAsyncDisposable Lease)> StartAsync(RigModule module, CancellationToken ct);
+    /// <param name="timerLate">Called on the twin's thread with how late it ran due timers (<see cref="Twin.VirtualModule.TimerLate"/>).</param>
+    Task<(string Connection, IAsyncDisposable Lease)> StartAsync(RigModule module, Action<TimeSpan> timerLate, CancellationToken ct);
 }
 
 /// <summary>
@@ -133,7 +134,7 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
             {
                 if (twins is null)
                     return Failed(module, "virtual modules are not available in this build; use serial:// or tcp:// modules");
-                (connection, lease) = await twins.StartAsync(module, ct);
+                (connection, lease) = await twins.StartAsync(module, late => RecordTwinStall(harness, module.Name, late), ct);
             }
             client = await Air780Client.ConnectAsync(connection, log: moduleLog, ct: ct);
             var hello = client.Hello;
@@ -202,6 +203,14 @@ public sealed class RigRunner(RigFile rig, IVirtualModuleLauncher? twins, ILogge
             if (lease is not null)
                 await lease.DisposeAsync();
         }
+    }
+
+    /// <summary>A twin's timer that ran late was this machine's doing, not the firmware's: a stall of the host for that
+    /// module's scenarios (on hardware the module's own clock runs them).</summary>
+    private static void RecordTwinStall(IRigHarness harness, string module, TimeSpan late)
+    {
+        if (late >= HostStalls.Threshold)
+            harness.Record(HostStalls.Stall(TimelineClock.NowUs, (long)late.TotalMicroseconds, $"twin {module}'s timer thread", module));
     }
 
     private static void Observe(ModuleEvent e, string module, LinkOutages outages, IRigHarness harness)

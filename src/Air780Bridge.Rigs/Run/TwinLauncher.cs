@@ -14,12 +14,13 @@ public sealed class TwinLauncher(AgentScripts? agent = null) : IVirtualModuleLau
     // runs of the same rig (twin-1..4 each) from replacing each other's links.
     private static readonly string PtyDirectory = Path.Combine(Path.GetTempPath(), "air780-twin", $"run-{Environment.ProcessId}");
 
-    public Task<(string Connection, IAsyncDisposable Lease)> StartAsync(RigModule module, CancellationToken ct)
+    public Task<(string Connection, IAsyncDisposable Lease)> StartAsync(RigModule module, Action<TimeSpan> timerLate, CancellationToken ct)
     {
         VirtualModule? twin = null;
         try
         {
             twin = CreateModule(module, agent);
+            twin.TimerLate += timerLate;
             twin.Start();
             var link = LinkKind.Default.Create(twin.Serial, module.Name, PtyDirectory, null);
             return Task.FromResult<(string, IAsyncDisposable)>((link.ConnectionString, new Lease(twin, link)));

@@ -56,11 +56,16 @@ public sealed class TimerQueue(Func<long> nowMs)
         }
     }
 
+    /// <summary>Called after <see cref="TakeDue"/> took at least one timer, with how many ms after its due time the
+    /// latest-running one was taken: the module thread was busy or the host did not run it.</summary>
+    public Action<long>? Late { get; set; }
+
     /// <summary>The actions of every timer now due, in due order; a repeating timer keeps its schedule (a late
     /// expiry does not shift the next one, and missed periods are not made up in a burst).</summary>
     public List<Action> TakeDue()
     {
         var fired = new List<Action>();
+        var late = -1L;
         lock (_gate)
         {
             var now = nowMs();
@@ -69,6 +74,7 @@ public sealed class TimerQueue(Func<long> nowMs)
                 _due.Dequeue();
                 if (next.Cancelled) continue;
                 fired.Add(next.Fire);
+                late = Math.Max(late, now - due);
                 if (next.PeriodMs == 0)
                 {
                     next.Cancelled = true;
@@ -79,6 +85,7 @@ public sealed class TimerQueue(Func<long> nowMs)
                 _due.Enqueue(next, next.DueMs);
             }
         }
+        if (late >= 0) Late?.Invoke(late);
         return fired;
     }
 }

@@ -37,4 +37,20 @@ public class TimerQueueTests
         Assert.Equal(2, count);
         Assert.Equal(100, q.WaitMs());
     }
+
+    [Fact]
+    public void Taking_due_timers_reports_how_late_the_latest_ran_and_nothing_when_none_was_due()
+    {
+        var q = Queue();
+        var late = new List<long>();
+        q.Late = late.Add;
+        q.Start(100, false, () => { });
+        q.Start(120, false, () => { });
+        _now = 50;
+        q.TakeDue();
+        Assert.Empty(late);
+        _now = 335; // 235 ms after the first was due, 215 after the second
+        q.TakeDue();
+        Assert.Equal([235L], late);
+    }
 }
