@@ -10,19 +10,10 @@ public class HostStallChecksTests
 {
     private static readonly CheckExpectation Expect = new() { ClientId = "mod", AutoReconnectMs = 1000, KeepAliveSeconds = 60, Profile = "air780e-v1120" };
 
-    /// <summary>Drops at 1 s, 3 s, ... each followed by a reconnect <paramref name="gapsMs"/> later; a stall of
-    /// <paramref name="stallMs"/> at <paramref name="stallAtMs"/> when given.</summary>
+    /// <summary><see cref="TimelineBuilder.Drops"/> with a stall of <paramref name="stallMs"/> ending at <paramref name="stallAtMs"/> when given.</summary>
     private static CheckContext Reconnects(double[] gapsMs, double? stallAtMs = null, double stallMs = 0)
     {
-        var b = new TimelineBuilder().Connect("c1");
-        double t = 1000;
-        for (var i = 0; i < gapsMs.Length; i++)
-        {
-            b.At(t).Close($"c{i + 1}");
-            t += gapsMs[i];
-            b.At(t).Connect($"c{i + 2}");
-            t += 1000;
-        }
+        var b = TimelineBuilder.Drops(gapsMs);
         if (stallAtMs is { } at) b.At(at).Stall(stallMs);
         return b.Context(Expect);
     }

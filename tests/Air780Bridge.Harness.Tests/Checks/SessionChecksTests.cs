@@ -46,24 +46,10 @@ public class SessionChecksTests
         Assert.Equal(CheckVerdict.Inconclusive, new WillCheck().Evaluate(noClose).Verdict);
     }
 
-    private static TimelineBuilder Drops(params double[] gapsMs)
-    {
-        var b = new TimelineBuilder().Connect("c1");
-        double t = 1000;
-        for (var i = 0; i < gapsMs.Length; i++)
-        {
-            b.At(t).Close($"c{i + 1}");
-            t += gapsMs[i];
-            b.At(t).Connect($"c{i + 2}");
-            t += 1000;
-        }
-        return b;
-    }
-
     [Fact]
     public void Reconnect_pass_reports_each_interval()
     {
-        var r = new ReconnectPeriodCheck().Evaluate(Drops(3000, 3100, 2900).Context(Expect));
+        var r = new ReconnectPeriodCheck().Evaluate(TimelineBuilder.Drops(3000, 3100, 2900).Context(Expect));
         Assert.Equal(CheckVerdict.Pass, r.Verdict);
         Assert.Equal(["c1→c2: 3000 ms", "c2→c3: 3100 ms", "c3→c4: 2900 ms"], r.Measured);
     }
@@ -71,7 +57,7 @@ public class SessionChecksTests
     [Fact]
     public void Reconnect_fail_on_backoff()
     {
-        var r = new ReconnectPeriodCheck().Evaluate(Drops(3000, 6000, 12000).Context(Expect));
+        var r = new ReconnectPeriodCheck().Evaluate(TimelineBuilder.Drops(3000, 6000, 12000).Context(Expect));
         Assert.Equal(CheckVerdict.Fail, r.Verdict);
         Assert.Contains("2 of 3", r.Explanation);
     }
@@ -187,7 +173,7 @@ public class SessionChecksTests
         var r = check.Evaluate(Takeover(true, false).Context(Expect));
         Assert.Equal(CheckVerdict.Fail, r.Verdict);
         Assert.Contains("no module disconnect", r.Explanation);
-        Assert.Equal(CheckVerdict.Inconclusive, check.Evaluate(Drops(3000).Context(Expect)).Verdict);
+        Assert.Equal(CheckVerdict.Inconclusive, check.Evaluate(TimelineBuilder.Drops(3000).Context(Expect)).Verdict);
     }
 
     // Regression (corpus, MQTTnet clean-session-off client in CI): DISCONNECT, then a new CONNECT with the same id

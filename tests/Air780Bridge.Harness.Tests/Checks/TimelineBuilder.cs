@@ -59,6 +59,21 @@ public sealed class TimelineBuilder
 
     public TimelineBuilder Sent(string conn, params byte[][] packets) => Raw(conn, "up", packets);
 
+    /// <summary>The module on c1, dropped at 1 s and again 1 s after each reconnect, each reconnect <paramref name="gapsMs"/> after its drop.</summary>
+    public static TimelineBuilder Drops(params double[] gapsMs)
+    {
+        var b = new TimelineBuilder().Connect("c1");
+        double t = 1000;
+        for (var i = 0; i < gapsMs.Length; i++)
+        {
+            b.At(t).Close($"c{i + 1}");
+            t += gapsMs[i];
+            b.At(t).Connect($"c{i + 2}");
+            t += 1000;
+        }
+        return b;
+    }
+
     public IReadOnlyList<TimelineEntry> Build() => _entries.ToList();
 
     public CheckContext Context(CheckExpectation? expectation = null) => new(Build(), expectation ?? new CheckExpectation { ClientId = "mod" });
