@@ -60,7 +60,7 @@ public sealed class TwinRigRunTests(TwinRigRun run) : IClassFixture<TwinRigRun>
         {
             var conns = all.Where(e => e is { Kind: "packet", Type: "CONNECT" } && e.ClientId?.StartsWith(m.Name + "-", StringComparison.Ordinal) == true).Select(e => e.Conn).ToHashSet();
             // With the host's stalls, as a scenario judges: on a loaded machine they excuse lateness that is not the twin's.
-            var mine = all.Where(e => e.Kind switch { "module" => e.Conn == m.Name, "host" => e.Conn is null || e.Conn == m.Name, _ => e.Conn is not null && conns.Contains(e.Conn) }).ToList();
+            var mine = all.Where(e => e.Kind switch { "module" => e.Conn == m.Name, "host" => Harness.Checks.Wire.IsHostStall(e, m.Name), _ => e.Conn is not null && conns.Contains(e.Conn) }).ToList();
             var ctx = new Harness.Checks.CheckContext(mine, new Harness.Checks.CheckExpectation { Profile = m.Profile });
             var results = Harness.Checks.CheckCatalogue.All.Where(c => c.Subject == Harness.Checks.CheckSubject.Client).Select(c => c.Evaluate(ctx)).ToList();
             bad.AddRange(results.Where(r => r.Verdict == Harness.Checks.CheckVerdict.Fail).Select(r => $"{m.Name} ({m.Profile}) {r.Id}: {r.Explanation}"));

@@ -31,30 +31,37 @@ public abstract class Check : ICheck
 
     /// <summary>
     /// Splits the intervals that miss a timing into those that fail and those off by no more than this process stalled
-    /// where it could move them (<see cref="CheckContext.HostStalledAcross"/>): their lateness may be the host's, not the module's.
+    /// where it could move them (<see cref="TimedInterval.StalledBy"/>): their lateness may be the host's, not the
+    /// module's. <c>Stalls</c> are the host stalls that explain the latter.
     /// </summary>
-    protected static (List<T> Fail, List<T> HostStalled) OffTolerance<T>(CheckContext ctx, IEnumerable<T> intervals, Func<T, TimedInterval> timed)
+    protected static (List<T> Fail, List<T> HostStalled, List<TimelineEntry> Stalls) OffTolerance<T>(CheckContext ctx, IEnumerable<T> intervals, Func<T, TimedInterval> timed)
     {
-        var (fail, stalled) = (new List<T>(), new List<T>());
+        var (fail, stalled, explaining) = (new List<T>(), new List<T>(), new List<TimelineEntry>());
+        List<TimelineEntry>? stalls = null;
         foreach (var interval in intervals)
         {
             var t = timed(interval);
             if (t.ExcessMs <= 0) continue;
-            (t.ExcessMs > ctx.HostStalledAcross(t).Ms ? fail : stalled).Add(interval);
+            stalls ??= ctx.Timeline.Where(e => e.IsHostStall()).ToList();
+            var (ms, hit) = t.StalledBy(stalls, ctx.Tolerances.StallReachMs);
+            if (t.ExcessMs > ms)
+            {
+                fail.Add(interval);
+                continue;
+            }
+            stalled.Add(interval);
+            explaining.AddRange(hit.Except(explaining));
         }
-        return (fail, stalled);
+        return (fail, stalled, explaining);
     }
 
     /// <summary>Inconclusive when the only intervals off their timing are ones a host stall explains: the stalls are the evidence.</summary>
-    protected CheckResult HostStalled(CheckContext ctx, int of, string what, string allowed, IEnumerable<string> measured,
-        IReadOnlyList<TimedInterval> stalled, IEnumerable<TimelineEntry> evidence, CheckTiming? timing)
-    {
-        var stalls = stalled.SelectMany(i => ctx.HostStalledAcross(i).Stalls).Distinct().ToList();
-        return Result(CheckVerdict.Inconclusive,
-            $"{stalled.Count} of {of} {what} outside {allowed}, each by no more than this machine stalled when it was due " +
+    protected CheckResult HostStalled(int count, int of, string what, string allowed, IEnumerable<string> measured,
+        IReadOnlyList<TimelineEntry> stalls, IEnumerable<TimelineEntry> evidence, CheckTiming? timing) =>
+        Result(CheckVerdict.Inconclusive,
+            $"{count} of {of} {what} outside {allowed}, each by no more than this machine stalled when it was due " +
             $"({string.Join(", ", stalls.Select(s => $"{s.DurationUs / 1000.0:0} ms"))}): the host, not the module, may have been late; rerun on a less loaded machine",
             allowed, [.. measured, .. stalls.Select(s => s.Detail!)], [.. evidence, .. stalls], timing);
-    }
 }
 
 /// <summary>One TCP connection of a judged client: its CONNECT, the broker's CONNACK, its close, and all its wire entries.</summary>
@@ -76,6 +83,11 @@ public static class Wire
     public static bool IsDown(this TimelineEntry e) => e.Kind == "packet" && e.Dir == "down";
     public static bool IsModule(this TimelineEntry e, string type) => e.Kind == "module" && e.Type == type;
     public static bool IsConnection(this TimelineEntry e, string type) => e.Kind == "connection" && e.Type == type;
+
+    /// <summary>A stall of the host (<see cref="HostStalls"/>); with <paramref name="module"/>, one that can have delayed
+    /// that module's timing: the whole process's, or that twin's own thread's.</summary>
+    public static bool IsHostStall(this TimelineEntry e, string? module = null) =>
+        e is { Kind: "host", Type: "stall", DurationUs: > 0 } && (module is null || e.Conn is null || e.Conn == module);
 
     /// <summary>Tap connections that carried an upstream CONNECT, i.e. the module's connections (other clients such as a will subscriber excluded when a client id is expected).</summary>
     public static IReadOnlyList<string> ModuleConnections(CheckContext ctx) =>

@@ -132,6 +132,8 @@ public sealed record CheckTolerances
     /// <summary>How far from the moment an interval's end was due (or its start was recorded) a host stall can still have
     /// delayed it: the few hand-offs between threads a timestamp or a twin's timer passes through.</summary>
     public double StallReachMs { get; set; } = 50;
+    /// <summary><paramref name="fromUs"/>..<paramref name="toUs"/> judged against <paramref name="expectedMs"/> ± its allowance.</summary>
+    public TimedInterval Interval(long fromUs, long toUs, double expectedMs) => new(fromUs, toUs, expectedMs, AllowanceMs(expectedMs));
     public AllowedRange RangeFor(double expectedMs) => AllowedRange.Between(expectedMs - AllowanceMs(expectedMs), expectedMs + AllowanceMs(expectedMs));
     public bool Within(double expectedMs, double measuredMs) => RangeFor(expectedMs).Contains(measuredMs);
     public string Range(double expectedMs) => $"{expectedMs:0} ms ± {AllowanceMs(expectedMs):0} ms";
@@ -139,26 +141,35 @@ public sealed record CheckTolerances
 
 public sealed record CheckContext(IReadOnlyList<TimelineEntry> Timeline, CheckExpectation Expectation)
 {
-    private List<TimelineEntry>? _stalls;
-
     public CheckTolerances Tolerances { get; set; } = new();
+}
+
+/// <summary>A span judged against a timing: expected to last <see cref="ExpectedMs"/> ± <see cref="AllowanceMs"/>, or at most
+/// <see cref="ExpectedMs"/> + <see cref="AllowanceMs"/> when only lateness breaks the rule (<see cref="LateOnly"/>).</summary>
+public readonly record struct TimedInterval(long FromUs, long ToUs, double ExpectedMs, double AllowanceMs, bool LateOnly = false)
+{
+    public double Ms => (ToUs - FromUs) / 1000.0;
+
+    /// <summary>How far it lies outside what is allowed (0 inside).</summary>
+    public double ExcessMs => Ms > ExpectedMs + AllowanceMs ? Ms - ExpectedMs - AllowanceMs
+        : !LateOnly && Ms < ExpectedMs - AllowanceMs ? ExpectedMs - AllowanceMs - Ms : 0;
 
     /// <summary>
-    /// How long the host stalled (<see cref="HostStalls"/>) where a stall can have moved <paramref name="i"/> off its
-    /// expected length, and those stalls. Late: just after its start (a timer started late) and from when its end was due
-    /// to when it was recorded; early: before its start was recorded. A stall in the middle of a wait delays nothing.
+    /// How long the host <paramref name="stalls"/> (<see cref="HostStalls"/>) cover where a stall can have moved this
+    /// interval off its expected length, and which of them do. Late: just after its start (a timer started late) and from
+    /// when its end was due to when it was recorded; early: before its start was recorded; each widened by
+    /// <paramref name="reachMs"/>. A stall in the middle of a wait delays nothing.
     /// </summary>
-    public (double Ms, IReadOnlyList<TimelineEntry> Stalls) HostStalledAcross(TimedInterval i)
+    public (double Ms, IReadOnlyList<TimelineEntry> Stalls) StalledBy(IReadOnlyList<TimelineEntry> stalls, double reachMs)
     {
-        _stalls ??= Timeline.Where(e => e is { Kind: "host", Type: "stall", DurationUs: > 0 }).ToList();
-        var reach = (long)(Tolerances.StallReachMs * 1000);
-        var offUs = (long)((i.Ms - i.ExpectedMs) * 1000);
+        var reach = (long)(reachMs * 1000);
+        var offUs = (long)((Ms - ExpectedMs) * 1000);
         (long From, long To)[] windows = offUs > 0
-            ? [(i.FromUs, i.FromUs + reach + (long)(i.ExcessMs * 1000)), (i.ToUs - offUs - reach, i.ToUs)]
-            : [(i.FromUs + offUs - reach, i.FromUs)];
+            ? [(FromUs, FromUs + reach + (long)(ExcessMs * 1000)), (ToUs - offUs - reach, ToUs)]
+            : [(FromUs + offUs - reach, FromUs)];
         var pieces = new List<(long From, long To)>();
         var hit = new List<TimelineEntry>();
-        foreach (var stall in _stalls)
+        foreach (var stall in stalls)
             foreach (var (from, to) in windows)
             {
                 var (lo, hi) = (Math.Max(stall.T - stall.DurationUs!.Value, from), Math.Min(stall.T, to));
@@ -175,17 +186,6 @@ public sealed record CheckContext(IReadOnlyList<TimelineEntry> Timeline, CheckEx
         }
         return (covered / 1000.0, hit);
     }
-}
-
-/// <summary>A span judged against a timing: expected to last <see cref="ExpectedMs"/> ± <see cref="AllowanceMs"/>, or at most
-/// <see cref="ExpectedMs"/> + <see cref="AllowanceMs"/> when only lateness breaks the rule (<see cref="LateOnly"/>).</summary>
-public readonly record struct TimedInterval(long FromUs, long ToUs, double ExpectedMs, double AllowanceMs, bool LateOnly = false)
-{
-    public double Ms => (ToUs - FromUs) / 1000.0;
-
-    /// <summary>How far it lies outside what is allowed (0 inside).</summary>
-    public double ExcessMs => Ms > ExpectedMs + AllowanceMs ? Ms - ExpectedMs - AllowanceMs
-        : !LateOnly && Ms < ExpectedMs - AllowanceMs ? ExpectedMs - AllowanceMs - Ms : 0;
 }
 
 public interface ICheck

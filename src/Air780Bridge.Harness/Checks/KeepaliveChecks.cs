@@ -23,12 +23,11 @@ public sealed class PingPeriodCheck : Check
             for (var i = 1; i < pings.Count; i++) intervals.Add((Wire.Ms(pings[i - 1].T, pings[i].T), pings[i - 1], pings[i]));
         }
         if (intervals.Count == 0) return Inconclusive("fewer than two PINGREQ on one connection; record longer than 1.5 periods", allowed);
-        TimedInterval Timed((double Ms, TimelineEntry From, TimelineEntry To) i) => new(i.From.T, i.To.T, period, ctx.Tolerances.AllowanceMs(period));
-        var (bad, stalled) = OffTolerance(ctx, intervals, Timed);
+        var (bad, stalled, stalls) = OffTolerance(ctx, intervals, i => ctx.Tolerances.Interval(i.From.T, i.To.T, period));
         var measured = intervals.Select(i => $"{i.Ms:0} ms").ToList();
         var timing = new CheckTiming("PINGREQ interval", intervals.Select(i => i.Ms).ToList(), ctx.Tolerances.RangeFor(period));
         if (bad.Count == 0 && stalled.Count > 0)
-            return HostStalled(ctx, intervals.Count, "ping interval(s)", allowed, measured, stalled.Select(Timed).ToList(), stalled.SelectMany(i => new[] { i.From, i.To }).Distinct(), timing);
+            return HostStalled(stalled.Count, intervals.Count, "ping interval(s)", allowed, measured, stalls, stalled.SelectMany(i => new[] { i.From, i.To }).Distinct(), timing);
         return bad.Count == 0
             ? Result(CheckVerdict.Pass, $"{intervals.Count} ping interval(s) within tolerance", allowed, measured, intervals.SelectMany(i => new[] { i.From, i.To }).Distinct(), timing)
             : Result(CheckVerdict.Fail, $"{bad.Count} of {intervals.Count} ping interval(s) outside {allowed}: " + string.Join("; ", bad.Select(i => $"{Wire.Cite(i.From)} → {Wire.Cite(i.To)} {i.Ms:0} ms")), allowed, measured, bad.SelectMany(i => new[] { i.From, i.To }).Distinct(), timing);
@@ -63,8 +62,7 @@ public sealed class KeepaliveLimitCheck : Check
         }
         if (gaps.Count == 0) return Inconclusive("no accepted connection with a non-zero keep alive", "gap ≤ keep alive");
         var allowed = string.Join(", ", gaps.Select(g => g.LimitMs).Distinct().Select(l => $"≤ {l:0} ms"));
-        TimedInterval Timed((double Ms, double LimitMs, TimelineEntry From, TimelineEntry? To) g) => new(g.From.T, g.To?.T ?? end, g.LimitMs, 0, LateOnly: true);
-        var (bad, stalled) = OffTolerance(ctx, gaps, Timed);
+        var (bad, stalled, stalls) = OffTolerance(ctx, gaps, g => new TimedInterval(g.From.T, g.To?.T ?? end, g.LimitMs, 0, LateOnly: true));
         var worst = gaps.MaxBy(g => g.Ms);
         string Describe((double Ms, double LimitMs, TimelineEntry From, TimelineEntry? To) g) =>
             $"{g.Ms:0} ms from {Wire.Cite(g.From)} to {(g.To is null ? "the end of the trace" : g.To.Kind == "connection" ? $"the close ({g.To.Detail})" : Wire.Cite(g.To))}";
@@ -73,7 +71,7 @@ public sealed class KeepaliveLimitCheck : Check
         var limits = gaps.Select(g => g.LimitMs).Distinct().ToList();
         var timing = limits.Count == 1 ? new CheckTiming("silence between client packets", gaps.Select(g => g.Ms).ToList(), AllowedRange.AtMost(limits[0])) : null;
         if (bad.Count == 0 && stalled.Count > 0)
-            return HostStalled(ctx, gaps.Count, "silence(s)", allowed, [.. measured, .. stalled.Select(Describe)], stalled.Select(Timed).ToList(),
+            return HostStalled(stalled.Count, gaps.Count, "silence(s)", allowed, [.. measured, .. stalled.Select(Describe)], stalls,
                 stalled.SelectMany(g => new[] { g.From, g.To }).OfType<TimelineEntry>().Distinct(), timing);
         return bad.Count == 0
             ? Result(CheckVerdict.Pass, "the client was never silent beyond its keep alive", allowed, measured, new[] { worst.From, worst.To }.OfType<TimelineEntry>(), timing)

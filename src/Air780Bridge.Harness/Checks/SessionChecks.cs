@@ -87,11 +87,10 @@ public sealed class ReconnectPeriodCheck : Check
         }
         if (intervals.Count == 0) return Inconclusive("no close followed by a reconnect in the timeline", allowed);
         var measured = intervals.Select(i => $"{i.Close.Conn}→{i.Next.Conn}: {i.Ms:0} ms").ToList();
-        TimedInterval Timed((double Ms, TimelineEntry Close, TimelineEntry Next) i) => new(i.Close.T, i.Next.T, period, ctx.Tolerances.AllowanceMs(period));
-        var (bad, stalled) = OffTolerance(ctx, intervals, Timed);
+        var (bad, stalled, stalls) = OffTolerance(ctx, intervals, i => ctx.Tolerances.Interval(i.Close.T, i.Next.T, period));
         var timing = new CheckTiming("close -> next reconnect attempt", intervals.Select(i => i.Ms).ToList(), ctx.Tolerances.RangeFor(period));
         if (bad.Count == 0 && stalled.Count > 0)
-            return HostStalled(ctx, intervals.Count, "reconnect interval(s)", allowed, measured, stalled.Select(Timed).ToList(), stalled.SelectMany(i => new[] { i.Close, i.Next }), timing);
+            return HostStalled(stalled.Count, intervals.Count, "reconnect interval(s)", allowed, measured, stalls, stalled.SelectMany(i => new[] { i.Close, i.Next }), timing);
         return bad.Count == 0
             ? Result(CheckVerdict.Pass, $"{intervals.Count} reconnect(s) within tolerance", allowed, measured, intervals.SelectMany(i => new[] { i.Close, i.Next }), timing)
             : Result(CheckVerdict.Fail, $"{bad.Count} of {intervals.Count} reconnect interval(s) outside {allowed}", allowed, measured, bad.SelectMany(i => new[] { i.Close, i.Next }), timing);

@@ -5,8 +5,8 @@ namespace Air780Bridge.Harness.Timeline;
 /// should wake every <see cref="Tick"/>, and a thread-pool item it queues each tick (the pool runs the tap's and the
 /// twins' socket work). A stall is a GC pause, a container's CPU quota, an overloaded machine or a starved pool.
 /// Every timestamp taken across one is late by up to its length, and a twin's timer fires that much late with it, so
-/// the timing checks judge an interval that is off by no more than the host stalled across it as not judged instead of
-/// blaming the module (<see cref="Checks.CheckContext.HostStalledMs"/>).
+/// the timing checks call an interval off by no more than such stalls Inconclusive instead of blaming the module
+/// (<see cref="Checks.TimedInterval.StalledBy"/>).
 /// </summary>
 public static class HostStalls
 {

@@ -303,8 +303,7 @@ public sealed class ScenarioContext : IModuleCalls, IDisposable
         return all.Where(e => e.Kind switch
         {
             "module" => e.Conn == Module.Name && e.Handle is { } h && handles.Contains(h),
-            // A stall of this host may have delayed every scenario's timestamps, a twin's own thread only its own (HostStalls).
-            "host" => e.Conn is null || e.Conn == Module.Name,
+            "host" => e.IsHostStall(Module.Name),
             _ => e.Conn is not null && conns.Contains(e.Conn),
         }).ToList();
     }
