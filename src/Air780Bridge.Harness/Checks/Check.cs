@@ -160,7 +160,8 @@ public static class Wire
     /// events) of <paramref name="module"/> only, and of those only the mqtt clients that authenticated as
     /// <paramref name="clientId"/> when one is given. A rig's timeline holds many modules and clients whose
     /// message ids coincide, so one client's "sent" must not be judged against another's packets. Without a
-    /// module name, module-side entries stay only when a single module wrote them.
+    /// module name, module-side entries stay only when a single module wrote them. Host stalls stay unless they were
+    /// another module's own (a twin's thread).
     /// </summary>
     public static IReadOnlyList<TimelineEntry> ForModule(IReadOnlyList<TimelineEntry> t, string? module, string? clientId, out IReadOnlyList<string> modules)
     {
@@ -168,7 +169,13 @@ public static class Wire
         var keep = module ?? (modules.Count == 1 ? modules[0] : null);
         var handles = t.Where(e => e.Kind == "module" && e.Conn == keep && e.Type == "auth" && e.Handle is not null && clientId is not null && e.ClientId == clientId)
             .Select(e => e.Handle).ToHashSet();
-        return t.Where(e => e.Kind != "module" || e.Conn == keep && (handles.Count == 0 || handles.Contains(e.Handle))).ToList();
+        return t.Where(e => e.Kind switch
+        {
+            "module" => e.Conn == keep && (handles.Count == 0 || handles.Contains(e.Handle)),
+            // Another twin's late thread did not delay this module's timing.
+            "host" => e.IsHostStall(keep),
+            _ => true,
+        }).ToList();
     }
 
     /// <summary>

@@ -86,4 +86,14 @@ public class HostStallChecksTests
         Assert.Equal(CheckVerdict.Fail, new KeepaliveLimitCheck().Evaluate(Silent().At(63_200).Stall(100).Context(Expect)).Verdict);
         Assert.Equal(CheckVerdict.Fail, new KeepaliveLimitCheck().Evaluate(Silent().At(30_000).Stall(300).Context(Expect)).Verdict);
     }
+
+    [Fact]
+    public void One_modules_timeline_keeps_the_process_stalls_and_its_own_twin_stalls_not_another_twins()
+    {
+        var t = new TimelineBuilder().Module("auth").Add(new() { Kind = "module", Conn = "m2", Type = "auth" })
+            .Stall(30).Add(new() { Kind = "host", Type = "stall", Conn = "m1", DurationUs = 40_000 }).Add(new() { Kind = "host", Type = "stall", Conn = "m2", DurationUs = 50_000 })
+            .Build();
+        Assert.Equal([null, "m1"], Wire.ForModule(t, "m1", null, out _).Where(e => e.Kind == "host").Select(e => e.Conn));
+        Assert.Equal(3, Wire.ForModule(t, null, null, out _).Count(e => e.Kind == "host"));
+    }
 }
